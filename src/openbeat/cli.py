@@ -1,0 +1,128 @@
+"""The `openbeat` command: demo, serve, worker and Django's manage.py."""
+
+import argparse
+import os
+import sys
+import threading
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbeat.settings")
+    import django
+
+    django.setup()
+
+
+def _parse_addr(value):
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:8000")
+    return host or "127.0.0.1", int(port)
+
+
+def _prepare():
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _start_worker_thread():
+    """Run the task worker beside the web server in one process (the demo's single command)."""
+    from django.conf import settings
+
+    if settings.TASKS_MODE != "database":
+        return None
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(queue_names=["default"], interval=1, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="openbeat-demo",
+                    excluded_queue_names=[])
+    thread = threading.Thread(target=worker.run, name="openbeat-worker", daemon=True)
+    thread.start()
+    return worker
+
+
+def _serve(host, port, workers, threads=4):
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    from openbeat.wsgi import application
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            return application
+
+    connections.close_all()  # never share a database connection across the fork
+    Server().run()
+
+
+def cmd_demo(args):
+    from openbeat.demo.loader import load_demo
+
+    _prepare()
+    summary = load_demo()
+    host, port = args.addr
+    _start_worker_thread()
+    print(f"\nOpenBeat demo: {summary['town']} is ready at http://{host}:{port}/")
+    print(f"Staff sign-in: http://{host}:{port}/staff/  user {summary['username']}  "
+          f"password {summary['password']}")
+    print("Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n", flush=True)
+    _serve(host, port, workers=1)
+
+
+def cmd_serve(args):
+    _prepare()
+    host, port = args.addr
+    _serve(host, port, workers=args.workers, threads=args.threads)
+
+
+def cmd_worker(args):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.TASKS_MODE == "database":
+        call_command("db_worker", queue_name="default", interval=args.interval)
+    elif settings.TASKS_MODE == "rq":
+        call_command("rqworker", "default")
+    else:
+        print("OPENBEAT_TASKS=immediate runs tasks inside the web process; no worker is needed.")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["manage"]:
+        _setup()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["openbeat manage", *argv[1:]])
+        return
+    parser = argparse.ArgumentParser(prog="openbeat", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="set up the demo town and serve it")
+    demo.add_argument("--addr", type=_parse_addr, default=("127.0.0.1", 8000), metavar="HOST:PORT")
+    demo.set_defaults(func=cmd_demo)
+    serve = commands.add_parser("serve", help="run the production web server")
+    serve.add_argument("--addr", type=_parse_addr, default=("127.0.0.1", 8000), metavar="HOST:PORT")
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.set_defaults(func=cmd_serve)
+    worker = commands.add_parser("worker", help="run background tasks (emails)")
+    worker.add_argument("--interval", type=float, default=1.0)
+    worker.set_defaults(func=cmd_worker)
+    commands.add_parser("manage", help="Django's manage.py commands")
+    args = parser.parse_args(argv)
+    _setup()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The Django admin, scoped per agency: staff see and change only their own agencies' rows."""
+
+from django.contrib import admin
+from django.db import transaction
+
+from openbeat.core import access, audit
+from openbeat.core.models import Agency, Area, AuditEvent, Role, StaffRole, Venue
+
+admin.site.site_header = "OpenBeat"
+admin.site.site_title = "OpenBeat staff"
+admin.site.index_title = "Agency administration"
+
+AGENCY_FIELDS = {"agency", "co_hosts"}
+
+
+class AgencyScopedAdmin(admin.ModelAdmin):
+    """Rows are filtered through the access helper; writes need a coordinator of the owner."""
+
+    change_role = Role.COORDINATOR
+    delete_role = Role.ADMIN
+
+    def get_queryset(self, request):
+        return access.scoped(request.user, super().get_queryset(request))
+
+    def _owner_id(self, obj):
+        return obj.agency_id
+
+    def has_module_permission(self, request):
+        return bool(access.agency_ids(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return bool(access.agency_ids(request.user))
+
+    def has_add_permission(self, request):
+        return bool(access.agency_ids(request.user, self.change_role))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = access.agency_ids(request.user, self.change_role)
+        return bool(allowed) and (obj is None or self._owner_id(obj) in allowed)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = access.agency_ids(request.user, self.delete_role)
+        return bool(allowed) and (obj is None or self._owner_id(obj) in allowed)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            kwargs["queryset"] = access.staff_agencies(request.user, self.change_role)
+        elif hasattr(db_field.related_model, "agency"):
+            related = db_field.related_model._default_manager.all()
+            kwargs["queryset"] = access.scoped(request.user, related, owner_only=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name not in AGENCY_FIELDS and hasattr(db_field.related_model, "agency"):
+            related = db_field.related_model._default_manager.all()
+            kwargs["queryset"] = access.scoped(request.user, related, owner_only=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+            super().save_model(request, obj, form, change)
+            audit.record(request.user, f"{obj._meta.model_name}.{'update' if change else 'create'}",
+                         obj, before=before, after=audit.snapshot(obj))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit.record(request.user, f"{obj._meta.model_name}.delete", obj,
+                         before=audit.snapshot(obj))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Agency)
+class AgencyAdmin(AgencyScopedAdmin):
+    list_display = ["name", "slug", "timezone", "phone"]
+    prepopulated_fields = {"slug": ["name"]}
+    change_role = Role.ADMIN
+
+    def get_queryset(self, request):
+        return Agency.objects.filter(id__in=access.agency_ids(request.user))
+
+    def _owner_id(self, obj):
+        return obj.pk
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Area)
+class AreaAdmin(AgencyScopedAdmin):
+    list_display = ["name", "agency", "kind"]
+    list_filter = ["agency", "kind"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Venue)
+class VenueAdmin(AgencyScopedAdmin):
+    list_display = ["name", "address", "agency"]
+    list_filter = ["agency"]
+    search_fields = ["name", "address"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(AgencyScopedAdmin):
+    list_display = ["user", "agency", "role", "title", "unit"]
+    list_filter = ["agency", "role"]
+    change_role = Role.ADMIN
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AgencyScopedAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "agency"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

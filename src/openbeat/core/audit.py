@@ -1,0 +1,47 @@
+"""The audit log: every staff write records who, what, when, and the values before and after."""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+from django.forms.models import model_to_dict
+
+from openbeat.core.models import AuditEvent
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # files
+        return value.name or ""
+    return value
+
+
+def snapshot(instance, exclude=()):
+    """The record's field values as JSON-safe data, for the before/after of an audit event."""
+    if instance is None or instance.pk is None:
+        return None
+    data = model_to_dict(instance, exclude=list(exclude))
+    return {key: _jsonable(value) for key, value in data.items()}
+
+
+def record(actor, action, instance, before=None, after=None, agency=None):
+    """Write one audit event; call inside the same transaction as the write it describes."""
+    if agency is None:
+        agency = getattr(instance, "agency", None)
+    return AuditEvent.objects.create(
+        agency=agency if isinstance(agency, models.Model) else None,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,28 @@
+"""Areas as GeoJSON polygons, tested with shapely."""
+
+from functools import lru_cache
+import json
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+
+
+def validate_polygon(value):
+    if not isinstance(value, dict) or value.get("type") not in {"Polygon", "MultiPolygon"}:
+        raise ValidationError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."))
+    try:
+        geometry = shape(value)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise ValidationError(_("The boundary is not valid GeoJSON: %(error)s"), params={"error": exc}) from exc
+    if not geometry.is_valid or geometry.is_empty:
+        raise ValidationError(_("The boundary crosses itself or is empty; redraw it."))
+
+
+@lru_cache(maxsize=512)
+def _shape(frozen):
+    return shape(json.loads(frozen))
+
+
+def polygon_contains(boundary, lat, lon):
+    return _shape(json.dumps(boundary, sort_keys=True)).covers(Point(lon, lat))

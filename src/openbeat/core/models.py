@@ -1,0 +1,174 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from openbeat.core import geo
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone name. Use a name such as America/New_York."),
+            params={"value": value},
+        )
+
+
+class Agency(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in links"), unique=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    about = models.TextField(_("about"), blank=True)
+    phone = models.CharField(_("non-emergency phone"), max_length=40, blank=True)
+    email = models.EmailField(_("public email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("agency", args=[self.slug])
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Area(models.Model):
+    """A beat or neighbourhood, as a GeoJSON polygon in WGS 84."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="areas")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in links"))
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=[("beat", _("Beat")), ("neighbourhood", _("Neighbourhood"))],
+        default="neighbourhood",
+    )
+    boundary = models.JSONField(_("boundary (GeoJSON polygon)"), validators=[geo.validate_polygon])
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "slug"], name="area_slug_per_agency")
+        ]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self):
+        return f"{self.name} ({self.agency.name})"
+
+    def contains(self, lat, lon):
+        return geo.polygon_contains(self.boundary, lat, lon)
+
+
+class Venue(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="venues")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    accessibility = models.TextField(
+        _("accessibility notes"),
+        blank=True,
+        help_text=_("Step-free entrance, parking, hearing loop, interpreters on request..."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
+
+    def find_area(self):
+        """The area that holds this venue, if any (first match by agency, then anywhere)."""
+        areas = sorted(Area.objects.all(), key=lambda a: a.agency_id != self.agency_id)
+        for area in areas:
+            if area.contains(float(self.latitude), float(self.longitude)):
+                return area
+        return None
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    COORDINATOR = "coordinator", _("Community policing coordinator")
+    ADMIN = "admin", _("Agency administrator")
+
+
+class StaffRole(models.Model):
+    """What a staff account may do for one agency; a person may serve several agencies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    title = models.CharField(
+        _("public title"), max_length=120, blank=True, help_text=_("e.g. Interim Police Chief")
+    )
+    unit = models.CharField(
+        _("unit"), max_length=120, blank=True, help_text=_("e.g. Community Policing Unit")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="one_role_per_agency")
+        ]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.username} — {self.agency}: {self.get_role_display()}"
+
+    @property
+    def display_name(self):
+        name = self.user.get_full_name() or self.user.username
+        return f"{self.title} {name}".strip()
+
+
+class AuditEvent(models.Model):
+    """One staff write: who did what to which record, with the values before and after."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        # The per-agency audit view lists the newest entries first.
+        indexes = [models.Index(fields=["agency", "-at"], name="audit_agency_recent")]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

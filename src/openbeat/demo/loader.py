@@ -1,0 +1,176 @@
+"""The demo town from the seed article: Smyrna and Clayton, Delaware.
+
+Smyrna Police Department and Clayton PD co-host Coffee with a Cop (Wednesday 9 July 2025, 8 a.m.,
+Bridgeway Family Restaurant); Smyrna's new Community Policing Unit holds monthly community
+awareness meetings at Town Hall (first: Monday 7 July 2025, 6 p.m.). Both series continue into
+the future so the demo always has a next meeting. Loading twice changes nothing twice.
+Coordinates and addresses are approximate, for demonstration.
+"""
+
+import datetime
+import zoneinfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
+from openbeat.events import actions
+from openbeat.events.models import Event, Occurrence, Programme
+
+TZ = zoneinfo.ZoneInfo("America/New_York")
+DEMO_PASSWORD = "coffee-with-a-cop"
+
+
+def _box(south, west, north, east):
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _local(year, month, day, hour, minute=0):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=TZ)
+
+
+def _rolling_until():
+    """About 13 months ahead of today, so the series always shows the year to come."""
+    end = timezone.now() + datetime.timedelta(days=400)
+    return end.strftime("%Y%m%dT235959Z")
+
+
+def _staff(username, first, last, agency, role, title="", unit=""):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    staff_role, _ = StaffRole.objects.update_or_create(
+        user=user, agency=agency, defaults={"role": role, "title": title, "unit": unit}
+    )
+    return staff_role
+
+
+def _event(slug, **fields):
+    co_hosts = fields.pop("co_hosts", [])
+    officers = fields.pop("officers", [])
+    event = Event.objects.filter(slug=slug).first()
+    is_new = event is None
+    event = event or Event(slug=slug)
+    for name, value in fields.items():
+        setattr(event, name, value)
+    actions.save_event(None, event, is_new=is_new)
+    event.co_hosts.set(co_hosts)
+    event.officers.set(officers)
+    return event
+
+
+def _record(event, local_start, minutes, walk_ins, agenda=""):
+    occurrence = Occurrence.objects.get(event=event, original_start=local_start)
+    if not occurrence.minutes:
+        actions.update_record(None, occurrence, agenda, minutes, walk_ins)
+
+
+@transaction.atomic
+def load_demo():
+    smyrna, _ = Agency.objects.update_or_create(slug="smyrna-pd", defaults={
+        "name": "Smyrna Police Department",
+        "timezone": "America/New_York",
+        "address": "Smyrna, Delaware",
+        "about": (
+            "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
+            "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "
+            "monthly community awareness meetings and co-hosts Coffee with a Cop with Clayton PD."
+        ),
+    })
+    clayton, _ = Agency.objects.update_or_create(slug="clayton-pd", defaults={
+        "name": "Clayton Police Department",
+        "timezone": "America/New_York",
+        "address": "Clayton, Delaware",
+        "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbour.",
+    })
+    Area.objects.update_or_create(agency=smyrna, slug="smyrna", defaults={
+        "name": "Town of Smyrna", "kind": "neighbourhood",
+        "boundary": _box(39.270, -75.625, 39.330, -75.570),
+    })
+    Area.objects.update_or_create(agency=clayton, slug="clayton", defaults={
+        "name": "Town of Clayton", "kind": "neighbourhood",
+        "boundary": _box(39.275, -75.660, 39.305, -75.625),
+    })
+    restaurant, _ = Venue.objects.update_or_create(agency=smyrna, name="Bridgeway Family Restaurant", defaults={
+        "address": "Smyrna, DE 19977", "latitude": "39.287000", "longitude": "-75.598500",
+        "accessibility": "Step-free entrance and parking beside the door.",
+    })
+    town_hall, _ = Venue.objects.update_or_create(agency=smyrna, name="Smyrna Town Hall", defaults={
+        "address": "27 South Market Street, Smyrna, DE 19977",
+        "latitude": "39.299500", "longitude": "-75.604700",
+        "accessibility": "Step-free entrance on Market Street. Spanish interpreter on request.",
+    })
+    wood = _staff("norman.wood", "Norman", "Wood", smyrna, Role.ADMIN, "Interim Police Chief")
+    dunning = _staff("brandon.dunning", "Brandon", "Dunning", smyrna, Role.COORDINATOR,
+                     "S/Pfc.", "Public Information Officer, Community Policing Unit")
+    _staff("clayton.officer", "Clayton", "Officer", clayton, Role.OFFICER)
+
+    coffee, _ = Programme.objects.update_or_create(agency=smyrna, slug="coffee-with-a-cop", defaults={
+        "name": "Coffee with a Cop",
+        "description": (
+            "An informal, neutral space to discuss community issues, build relationships and drink "
+            "coffee. A national initiative supported by the U.S. Department of Justice, Office of "
+            "Community Oriented Policing Services."
+        ),
+    })
+    awareness, _ = Programme.objects.update_or_create(agency=smyrna, slug="community-awareness-meeting", defaults={
+        "name": "Community Awareness Meeting",
+        "description": (
+            "Monthly open forum with the Community Policing Unit: bring problems in your "
+            "neighbourhood, hear about departmental programmes, join crime-prevention projects."
+        ),
+    })
+
+    first_coffee = _event(
+        "coffee-with-a-cop-2025-07-09", agency=smyrna, programme=coffee,
+        title="Coffee with a Cop", venue=restaurant, start=_local(2025, 7, 9, 8),
+        duration_minutes=90, rrule="", capacity=None,
+        description=(
+            "Smyrna Police Department and officers from Clayton PD come together for an informal "
+            "morning: ask questions, bring concerns, or simply get to know our officers."
+        ),
+        co_hosts=[clayton], officers=[wood, dunning],
+    )
+    meetings = _event(
+        "community-awareness-meeting", agency=smyrna, programme=awareness,
+        title="Community Awareness Meeting", venue=town_hall, start=_local(2025, 7, 7, 18),
+        duration_minutes=90, rrule=f"FREQ=MONTHLY;BYDAY=1MO;UNTIL={_rolling_until()}",
+        capacity=80,
+        description=(
+            "Members of the Community Policing Unit answer questions and take input on specific "
+            "issues or concerns within the community. Open to every resident."
+        ),
+        agenda=(
+            "1. Welcome and introductions\n2. Updates from the Community Policing Unit\n"
+            "3. Open forum: problems in your neighbourhood\n4. Programmes and crime-prevention projects"
+        ),
+        officers=[dunning],
+    )
+    _event(
+        "coffee-with-a-cop", agency=smyrna, programme=coffee, title="Coffee with a Cop",
+        venue=restaurant, start=_local(2025, 8, 13, 8), duration_minutes=90,
+        rrule=f"FREQ=MONTHLY;BYDAY=2WE;UNTIL={_rolling_until()}", capacity=40,
+        description=(
+            "Monthly Coffee with a Cop morning, co-hosted by Smyrna and Clayton police: sit down "
+            "with officers in a safe, comfortable place."
+        ),
+        co_hosts=[clayton], officers=[dunning],
+    )
+    _record(first_coffee, _local(2025, 7, 9, 8), (
+        "Officers from Smyrna and Clayton met residents over coffee.\n\n"
+        "- Residents asked about the new Community Policing Unit.\n"
+        "- Speeding and parking near schools were raised for follow-up.\n"
+    ), walk_ins=24)
+    _record(meetings, _local(2025, 7, 7, 18), (
+        "First community awareness meeting.\n\n"
+        "- Introduction of the Community Policing Unit, launching 30 July.\n"
+        "- Residents raised neighbourhood concerns for a joint police and community response.\n"
+    ), walk_ins=31)
+    return {"town": "Smyrna & Clayton, Delaware", "username": "brandon.dunning",
+            "password": DEMO_PASSWORD}

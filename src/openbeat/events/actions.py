@@ -1,0 +1,272 @@
+"""The one write path for events, meetings and RSVPs. Views, staff pages and the admin call these."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openbeat.core import audit
+from openbeat.events import recurrence
+from openbeat.events.models import RSVP, Event, Occurrence, OccurrenceStatus, RSVPStatus
+from openbeat.events.tasks import send_rsvp_email
+
+
+class RSVPRefused(Exception):
+    """The reply cannot be taken; `message` tells the resident why and what to do instead."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _notify(rsvp_ids, kind):
+    """Queue one email per reply once the transaction has committed (never for a rollback)."""
+    ids = list(rsvp_ids)
+    transaction.on_commit(lambda: [send_rsvp_email.enqueue(pk, kind) for pk in ids])
+
+
+def sync_occurrences(event):
+    """Make the dated meetings match the event's start and rule.
+
+    Past meetings are history and never touched; a future meeting that leaves the series is
+    deleted when nobody replied, otherwise cancelled and its residents told.
+    """
+    starts = recurrence.utc_starts(event.start, event.rrule, event.agency.tz)
+    length = datetime.timedelta(minutes=event.duration_minutes)
+    existing = {occ.original_start: occ for occ in event.occurrences.all()}
+    new = []
+    for start in starts:
+        occurrence = existing.pop(start, None)
+        if occurrence is None:
+            new.append(
+                Occurrence(event=event, agency=event.agency, original_start=start, start=start,
+                           end=start + length)
+            )
+        elif occurrence.end != occurrence.start + length or occurrence.agency_id != event.agency_id:
+            occurrence.end = occurrence.start + length
+            occurrence.agency = event.agency
+            occurrence.save(update_fields=["end", "agency"])
+    Occurrence.objects.bulk_create(new)
+    now = timezone.now()
+    for occurrence in existing.values():
+        if occurrence.start <= now:
+            continue
+        live = list(occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True))
+        if live:
+            _cancel(occurrence, _("This date was removed from the series."))
+            _notify(live, "occurrence_cancelled")
+        else:
+            occurrence.delete()
+
+
+def save_event(actor, event, is_new):
+    """Save an event and its dated meetings together; an invalid rule changes nothing."""
+    recurrence.utc_starts(event.start, event.rrule, event.agency.tz)
+    with transaction.atomic():
+        before = None if is_new else audit.snapshot(Event.objects.get(pk=event.pk))
+        if event.area_id is None:
+            event.area = event.venue.find_area()
+        event.save()
+        sync_occurrences(event)
+        audit.record(actor, "event.create" if is_new else "event.update", event,
+                     before=before, after=audit.snapshot(event))
+    return event
+
+
+def _clean_reply(name, email, party_size):
+    name = (name or "").strip()
+    if not name:
+        raise RSVPRefused(_("Please tell us your name."), "name")
+    if len(name) > 120:
+        raise RSVPRefused(_("Please shorten your name to 120 characters or fewer."), "name")
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise RSVPRefused(_("Please enter an email address such as name@example.com."), "email") from exc
+    try:
+        party_size = int(party_size)
+    except (TypeError, ValueError) as exc:
+        raise RSVPRefused(_("Please give the number of people coming as a whole number."), "party_size") from exc
+    most = settings.OPENBEAT_MAX_PARTY_SIZE
+    if not 1 <= party_size <= most:
+        raise RSVPRefused(
+            _("The number of people coming must be between 1 and %(most)s.") % {"most": most},
+            "party_size",
+        )
+    return name, email, party_size
+
+
+def _confirmed_places(occurrence):
+    taken = occurrence.rsvps.filter(status=RSVPStatus.CONFIRMED).aggregate(n=Sum("party_size"))["n"]
+    return taken or 0
+
+
+def create_rsvp(occurrence_id, name, email, party_size, form_nonce=None, language="en"):
+    """Take a resident's reply to one meeting.
+
+    Invariants: confirmed places never exceed the meeting's capacity; one live reply per email
+    per meeting; the same form submitted twice makes one reply. Returns (rsvp, created).
+    """
+    name, email, party_size = _clean_reply(name, email, party_size)
+    form_nonce = (form_nonce or "")[:64] or None
+    try:
+        with transaction.atomic():
+            return _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, language)
+    except IntegrityError:
+        # Two submissions raced; the other one won. Answer as if it were this one.
+        if form_nonce and (same := RSVP.objects.filter(form_nonce=form_nonce).first()):
+            return same, False
+        raise RSVPRefused(_duplicate_message(), "email") from None
+
+
+def _duplicate_message():
+    return _(
+        "This email address has already replied for this meeting. Use the link in your "
+        "confirmation email to change or cancel that reply."
+    )
+
+
+def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, language):
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence_id)
+    )
+    if form_nonce and (same := RSVP.objects.filter(form_nonce=form_nonce).first()):
+        return same, False
+    if occurrence.is_cancelled:
+        raise RSVPRefused(_("This meeting has been cancelled, so it is not taking replies."))
+    if occurrence.start <= timezone.now():
+        raise RSVPRefused(_("This meeting has already started or taken place. Choose a later date."))
+    if occurrence.rsvps.filter(email=email).exclude(status=RSVPStatus.CANCELLED).exists():
+        raise RSVPRefused(_duplicate_message(), "email")
+    capacity = occurrence.event.capacity
+    status = RSVPStatus.CONFIRMED
+    if capacity is not None:
+        if party_size > capacity:
+            raise RSVPRefused(
+                _("This meeting has %(capacity)s places in all; please reply for fewer people.")
+                % {"capacity": capacity},
+                "party_size",
+            )
+        if _confirmed_places(occurrence) + party_size > capacity:
+            if not occurrence.event.waitlist:
+                raise RSVPRefused(_("This meeting is full. Please choose another date."))
+            status = RSVPStatus.WAITLISTED
+    rsvp = RSVP.objects.create(
+        occurrence=occurrence, agency_id=occurrence.agency_id, name=name, email=email,
+        party_size=party_size, status=status, form_nonce=form_nonce, language=language[:8],
+    )
+    _notify([rsvp.pk], "confirmed" if status == RSVPStatus.CONFIRMED else "waitlisted")
+    return rsvp, True
+
+
+def _promote_waitlist(occurrence):
+    """Give freed places to the waiting list in the order people joined it."""
+    capacity = occurrence.event.capacity
+    free = None if capacity is None else capacity - _confirmed_places(occurrence)
+    promoted = []
+    for waiting in occurrence.rsvps.filter(status=RSVPStatus.WAITLISTED).order_by("created_at", "id"):
+        if free is not None and waiting.party_size > free:
+            continue
+        waiting.status = RSVPStatus.CONFIRMED
+        waiting.promoted_at = timezone.now()
+        waiting.save(update_fields=["status", "promoted_at"])
+        promoted.append(waiting.pk)
+        if free is not None:
+            free -= waiting.party_size
+    _notify(promoted, "promoted")
+    return promoted
+
+
+def cancel_rsvp(token):
+    """Cancel a reply by its private token and offer the freed places to the waiting list."""
+    with transaction.atomic():
+        rsvp = RSVP.objects.select_related("occurrence__event").get(token=token)
+        occurrence = Occurrence.objects.select_for_update().select_related("event").get(
+            pk=rsvp.occurrence_id
+        )
+        rsvp.refresh_from_db()
+        if rsvp.status == RSVPStatus.CANCELLED:
+            return rsvp, []
+        if occurrence.start <= timezone.now():
+            raise RSVPRefused(_("This meeting has already taken place, so the reply stays as it was."))
+        rsvp.status = RSVPStatus.CANCELLED
+        rsvp.cancelled_at = timezone.now()
+        rsvp.save(update_fields=["status", "cancelled_at"])
+        promoted = _promote_waitlist(occurrence)
+    return rsvp, promoted
+
+
+def check_in(actor, rsvp, present=True):
+    """Mark a reply as arrived (or not) at the meeting."""
+    with transaction.atomic():
+        before = audit.snapshot(rsvp, exclude=("name", "email"))
+        rsvp.checked_in_at = timezone.now() if present else None
+        rsvp.save(update_fields=["checked_in_at"])
+        audit.record(actor, "rsvp.check_in" if present else "rsvp.undo_check_in", rsvp,
+                     before=before, after=audit.snapshot(rsvp, exclude=("name", "email")))
+    return rsvp
+
+
+def update_record(actor, occurrence, agenda, minutes, walk_ins):
+    """Save a meeting's agenda, minutes and walk-in count."""
+    if walk_ins < 0 or walk_ins > 100000:
+        raise ValidationError({"walk_ins": _("Walk-ins must be a number from 0 to 100000.")})
+    with transaction.atomic():
+        before = audit.snapshot(occurrence)
+        occurrence.agenda = agenda
+        occurrence.minutes = minutes
+        occurrence.walk_ins = walk_ins
+        occurrence.save(update_fields=["agenda", "minutes", "walk_ins"])
+        audit.record(actor, "occurrence.record", occurrence, before=before,
+                     after=audit.snapshot(occurrence))
+    return occurrence
+
+
+def _cancel(occurrence, note):
+    occurrence.status = OccurrenceStatus.CANCELLED
+    occurrence.note = note
+    occurrence.sequence += 1
+    occurrence.save(update_fields=["status", "note", "sequence"])
+
+
+def cancel_occurrence(actor, occurrence, note):
+    """Cancel one date; everyone who replied is told by email."""
+    if occurrence.is_past:
+        raise ValidationError(_("A meeting that has already taken place cannot be cancelled."))
+    with transaction.atomic():
+        before = audit.snapshot(occurrence)
+        _cancel(occurrence, note)
+        live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
+        _notify(live, "occurrence_cancelled")
+        audit.record(actor, "occurrence.cancel", occurrence, before=before,
+                     after=audit.snapshot(occurrence))
+    return occurrence
+
+
+def move_occurrence(actor, occurrence, start, venue, note):
+    """Move one date to another time or venue; everyone who replied is told by email."""
+    if occurrence.is_past:
+        raise ValidationError(_("A meeting that has already taken place cannot be moved."))
+    if start <= timezone.now():
+        raise ValidationError({"start": _("Choose a new time in the future.")})
+    with transaction.atomic():
+        before = audit.snapshot(occurrence)
+        length = occurrence.end - occurrence.start
+        occurrence.start = start
+        occurrence.end = start + length
+        occurrence.venue = venue if venue and venue.pk != occurrence.event.venue_id else None
+        occurrence.note = note
+        occurrence.sequence += 1
+        occurrence.save(update_fields=["start", "end", "venue", "note", "sequence"])
+        live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
+        _notify(live, "occurrence_moved")
+        audit.record(actor, "occurrence.move", occurrence, before=before,
+                     after=audit.snapshot(occurrence))
+    return occurrence

@@ -1,0 +1,74 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from openbeat.core.models import Agency, Area
+from openbeat.events.models import Programme
+
+
+class FinderForm(forms.Form):
+    """The event finder's filters; every one is optional and bad values are reported, not ignored."""
+
+    agency = forms.ModelChoiceField(
+        Agency.objects.all(), required=False, to_field_name="slug", label=_("Agency"),
+        empty_label=_("All agencies"),
+    )
+    programme = forms.ModelChoiceField(
+        Programme.objects.select_related("agency"), required=False, label=_("Programme"),
+        empty_label=_("All programmes"),
+    )
+    area = forms.ModelChoiceField(
+        Area.objects.select_related("agency"), required=False, label=_("Area"),
+        empty_label=_("All areas"),
+    )
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("The 'Until' date must be on or after the 'From' date."))
+        return data
+
+
+class RSVPForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=120,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("For your confirmation and a link to cancel. Never shown in public."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party_size"] = forms.IntegerField(
+            label=_("People coming, including you"), min_value=1, initial=1,
+            max_value=settings.OPENBEAT_MAX_PARTY_SIZE,
+        )
+        self.order_fields(["name", "email", "party_size", "nonce"])
+
+
+class RecordForm(forms.Form):
+    agenda = forms.CharField(label=_("Agenda (Markdown)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 6}))
+    minutes = forms.CharField(label=_("Minutes (Markdown)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 10}))
+    walk_ins = forms.IntegerField(label=_("Walk-ins without RSVP"), min_value=0, max_value=100000)
+
+
+class MoveForm(forms.Form):
+    start = forms.DateTimeField(label=_("New start (local time)"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    note = forms.CharField(label=_("Note for residents"), max_length=300, required=False)
+
+
+def local_datetime(value, tz):
+    """A naive datetime from a form, read as the agency's local wall-clock time."""
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.replace(tzinfo=tz).astimezone(datetime.UTC)

@@ -1,0 +1,46 @@
+"""Background work for events: every email a resident gets about a meeting."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from openbeat.core.background import task
+
+# Which kinds of message carry the meeting as a calendar attachment.
+KINDS = {
+    "confirmed": True,
+    "waitlisted": False,
+    "promoted": True,
+    "occurrence_cancelled": True,
+    "occurrence_moved": True,
+}
+
+
+@task()
+def send_rsvp_email(rsvp_id, kind):
+    """Tell a resident about their reply; the .ics lets their calendar follow the meeting."""
+    from openbeat.events.ical import calendar_for
+    from openbeat.events.models import RSVP
+
+    rsvp = RSVP.objects.select_related("occurrence__event__agency", "occurrence__venue",
+                                       "occurrence__event__venue").get(pk=rsvp_id)
+    occurrence = rsvp.occurrence
+    event = occurrence.event
+    with translation.override(rsvp.language):
+        context = {
+            "rsvp": rsvp,
+            "occurrence": occurrence,
+            "event": event,
+            "place": occurrence.place,
+            "local_start": timezone.localtime(occurrence.start, event.agency.tz),
+            "manage_url": settings.BASE_URL + rsvp.get_absolute_url(),
+            "event_url": settings.BASE_URL + occurrence.get_absolute_url(),
+        }
+        subject = render_to_string(f"events/email/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"events/email/{kind}.txt", context)
+    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[rsvp.email])
+    if KINDS[kind]:
+        message.attach("meeting.ics", calendar_for([occurrence], event.title),
+                       "text/calendar; method=PUBLISH; charset=utf-8")
+    message.send()

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve as serve_media
+
+from openbeat.core import views as core_views
+from openbeat.events import views as event_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("agencies/<slug:slug>/", core_views.agency, name="agency"),
+    path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
+    path("events.ics", event_views.feed, name="feed"),
+    path("events/", include("openbeat.events.urls")),
+    path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
+    path("staff/", include("openbeat.events.staff_urls")),
+    path("admin/", admin.site.urls),
+    # Uploaded logos; a production install serves /media/ from its web server or object storage.
+    path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}),
+]
