@@ -1,0 +1,38 @@
+"""Test base: real database (SQLite or PostgreSQL from OPENBEAT_DATABASE_URL), real SMTP.
+
+Named people, as in every view test: a Smyrna officer and coordinator, a Clayton officer, and an
+outsider with an account but no agency. Smyrna hosts; Clayton co-hosts some events.
+"""
+
+import pytest
+
+from tests import factories
+from tests.smtp import SMTPSink
+
+
+@pytest.fixture
+def town(db):
+    return factories.town()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    sink = SMTPSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(transactional_db, smtp_sink, settings):
+    """Route email through a real SMTP server in this process; the received messages.
+
+    Email is sent after commit, so tests that read mail run with real transactions.
+    """
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_sink.host
+    settings.EMAIL_PORT = smtp_sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    smtp_sink.clear()
+    return smtp_sink

@@ -1,0 +1,90 @@
+import pytest
+
+from openbeat.events import actions
+from openbeat.events.models import RSVP, RSVPStatus
+from tests import factories
+
+
+@pytest.fixture
+def meeting(town):
+    return factories.event(town, capacity=4).occurrences.get()
+
+
+def test_places_fill_then_the_waiting_list_takes_over(meeting):
+    first = factories.rsvp(meeting, party_size=3)
+    second = factories.rsvp(meeting, party_size=2)
+    assert first.status == RSVPStatus.CONFIRMED
+    assert second.status == RSVPStatus.WAITLISTED
+
+
+def test_cancelling_promotes_the_waiting_list_in_order_and_emails_them(meeting, mailbox):
+    first = factories.rsvp(meeting, party_size=3)
+    waiting_big = factories.rsvp(meeting, party_size=4, email="big@example.org")
+    waiting_small = factories.rsvp(meeting, party_size=1, email="small@example.org")
+    assert waiting_small.status == RSVPStatus.CONFIRMED  # one place was still free
+    actions.cancel_rsvp(first.token)
+    waiting_big.refresh_from_db()
+    # 3 places freed, but the group of 4 still does not fit beside the one confirmed.
+    assert waiting_big.status == RSVPStatus.WAITLISTED
+    actions.cancel_rsvp(waiting_small.token)
+    waiting_big.refresh_from_db()
+    assert waiting_big.status == RSVPStatus.CONFIRMED
+    subjects = [m["Subject"] for m in mailbox.to("big@example.org")]
+    assert subjects[0].startswith("On the waiting list") and subjects[-1].startswith("A place is yours")
+
+
+def test_a_full_meeting_without_waiting_list_refuses(town):
+    meeting = factories.event(town, capacity=1, waitlist=False).occurrences.get()
+    factories.rsvp(meeting)
+    with pytest.raises(actions.RSVPRefused, match="full"):
+        factories.rsvp(meeting)
+    assert meeting.rsvps.count() == 1
+
+
+def test_one_live_reply_per_email_and_double_submit_makes_one(meeting):
+    rsvp, created = actions.create_rsvp(meeting.pk, "Ana", "Ana@Example.org", 1, form_nonce="n1")
+    again, created_again = actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n1")
+    assert (created, created_again, again.pk) == (True, False, rsvp.pk)
+    with pytest.raises(actions.RSVPRefused, match="already replied"):
+        actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n2")
+    assert RSVP.objects.count() == 1
+    actions.cancel_rsvp(rsvp.token)
+    renewed, _ = actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n3")
+    assert renewed.status == RSVPStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(("name", "email", "size", "field"), [
+    ("", "a@example.org", 1, "name"),
+    ("Ana", "not-an-email", 1, "email"),
+    ("Ana", "a@example.org", 0, "party_size"),
+    ("Ana", "a@example.org", -2, "party_size"),
+    ("Ana", "a@example.org", 500, "party_size"),
+    ("Ana", "a@example.org", "two", "party_size"),
+    ("Ana", "a@example.org", 5, "party_size"),  # more than the 4 places the meeting has
+])
+def test_bad_replies_are_refused_and_change_nothing(meeting, name, email, size, field):
+    with pytest.raises(actions.RSVPRefused) as refused:
+        actions.create_rsvp(meeting.pk, name, email, size)
+    assert refused.value.field == field
+    assert not RSVP.objects.exists()
+
+
+def test_past_and_cancelled_meetings_take_no_replies(town):
+    past = factories.event(town, start=factories.in_days(-3)).occurrences.get()
+    with pytest.raises(actions.RSVPRefused, match="already started or taken place"):
+        factories.rsvp(past)
+    upcoming = factories.event(town).occurrences.get()
+    actions.cancel_occurrence(town.smyrna_coordinator, upcoming, "Storm")
+    with pytest.raises(actions.RSVPRefused, match="cancelled"):
+        factories.rsvp(upcoming)
+    assert not RSVP.objects.exists()
+
+
+def test_moving_a_meeting_emails_everyone_with_the_new_time(town, mailbox):
+    occurrence = factories.event(town).occurrences.get()
+    factories.rsvp(occurrence, email="moved@example.org")
+    new_start = factories.in_days(9, hour=19)
+    actions.move_occurrence(town.smyrna_coordinator, occurrence, new_start, None, "Room change")
+    message = mailbox.to("moved@example.org")[-1]
+    assert message["Subject"].startswith("New time or place")
+    assert "7 p.m." in message.get_body(("plain",)).get_content()

@@ -1,0 +1,84 @@
+"""Build test state through the real write paths (actions), never by poking rows."""
+
+import datetime
+import itertools
+import zoneinfo
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
+from openbeat.events import actions
+from openbeat.events.models import Event, Programme
+
+TZ = zoneinfo.ZoneInfo("America/New_York")
+PASSWORD = "a-long-test-password-1"
+_counter = itertools.count(1)
+
+
+def _box(south, west, north, east):
+    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
+                                                [west, north], [west, south]]]}
+
+
+def user(username, agency=None, role=Role.OFFICER, title=""):
+    account = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
+    if agency is not None:
+        StaffRole.objects.create(user=account, agency=agency, role=role, title=title)
+    return account
+
+
+def town():
+    smyrna = Agency.objects.create(name="Smyrna Police Department", slug="smyrna-pd")
+    clayton = Agency.objects.create(name="Clayton Police Department", slug="clayton-pd")
+    Area.objects.create(agency=smyrna, name="Town of Smyrna", slug="smyrna",
+                        boundary=_box(39.270, -75.625, 39.330, -75.570))
+    Area.objects.create(agency=clayton, name="Town of Clayton", slug="clayton",
+                        boundary=_box(39.275, -75.660, 39.305, -75.625))
+    hall = Venue.objects.create(agency=smyrna, name="Smyrna Town Hall",
+                                address="27 South Market Street, Smyrna, DE",
+                                latitude="39.2995", longitude="-75.6047")
+    diner = Venue.objects.create(agency=smyrna, name="Bridgeway Family Restaurant",
+                                 address="Smyrna, DE", latitude="39.2870", longitude="-75.5985")
+    clayton_hall = Venue.objects.create(agency=clayton, name="Clayton Town Hall",
+                                        address="Clayton, DE", latitude="39.2900",
+                                        longitude="-75.6400")
+    return SimpleNamespace(
+        smyrna=smyrna, clayton=clayton, hall=hall, diner=diner, clayton_hall=clayton_hall,
+        coffee=Programme.objects.create(agency=smyrna, name="Coffee with a Cop",
+                                        slug="coffee-with-a-cop"),
+        meeting=Programme.objects.create(agency=smyrna, name="Community Awareness Meeting",
+                                         slug="community-awareness-meeting"),
+        clayton_meeting=Programme.objects.create(agency=clayton, name="Clayton Town Meeting",
+                                                 slug="town-meeting"),
+        smyrna_officer=user("smyrna.officer", smyrna, Role.OFFICER),
+        smyrna_coordinator=user("smyrna.coordinator", smyrna, Role.COORDINATOR),
+        clayton_officer=user("clayton.officer", clayton, Role.OFFICER),
+        clayton_coordinator=user("clayton.coordinator", clayton, Role.COORDINATOR),
+        outsider=user("outsider"),
+    )
+
+
+def in_days(days, hour=18, minute=0):
+    """A local (America/New_York) time `days` from today at hour:minute."""
+    day = timezone.localdate(timezone=TZ) + datetime.timedelta(days=days)
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+
+
+def event(town, *, title="Community Awareness Meeting", start=None, rrule="", capacity=None,
+          waitlist=True, agency=None, programme=None, venue=None, co_hosts=(), duration=90):
+    record = Event(
+        agency=agency or town.smyrna, programme=programme or town.meeting,
+        title=title, slug=f"{title.lower().replace(' ', '-')}-{next(_counter)}",
+        venue=venue or town.hall, start=start or in_days(7), rrule=rrule, capacity=capacity,
+        waitlist=waitlist, duration_minutes=duration,
+    )
+    actions.save_event(None, record, is_new=True)
+    record.co_hosts.set(co_hosts)
+    return record
+
+
+def rsvp(occurrence, name="Resident", email=None, party_size=1):
+    email = email or f"resident{next(_counter)}@example.org"
+    return actions.create_rsvp(occurrence.pk, name, email, party_size)[0]

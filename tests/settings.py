@@ -1,0 +1,15 @@
+"""Settings for the test suite: the production settings module, fed test environment values."""
+
+import os
+import tempfile
+
+os.environ.setdefault("OPENBEAT_DATA_DIR", tempfile.mkdtemp(prefix="openbeat-test-"))
+os.environ.setdefault("OPENBEAT_TASKS", "immediate")
+os.environ.setdefault("OPENBEAT_BASE_URL", "http://testserver")
+os.environ.setdefault("OPENBEAT_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from openbeat.settings import *  # noqa: E402,F403
+
+# Tests render templates without running collectstatic first.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
