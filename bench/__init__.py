@@ -1,0 +1,1 @@
+"""Benchmarks, data generators and their results (not part of the installed package)."""
