@@ -1,0 +1,44 @@
+import os
+import subprocess
+import sys
+
+
+def _start(env):
+    code = "import openbeat.settings"
+    full = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
+                          check=False)
+
+
+def test_bad_setting_stops_start_up_naming_the_variable(tmp_path):
+    result = _start({"OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "OPENBEAT_DEBUG must be true or false" in result.stderr
+
+
+def test_unknown_task_backend_is_refused(tmp_path):
+    result = _start({"OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_TASKS": "carrier-pigeon"})
+    assert "OPENBEAT_TASKS must be one of" in result.stderr
+
+
+def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
+    env = {"OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_SECRET_KEY": ""}
+    assert _start(env).returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) > 40
+    assert _start(env).returncode == 0
+    assert (tmp_path / "secret_key").read_text() == key
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings'; django.setup();"
+        "from django.db import connection; c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0],"
+        " c.execute('PRAGMA synchronous').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])"
+    )
+    env = {**os.environ, "OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_DATABASE_URL": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["wal", "2", "20000"]  # synchronous=FULL is 2
