@@ -6,6 +6,7 @@
     if (!source || typeof L === "undefined") { return; }
     var points = JSON.parse(source.textContent);
     if (!points.length) { return; }
+    L.Icon.Default.imagePath = el.getAttribute("data-icons");
     var map = L.map(el, { scrollWheelZoom: false });
     L.tileLayer(el.getAttribute("data-tiles"), {
       maxZoom: 19, attribution: el.getAttribute("data-attribution")
