@@ -1,0 +1,49 @@
+"""The production email path: the task is stored in the database and sent by the worker."""
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+
+from tests import factories
+
+
+@pytest.fixture
+def database_tasks(settings):
+    # django-tasks rebuilds its backends when the TASKS setting changes.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def _drain():
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
+           startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
+
+
+def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox, database_tasks):
+    from django_tasks_db.models import DBTaskResult
+
+    occurrence = factories.event(town).occurrences.get()
+    factories.rsvp(occurrence, email="queued@example.org")
+    assert DBTaskResult.objects.count() == 1
+    assert mailbox.to("queued@example.org") == []
+    _drain()
+    (message,) = mailbox.to("queued@example.org")
+    assert message["Subject"].startswith("You're on the list")
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_an_smtp_outage_retries_later_instead_of_losing_the_email(town, mailbox, database_tasks,
+                                                                   settings):
+    from django_tasks_db.models import DBTaskResult
+
+    occurrence = factories.event(town).occurrences.get()
+    factories.rsvp(occurrence, email="outage@example.org")
+    good_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # nothing listens there: connection refused
+    _drain()
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["args"][-1] == 1 and retry.run_after > timezone.now()
+    assert mailbox.to("outage@example.org") == []
+    settings.EMAIL_PORT = good_port
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # the hour has passed
+    _drain()
+    assert len(mailbox.to("outage@example.org")) == 1
