@@ -18,8 +18,12 @@ _counter = itertools.count(1)
 
 
 def _box(south, west, north, east):
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
-                                                [west, north], [west, south]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[west, south], [east, south], [east, north], [west, north], [west, south]]
+        ],
+    }
 
 
 def user(username, agency=None, role=Role.OFFICER, title=""):
@@ -32,26 +36,54 @@ def user(username, agency=None, role=Role.OFFICER, title=""):
 def town():
     smyrna = Agency.objects.create(name="Smyrna Police Department", slug="smyrna-pd")
     clayton = Agency.objects.create(name="Clayton Police Department", slug="clayton-pd")
-    Area.objects.create(agency=smyrna, name="Town of Smyrna", slug="smyrna",
-                        boundary=_box(39.270, -75.625, 39.330, -75.570))
-    Area.objects.create(agency=clayton, name="Town of Clayton", slug="clayton",
-                        boundary=_box(39.275, -75.660, 39.305, -75.625))
-    hall = Venue.objects.create(agency=smyrna, name="Smyrna Town Hall",
-                                address="27 South Market Street, Smyrna, DE",
-                                latitude="39.2995", longitude="-75.6047")
-    diner = Venue.objects.create(agency=smyrna, name="Bridgeway Family Restaurant",
-                                 address="Smyrna, DE", latitude="39.2870", longitude="-75.5985")
-    clayton_hall = Venue.objects.create(agency=clayton, name="Clayton Town Hall",
-                                        address="Clayton, DE", latitude="39.2900",
-                                        longitude="-75.6400")
+    Area.objects.create(
+        agency=smyrna,
+        name="Town of Smyrna",
+        slug="smyrna",
+        boundary=_box(39.270, -75.625, 39.330, -75.570),
+    )
+    Area.objects.create(
+        agency=clayton,
+        name="Town of Clayton",
+        slug="clayton",
+        boundary=_box(39.275, -75.660, 39.305, -75.625),
+    )
+    hall = Venue.objects.create(
+        agency=smyrna,
+        name="Smyrna Town Hall",
+        address="27 South Market Street, Smyrna, DE",
+        latitude="39.2995",
+        longitude="-75.6047",
+    )
+    diner = Venue.objects.create(
+        agency=smyrna,
+        name="Bridgeway Family Restaurant",
+        address="Smyrna, DE",
+        latitude="39.2870",
+        longitude="-75.5985",
+    )
+    clayton_hall = Venue.objects.create(
+        agency=clayton,
+        name="Clayton Town Hall",
+        address="Clayton, DE",
+        latitude="39.2900",
+        longitude="-75.6400",
+    )
     return SimpleNamespace(
-        smyrna=smyrna, clayton=clayton, hall=hall, diner=diner, clayton_hall=clayton_hall,
-        coffee=Programme.objects.create(agency=smyrna, name="Coffee with a Cop",
-                                        slug="coffee-with-a-cop"),
-        meeting=Programme.objects.create(agency=smyrna, name="Community Awareness Meeting",
-                                         slug="community-awareness-meeting"),
-        clayton_meeting=Programme.objects.create(agency=clayton, name="Clayton Town Meeting",
-                                                 slug="town-meeting"),
+        smyrna=smyrna,
+        clayton=clayton,
+        hall=hall,
+        diner=diner,
+        clayton_hall=clayton_hall,
+        coffee=Programme.objects.create(
+            agency=smyrna, name="Coffee with a Cop", slug="coffee-with-a-cop"
+        ),
+        meeting=Programme.objects.create(
+            agency=smyrna, name="Community Awareness Meeting", slug="community-awareness-meeting"
+        ),
+        clayton_meeting=Programme.objects.create(
+            agency=clayton, name="Clayton Town Meeting", slug="town-meeting"
+        ),
         smyrna_officer=user("smyrna.officer", smyrna, Role.OFFICER),
         smyrna_coordinator=user("smyrna.coordinator", smyrna, Role.COORDINATOR),
         clayton_officer=user("clayton.officer", clayton, Role.OFFICER),
@@ -66,13 +98,31 @@ def in_days(days, hour=18, minute=0):
     return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
 
 
-def event(town, *, title="Community Awareness Meeting", start=None, rrule="", capacity=None,
-          waitlist=True, agency=None, programme=None, venue=None, co_hosts=(), duration=90):
+def event(
+    town,
+    *,
+    title="Community Awareness Meeting",
+    start=None,
+    rrule="",
+    capacity=None,
+    waitlist=True,
+    agency=None,
+    programme=None,
+    venue=None,
+    co_hosts=(),
+    duration=90,
+):
     record = Event(
-        agency=agency or town.smyrna, programme=programme or town.meeting,
-        title=title, slug=f"{title.lower().replace(' ', '-')}-{next(_counter)}",
-        venue=venue or town.hall, start=start or in_days(7), rrule=rrule, capacity=capacity,
-        waitlist=waitlist, duration_minutes=duration,
+        agency=agency or town.smyrna,
+        programme=programme or town.meeting,
+        title=title,
+        slug=f"{title.lower().replace(' ', '-')}-{next(_counter)}",
+        venue=venue or town.hall,
+        start=start or in_days(7),
+        rrule=rrule,
+        capacity=capacity,
+        waitlist=waitlist,
+        duration_minutes=duration,
     )
     actions.save_event(None, record, is_new=True)
     record.co_hosts.set(co_hosts)

@@ -6,7 +6,9 @@ import tempfile
 os.environ.setdefault("OPENBEAT_DATA_DIR", tempfile.mkdtemp(prefix="openbeat-test-"))
 os.environ.setdefault("OPENBEAT_TASKS", "immediate")
 os.environ.setdefault("OPENBEAT_BASE_URL", "http://testserver")
-os.environ.setdefault("OPENBEAT_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault(
+    "OPENBEAT_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789"
+)
 
 from openbeat.settings import *  # noqa: E402,F403
 

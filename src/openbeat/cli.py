@@ -35,9 +35,16 @@ def _start_worker_thread():
         return None
     from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(queue_names=["default"], interval=1, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="openbeat-demo",
-                    excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["default"],
+        interval=1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="openbeat-demo",
+        excluded_queue_names=[],
+    )
     thread = threading.Thread(target=worker.run, name="openbeat-worker", daemon=True)
     thread.start()
     return worker
@@ -73,8 +80,10 @@ def cmd_demo(args):
     host, port = args.addr
     _start_worker_thread()
     print(f"\nOpenBeat demo: {summary['town']} is ready at http://{host}:{port}/")
-    print(f"Staff sign-in: http://{host}:{port}/staff/  user {summary['username']}  "
-          f"password {summary['password']}")
+    print(
+        f"Staff sign-in: http://{host}:{port}/staff/  user {summary['username']}  "
+        f"password {summary['password']}"
+    )
     print("Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n", flush=True)
     _serve(host, port, workers=1)
 

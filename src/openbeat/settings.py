@@ -213,7 +213,8 @@ def _email():
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 587 if scheme == "submission" else 25),
+        "EMAIL_PORT": parts.port
+        or (465 if scheme == "smtps" else 587 if scheme == "submission" else 25),
         "EMAIL_HOST_USER": unquote(parts.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
         "EMAIL_USE_SSL": scheme == "smtps",
@@ -248,7 +249,6 @@ def _tile_origin():
 
     parts = urlsplit(MAP_TILES_URL.replace("{s}", "a"))
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-
 
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -23,18 +23,33 @@ def test_admin_other_agency_venue_is_404_like(client, town):
 def test_officer_can_view_but_not_change_venues(client, town):
     client.force_login(town.smyrna_officer)
     assert client.get("/admin/core/venue/").status_code == 200
-    response = client.post(f"/admin/core/venue/{town.hall.pk}/change/", {
-        "agency": town.smyrna.pk, "name": "Renamed", "address": "x",
-        "latitude": "39.3", "longitude": "-75.6"})
+    response = client.post(
+        f"/admin/core/venue/{town.hall.pk}/change/",
+        {
+            "agency": town.smyrna.pk,
+            "name": "Renamed",
+            "address": "x",
+            "latitude": "39.3",
+            "longitude": "-75.6",
+        },
+    )
     assert response.status_code == 403
     assert Venue.objects.get(pk=town.hall.pk).name == "Smyrna Town Hall"
 
 
 def test_coordinator_change_is_audited_with_before_and_after(client, town):
     client.force_login(town.smyrna_coordinator)
-    response = client.post(f"/admin/core/venue/{town.hall.pk}/change/", {
-        "agency": town.smyrna.pk, "name": "Smyrna Town Hall", "address": "27 S Market St",
-        "latitude": "39.2995", "longitude": "-75.6047", "accessibility": "Ramp"})
+    response = client.post(
+        f"/admin/core/venue/{town.hall.pk}/change/",
+        {
+            "agency": town.smyrna.pk,
+            "name": "Smyrna Town Hall",
+            "address": "27 S Market St",
+            "latitude": "39.2995",
+            "longitude": "-75.6047",
+            "accessibility": "Ramp",
+        },
+    )
     assert response.status_code == 302
     entry = AuditEvent.objects.get(action="venue.update")
     assert entry.actor == town.smyrna_coordinator
@@ -44,19 +59,38 @@ def test_coordinator_change_is_audited_with_before_and_after(client, town):
 
 def test_coordinator_cannot_assign_a_venue_to_another_agency(client, town):
     client.force_login(town.smyrna_coordinator)
-    response = client.post("/admin/core/venue/add/", {
-        "agency": town.clayton.pk, "name": "Sneaky", "address": "x",
-        "latitude": "39.3", "longitude": "-75.6"})
+    response = client.post(
+        "/admin/core/venue/add/",
+        {
+            "agency": town.clayton.pk,
+            "name": "Sneaky",
+            "address": "x",
+            "latitude": "39.3",
+            "longitude": "-75.6",
+        },
+    )
     assert response.status_code == 200  # the form comes back with an error
     assert not Venue.objects.filter(name="Sneaky").exists()
 
 
 def test_admin_event_with_runaway_rule_shows_what_to_fix(client, town):
     client.force_login(town.smyrna_coordinator)
-    response = client.post("/admin/events/event/add/", {
-        "agency": town.smyrna.pk, "programme": town.meeting.pk, "title": "Runaway",
-        "slug": "runaway", "venue": town.hall.pk, "start_0": "2030-01-01", "start_1": "18:00",
-        "duration_minutes": "60", "rrule": "FREQ=DAILY", "waitlist": "on", "is_published": "on"})
+    response = client.post(
+        "/admin/events/event/add/",
+        {
+            "agency": town.smyrna.pk,
+            "programme": town.meeting.pk,
+            "title": "Runaway",
+            "slug": "runaway",
+            "venue": town.hall.pk,
+            "start_0": "2030-01-01",
+            "start_1": "18:00",
+            "duration_minutes": "60",
+            "rrule": "FREQ=DAILY",
+            "waitlist": "on",
+            "is_published": "on",
+        },
+    )
     assert response.status_code == 200
     assert "never ends" in response.content.decode()
     assert not town.smyrna.events.filter(slug="runaway").exists()

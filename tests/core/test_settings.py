@@ -6,8 +6,9 @@ import sys
 def _start(env):
     code = "import openbeat.settings"
     full = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=False
+    )
 
 
 def test_bad_setting_stops_start_up_naming_the_variable(tmp_path):
@@ -39,6 +40,7 @@ def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
         " c.execute('PRAGMA synchronous').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])"
     )
     env = {**os.environ, "OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_DATABASE_URL": ""}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["wal", "2", "20000"]  # synchronous=FULL is 2

@@ -35,7 +35,10 @@ def test_feed_keeps_six_pm_local_across_daylight_saving(client, town):
     factories.event(town, start=first, rrule="FREQ=MONTHLY;BYDAY=1MO;COUNT=3")
     starts = [item.decoded("dtstart").astimezone(NY) for item in _events(client.get("/events.ics"))]
     assert {(s.hour, s.minute) for s in starts} == {(18, 0)}
-    assert {s.utcoffset() for s in starts} == {datetime.timedelta(hours=-4), datetime.timedelta(hours=-5)}
+    assert {s.utcoffset() for s in starts} == {
+        datetime.timedelta(hours=-4),
+        datetime.timedelta(hours=-5),
+    }
 
 
 def test_agency_feed_has_hosted_and_co_hosted_meetings_only(client, town):

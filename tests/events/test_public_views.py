@@ -22,9 +22,14 @@ def test_finder_lists_upcoming_meetings_of_hosts_and_co_hosts(client, town):
 
 def test_finder_filters_by_programme_area_and_dates(client, town):
     factories.event(town, title="Coffee Morning", programme=town.coffee, start=factories.in_days(2))
-    factories.event(town, title="Clayton Meeting", agency=town.clayton,
-                    programme=town.clayton_meeting, venue=town.clayton_hall,
-                    start=factories.in_days(20))
+    factories.event(
+        town,
+        title="Clayton Meeting",
+        agency=town.clayton,
+        programme=town.clayton_meeting,
+        venue=town.clayton_hall,
+        start=factories.in_days(20),
+    )
     by_programme = client.get("/events/", {"programme": town.coffee.pk}).content.decode()
     assert "Coffee Morning" in by_programme and "Clayton Meeting" not in by_programme
     clayton_area = town.clayton.areas.get()
@@ -35,12 +40,15 @@ def test_finder_filters_by_programme_area_and_dates(client, town):
     assert "Clayton Meeting" in by_date and "Coffee Morning" not in by_date
 
 
-@pytest.mark.parametrize("query", [
-    {"agency": "no-such-agency"},
-    {"start": "yesterday"},
-    {"start": "2026-05-10", "end": "2026-05-01"},
-    {"programme": "abc"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"agency": "no-such-agency"},
+        {"start": "yesterday"},
+        {"start": "2026-05-10", "end": "2026-05-01"},
+        {"programme": "abc"},
+    ],
+)
 def test_finder_explains_bad_filters(client, town, query):
     response = client.get("/events/", query)
     assert response.status_code == 400
@@ -108,12 +116,21 @@ def test_rsvp_form_creates_one_reply_and_shows_it(client, town):
     assert "8" in client.get(occurrence.get_absolute_url()).content.decode()
 
 
-@pytest.mark.parametrize(("form", "message"), [
-    ({"name": "Ana", "email": "nope", "party_size": "1"}, "valid email"),
-    ({"name": "Ana", "email": "a@example.org", "party_size": "0"}, "greater than or equal to 1"),
-    ({"name": "Ana", "email": "a@example.org", "party_size": "9999"}, "less than or equal to 20"),
-    ({"name": "", "email": "a@example.org", "party_size": "1"}, "required"),
-])
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"name": "Ana", "email": "nope", "party_size": "1"}, "valid email"),
+        (
+            {"name": "Ana", "email": "a@example.org", "party_size": "0"},
+            "greater than or equal to 1",
+        ),
+        (
+            {"name": "Ana", "email": "a@example.org", "party_size": "9999"},
+            "less than or equal to 20",
+        ),
+        ({"name": "", "email": "a@example.org", "party_size": "1"}, "required"),
+    ],
+)
 def test_rsvp_form_errors_say_what_to_fix_and_store_nothing(client, town, form, message):
     occurrence = factories.event(town).occurrences.get()
     response = client.post(_rsvp_url(occurrence), form)
@@ -125,11 +142,15 @@ def test_rsvp_form_errors_say_what_to_fix_and_store_nothing(client, town, form, 
 def test_full_past_and_cancelled_meetings_explain_themselves(client, town):
     full = factories.event(town, capacity=1, waitlist=False).occurrences.get()
     factories.rsvp(full)
-    response = client.post(_rsvp_url(full), {"name": "B", "email": "b@example.org", "party_size": 1})
+    response = client.post(
+        _rsvp_url(full), {"name": "B", "email": "b@example.org", "party_size": 1}
+    )
     assert response.status_code == 400
     assert "This meeting is full" in response.content.decode()
     past = factories.event(town, start=factories.in_days(-2)).occurrences.get()
-    response = client.post(_rsvp_url(past), {"name": "B", "email": "b@example.org", "party_size": 1})
+    response = client.post(
+        _rsvp_url(past), {"name": "B", "email": "b@example.org", "party_size": 1}
+    )
     assert response.status_code == 400
     assert "already started or taken place" in response.content.decode()
     assert RSVP.objects.count() == 1

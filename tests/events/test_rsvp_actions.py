@@ -30,7 +30,9 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_emails_them(meeting, 
     waiting_big.refresh_from_db()
     assert waiting_big.status == RSVPStatus.CONFIRMED
     subjects = [m["Subject"] for m in mailbox.to("big@example.org")]
-    assert subjects[0].startswith("On the waiting list") and subjects[-1].startswith("A place is yours")
+    assert subjects[0].startswith("On the waiting list") and subjects[-1].startswith(
+        "A place is yours"
+    )
 
 
 def test_a_full_meeting_without_waiting_list_refuses(town):
@@ -43,7 +45,9 @@ def test_a_full_meeting_without_waiting_list_refuses(town):
 
 def test_one_live_reply_per_email_and_double_submit_makes_one(meeting):
     rsvp, created = actions.create_rsvp(meeting.pk, "Ana", "Ana@Example.org", 1, form_nonce="n1")
-    again, created_again = actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n1")
+    again, created_again = actions.create_rsvp(
+        meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n1"
+    )
     assert (created, created_again, again.pk) == (True, False, rsvp.pk)
     with pytest.raises(actions.RSVPRefused, match="already replied"):
         actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n2")
@@ -53,15 +57,18 @@ def test_one_live_reply_per_email_and_double_submit_makes_one(meeting):
     assert renewed.status == RSVPStatus.CONFIRMED
 
 
-@pytest.mark.parametrize(("name", "email", "size", "field"), [
-    ("", "a@example.org", 1, "name"),
-    ("Ana", "not-an-email", 1, "email"),
-    ("Ana", "a@example.org", 0, "party_size"),
-    ("Ana", "a@example.org", -2, "party_size"),
-    ("Ana", "a@example.org", 500, "party_size"),
-    ("Ana", "a@example.org", "two", "party_size"),
-    ("Ana", "a@example.org", 5, "party_size"),  # more than the 4 places the meeting has
-])
+@pytest.mark.parametrize(
+    ("name", "email", "size", "field"),
+    [
+        ("", "a@example.org", 1, "name"),
+        ("Ana", "not-an-email", 1, "email"),
+        ("Ana", "a@example.org", 0, "party_size"),
+        ("Ana", "a@example.org", -2, "party_size"),
+        ("Ana", "a@example.org", 500, "party_size"),
+        ("Ana", "a@example.org", "two", "party_size"),
+        ("Ana", "a@example.org", 5, "party_size"),  # more than the 4 places the meeting has
+    ],
+)
 def test_bad_replies_are_refused_and_change_nothing(meeting, name, email, size, field):
     with pytest.raises(actions.RSVPRefused) as refused:
         actions.create_rsvp(meeting.pk, name, email, size)

@@ -10,12 +10,22 @@ from tests import factories
 @pytest.fixture
 def database_tasks(settings):
     # django-tasks rebuilds its backends when the TASKS setting changes.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
 
 
 def _drain():
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
-           startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    ).run()
 
 
 def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox, database_tasks):
@@ -31,8 +41,9 @@ def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_an_smtp_outage_retries_later_instead_of_losing_the_email(town, mailbox, database_tasks,
-                                                                   settings):
+def test_an_smtp_outage_retries_later_instead_of_losing_the_email(
+    town, mailbox, database_tasks, settings
+):
     from django_tasks_db.models import DBTaskResult
 
     occurrence = factories.event(town).occurrences.get()
@@ -47,3 +58,21 @@ def test_an_smtp_outage_retries_later_instead_of_losing_the_email(town, mailbox,
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # the hour has passed
     _drain()
     assert len(mailbox.to("outage@example.org")) == 1
+
+
+def test_a_reply_rolled_back_leaves_no_email_queued(town, mailbox, database_tasks):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    occurrence = factories.event(town).occurrences.get()
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        factories.rsvp(occurrence, email="rolled-back@example.org")
+        assert DBTaskResult.objects.count() == 1  # queued with the write...
+        raise Abort
+    assert DBTaskResult.objects.count() == 0  # ...and gone with it
+    _drain()
+    assert mailbox.to("rolled-back@example.org") == []

@@ -60,13 +60,19 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         with transaction.atomic():
             before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
             super().save_model(request, obj, form, change)
-            audit.record(request.user, f"{obj._meta.model_name}.{'update' if change else 'create'}",
-                         obj, before=before, after=audit.snapshot(obj))
+            audit.record(
+                request.user,
+                f"{obj._meta.model_name}.{'update' if change else 'create'}",
+                obj,
+                before=before,
+                after=audit.snapshot(obj),
+            )
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            audit.record(request.user, f"{obj._meta.model_name}.delete", obj,
-                         before=audit.snapshot(obj))
+            audit.record(
+                request.user, f"{obj._meta.model_name}.delete", obj, before=audit.snapshot(obj)
+            )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):

@@ -1,7 +1,7 @@
 """Areas as GeoJSON polygons, tested with shapely."""
 
-from functools import lru_cache
 import json
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,7 +14,9 @@ def validate_polygon(value):
     try:
         geometry = shape(value)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise ValidationError(_("The boundary is not valid GeoJSON: %(error)s"), params={"error": exc}) from exc
+        raise ValidationError(
+            _("The boundary is not valid GeoJSON: %(error)s"), params={"error": exc}
+        ) from exc
     if not geometry.is_valid or geometry.is_empty:
         raise ValidationError(_("The boundary crosses itself or is empty; redraw it."))
 

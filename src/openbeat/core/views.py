@@ -11,28 +11,40 @@ from openbeat.events import queries
 @require_GET
 def home(request):
     upcoming = queries.upcoming()
-    return render(request, "core/home.html", {
-        "agencies": Agency.objects.all(),
-        "upcoming": list(upcoming[:6]),
-        "next_meeting": upcoming.exclude(event__programme__slug="coffee-with-a-cop").first(),
-        "next_coffee": upcoming.filter(event__programme__slug="coffee-with-a-cop").first(),
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "agencies": Agency.objects.all(),
+            "upcoming": list(upcoming[:6]),
+            "next_meeting": upcoming.exclude(event__programme__slug="coffee-with-a-cop").first(),
+            "next_coffee": upcoming.filter(event__programme__slug="coffee-with-a-cop").first(),
+        },
+    )
 
 
 @require_GET
 def agency(request, slug):
     agency = get_object_or_404(Agency, slug=slug)
     people = (
-        StaffRole.objects.filter(agency=agency).exclude(title="")
-        .select_related("user").order_by("id")
+        StaffRole.objects.filter(agency=agency)
+        .exclude(title="")
+        .select_related("user")
+        .order_by("id")
     )
-    return render(request, "core/agency.html", {
-        "agency": agency,
-        "people": people,
-        "upcoming": list(queries.upcoming(queries.for_agency(queries.public_occurrences(), agency))[:10]),
-        "venues": agency.venues.all(),
-        "areas": agency.areas.all(),
-    })
+    return render(
+        request,
+        "core/agency.html",
+        {
+            "agency": agency,
+            "people": people,
+            "upcoming": list(
+                queries.upcoming(queries.for_agency(queries.public_occurrences(), agency))[:10]
+            ),
+            "venues": agency.venues.all(),
+            "areas": agency.areas.all(),
+        },
+    )
 
 
 @never_cache

@@ -19,7 +19,7 @@ from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 
 TZ = zoneinfo.ZoneInfo("America/New_York")
-DEMO_PASSWORD = "coffee-with-a-cop"
+DEMO_PASSWORD = "coffee-with-a-cop"  # noqa: S105 (the demo login, printed on start)
 
 
 def _box(south, west, north, east):
@@ -73,74 +73,128 @@ def _record(event, local_start, minutes, walk_ins, agenda=""):
 
 @transaction.atomic
 def load_demo():
-    smyrna, _ = Agency.objects.update_or_create(slug="smyrna-pd", defaults={
-        "name": "Smyrna Police Department",
-        "timezone": "America/New_York",
-        "address": "Smyrna, Delaware",
-        "about": (
-            "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
-            "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "
-            "monthly community awareness meetings and co-hosts Coffee with a Cop with Clayton PD."
-        ),
-    })
-    clayton, _ = Agency.objects.update_or_create(slug="clayton-pd", defaults={
-        "name": "Clayton Police Department",
-        "timezone": "America/New_York",
-        "address": "Clayton, Delaware",
-        "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbour.",
-    })
-    Area.objects.update_or_create(agency=smyrna, slug="smyrna", defaults={
-        "name": "Town of Smyrna", "kind": "neighbourhood",
-        "boundary": _box(39.270, -75.625, 39.330, -75.570),
-    })
-    Area.objects.update_or_create(agency=clayton, slug="clayton", defaults={
-        "name": "Town of Clayton", "kind": "neighbourhood",
-        "boundary": _box(39.275, -75.660, 39.305, -75.625),
-    })
-    restaurant, _ = Venue.objects.update_or_create(agency=smyrna, name="Bridgeway Family Restaurant", defaults={
-        "address": "Smyrna, DE 19977", "latitude": "39.287000", "longitude": "-75.598500",
-        "accessibility": "Step-free entrance and parking beside the door.",
-    })
-    town_hall, _ = Venue.objects.update_or_create(agency=smyrna, name="Smyrna Town Hall", defaults={
-        "address": "27 South Market Street, Smyrna, DE 19977",
-        "latitude": "39.299500", "longitude": "-75.604700",
-        "accessibility": "Step-free entrance on Market Street. Spanish interpreter on request.",
-    })
+    smyrna, _ = Agency.objects.update_or_create(
+        slug="smyrna-pd",
+        defaults={
+            "name": "Smyrna Police Department",
+            "timezone": "America/New_York",
+            "address": "Smyrna, Delaware",
+            "about": (
+                "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
+                "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "
+                "monthly community awareness meetings and co-hosts Coffee with a Cop with Clayton PD."
+            ),
+        },
+    )
+    clayton, _ = Agency.objects.update_or_create(
+        slug="clayton-pd",
+        defaults={
+            "name": "Clayton Police Department",
+            "timezone": "America/New_York",
+            "address": "Clayton, Delaware",
+            "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbour.",
+        },
+    )
+    Area.objects.update_or_create(
+        agency=smyrna,
+        slug="smyrna",
+        defaults={
+            "name": "Town of Smyrna",
+            "kind": "neighbourhood",
+            "boundary": _box(39.270, -75.625, 39.330, -75.570),
+        },
+    )
+    Area.objects.update_or_create(
+        agency=clayton,
+        slug="clayton",
+        defaults={
+            "name": "Town of Clayton",
+            "kind": "neighbourhood",
+            "boundary": _box(39.275, -75.660, 39.305, -75.625),
+        },
+    )
+    restaurant, _ = Venue.objects.update_or_create(
+        agency=smyrna,
+        name="Bridgeway Family Restaurant",
+        defaults={
+            "address": "Smyrna, DE 19977",
+            "latitude": "39.287000",
+            "longitude": "-75.598500",
+            "accessibility": "Step-free entrance and parking beside the door.",
+        },
+    )
+    town_hall, _ = Venue.objects.update_or_create(
+        agency=smyrna,
+        name="Smyrna Town Hall",
+        defaults={
+            "address": "27 South Market Street, Smyrna, DE 19977",
+            "latitude": "39.299500",
+            "longitude": "-75.604700",
+            "accessibility": "Step-free entrance on Market Street. Spanish interpreter on request.",
+        },
+    )
     wood = _staff("norman.wood", "Norman", "Wood", smyrna, Role.ADMIN, "Interim Police Chief")
-    dunning = _staff("brandon.dunning", "Brandon", "Dunning", smyrna, Role.COORDINATOR,
-                     "S/Pfc.", "Public Information Officer, Community Policing Unit")
+    dunning = _staff(
+        "brandon.dunning",
+        "Brandon",
+        "Dunning",
+        smyrna,
+        Role.COORDINATOR,
+        "S/Pfc.",
+        "Public Information Officer, Community Policing Unit",
+    )
     _staff("clayton.officer", "Clayton", "Officer", clayton, Role.OFFICER)
 
-    coffee, _ = Programme.objects.update_or_create(agency=smyrna, slug="coffee-with-a-cop", defaults={
-        "name": "Coffee with a Cop",
-        "description": (
-            "An informal, neutral space to discuss community issues, build relationships and drink "
-            "coffee. A national initiative supported by the U.S. Department of Justice, Office of "
-            "Community Oriented Policing Services."
-        ),
-    })
-    awareness, _ = Programme.objects.update_or_create(agency=smyrna, slug="community-awareness-meeting", defaults={
-        "name": "Community Awareness Meeting",
-        "description": (
-            "Monthly open forum with the Community Policing Unit: bring problems in your "
-            "neighbourhood, hear about departmental programmes, join crime-prevention projects."
-        ),
-    })
+    coffee, _ = Programme.objects.update_or_create(
+        agency=smyrna,
+        slug="coffee-with-a-cop",
+        defaults={
+            "name": "Coffee with a Cop",
+            "description": (
+                "An informal, neutral space to discuss community issues, build relationships and drink "
+                "coffee. A national initiative supported by the U.S. Department of Justice, Office of "
+                "Community Oriented Policing Services."
+            ),
+        },
+    )
+    awareness, _ = Programme.objects.update_or_create(
+        agency=smyrna,
+        slug="community-awareness-meeting",
+        defaults={
+            "name": "Community Awareness Meeting",
+            "description": (
+                "Monthly open forum with the Community Policing Unit: bring problems in your "
+                "neighbourhood, hear about departmental programmes, join crime-prevention projects."
+            ),
+        },
+    )
 
     first_coffee = _event(
-        "coffee-with-a-cop-2025-07-09", agency=smyrna, programme=coffee,
-        title="Coffee with a Cop", venue=restaurant, start=_local(2025, 7, 9, 8),
-        duration_minutes=90, rrule="", capacity=None,
+        "coffee-with-a-cop-2025-07-09",
+        agency=smyrna,
+        programme=coffee,
+        title="Coffee with a Cop",
+        venue=restaurant,
+        start=_local(2025, 7, 9, 8),
+        duration_minutes=90,
+        rrule="",
+        capacity=None,
         description=(
             "Smyrna Police Department and officers from Clayton PD come together for an informal "
             "morning: ask questions, bring concerns, or simply get to know our officers."
         ),
-        co_hosts=[clayton], officers=[wood, dunning],
+        co_hosts=[clayton],
+        officers=[wood, dunning],
     )
     meetings = _event(
-        "community-awareness-meeting", agency=smyrna, programme=awareness,
-        title="Community Awareness Meeting", venue=town_hall, start=_local(2025, 7, 7, 18),
-        duration_minutes=90, rrule=f"FREQ=MONTHLY;BYDAY=1MO;UNTIL={_rolling_until()}",
+        "community-awareness-meeting",
+        agency=smyrna,
+        programme=awareness,
+        title="Community Awareness Meeting",
+        venue=town_hall,
+        start=_local(2025, 7, 7, 18),
+        duration_minutes=90,
+        rrule=f"FREQ=MONTHLY;BYDAY=1MO;UNTIL={_rolling_until()}",
         capacity=80,
         description=(
             "Members of the Community Policing Unit answer questions and take input on specific "
@@ -153,24 +207,44 @@ def load_demo():
         officers=[dunning],
     )
     _event(
-        "coffee-with-a-cop", agency=smyrna, programme=coffee, title="Coffee with a Cop",
-        venue=restaurant, start=_local(2025, 8, 13, 8), duration_minutes=90,
-        rrule=f"FREQ=MONTHLY;BYDAY=2WE;UNTIL={_rolling_until()}", capacity=40,
+        "coffee-with-a-cop",
+        agency=smyrna,
+        programme=coffee,
+        title="Coffee with a Cop",
+        venue=restaurant,
+        start=_local(2025, 8, 13, 8),
+        duration_minutes=90,
+        rrule=f"FREQ=MONTHLY;BYDAY=2WE;UNTIL={_rolling_until()}",
+        capacity=40,
         description=(
             "Monthly Coffee with a Cop morning, co-hosted by Smyrna and Clayton police: sit down "
             "with officers in a safe, comfortable place."
         ),
-        co_hosts=[clayton], officers=[dunning],
+        co_hosts=[clayton],
+        officers=[dunning],
     )
-    _record(first_coffee, _local(2025, 7, 9, 8), (
-        "Officers from Smyrna and Clayton met residents over coffee.\n\n"
-        "- Residents asked about the new Community Policing Unit.\n"
-        "- Speeding and parking near schools were raised for follow-up.\n"
-    ), walk_ins=24)
-    _record(meetings, _local(2025, 7, 7, 18), (
-        "First community awareness meeting.\n\n"
-        "- Introduction of the Community Policing Unit, launching 30 July.\n"
-        "- Residents raised neighbourhood concerns for a joint police and community response.\n"
-    ), walk_ins=31)
-    return {"town": "Smyrna & Clayton, Delaware", "username": "brandon.dunning",
-            "password": DEMO_PASSWORD}
+    _record(
+        first_coffee,
+        _local(2025, 7, 9, 8),
+        (
+            "Officers from Smyrna and Clayton met residents over coffee.\n\n"
+            "- Residents asked about the new Community Policing Unit.\n"
+            "- Speeding and parking near schools were raised for follow-up.\n"
+        ),
+        walk_ins=24,
+    )
+    _record(
+        meetings,
+        _local(2025, 7, 7, 18),
+        (
+            "First community awareness meeting.\n\n"
+            "- Introduction of the Community Policing Unit, launching 30 July.\n"
+            "- Residents raised neighbourhood concerns for a joint police and community response.\n"
+        ),
+        walk_ins=31,
+    )
+    return {
+        "town": "Smyrna & Clayton, Delaware",
+        "username": "brandon.dunning",
+        "password": DEMO_PASSWORD,
+    }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openbeat.core import audit
+from openbeat.core.background import enqueue_with_write
 from openbeat.events import recurrence
 from openbeat.events.models import RSVP, Event, Occurrence, OccurrenceStatus, RSVPStatus
 from openbeat.events.tasks import send_rsvp_email
@@ -26,9 +27,9 @@ class RSVPRefused(Exception):
 
 
 def _notify(rsvp_ids, kind):
-    """Queue one email per reply once the transaction has committed (never for a rollback)."""
-    ids = list(rsvp_ids)
-    transaction.on_commit(lambda: [send_rsvp_email.enqueue(pk, kind) for pk in ids])
+    """Queue one email per reply, sent only if the transaction commits."""
+    for pk in list(rsvp_ids):
+        enqueue_with_write(send_rsvp_email, pk, kind)
 
 
 def sync_occurrences(event):
@@ -45,8 +46,13 @@ def sync_occurrences(event):
         occurrence = existing.pop(start, None)
         if occurrence is None:
             new.append(
-                Occurrence(event=event, agency=event.agency, original_start=start, start=start,
-                           end=start + length)
+                Occurrence(
+                    event=event,
+                    agency=event.agency,
+                    original_start=start,
+                    start=start,
+                    end=start + length,
+                )
             )
         elif occurrence.end != occurrence.start + length or occurrence.agency_id != event.agency_id:
             occurrence.end = occurrence.start + length
@@ -57,7 +63,9 @@ def sync_occurrences(event):
     for occurrence in existing.values():
         if occurrence.start <= now:
             continue
-        live = list(occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True))
+        live = list(
+            occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
+        )
         if live:
             _cancel(occurrence, _("This date was removed from the series."))
             _notify(live, "occurrence_cancelled")
@@ -74,8 +82,13 @@ def save_event(actor, event, is_new):
             event.area = event.venue.find_area()
         event.save()
         sync_occurrences(event)
-        audit.record(actor, "event.create" if is_new else "event.update", event,
-                     before=before, after=audit.snapshot(event))
+        audit.record(
+            actor,
+            "event.create" if is_new else "event.update",
+            event,
+            before=before,
+            after=audit.snapshot(event),
+        )
     return event
 
 
@@ -89,11 +102,15 @@ def _clean_reply(name, email, party_size):
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise RSVPRefused(_("Please enter an email address such as name@example.com."), "email") from exc
+        raise RSVPRefused(
+            _("Please enter an email address such as name@example.com."), "email"
+        ) from exc
     try:
         party_size = int(party_size)
     except (TypeError, ValueError) as exc:
-        raise RSVPRefused(_("Please give the number of people coming as a whole number."), "party_size") from exc
+        raise RSVPRefused(
+            _("Please give the number of people coming as a whole number."), "party_size"
+        ) from exc
     most = settings.OPENBEAT_MAX_PARTY_SIZE
     if not 1 <= party_size <= most:
         raise RSVPRefused(
@@ -142,7 +159,9 @@ def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, lang
     if occurrence.is_cancelled:
         raise RSVPRefused(_("This meeting has been cancelled, so it is not taking replies."))
     if occurrence.start <= timezone.now():
-        raise RSVPRefused(_("This meeting has already started or taken place. Choose a later date."))
+        raise RSVPRefused(
+            _("This meeting has already started or taken place. Choose a later date.")
+        )
     if occurrence.rsvps.filter(email=email).exclude(status=RSVPStatus.CANCELLED).exists():
         raise RSVPRefused(_duplicate_message(), "email")
     capacity = occurrence.event.capacity
@@ -159,8 +178,14 @@ def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, lang
                 raise RSVPRefused(_("This meeting is full. Please choose another date."))
             status = RSVPStatus.WAITLISTED
     rsvp = RSVP.objects.create(
-        occurrence=occurrence, agency_id=occurrence.agency_id, name=name, email=email,
-        party_size=party_size, status=status, form_nonce=form_nonce, language=language[:8],
+        occurrence=occurrence,
+        agency_id=occurrence.agency_id,
+        name=name,
+        email=email,
+        party_size=party_size,
+        status=status,
+        form_nonce=form_nonce,
+        language=language[:8],
     )
     _notify([rsvp.pk], "confirmed" if status == RSVPStatus.CONFIRMED else "waitlisted")
     return rsvp, True
@@ -171,7 +196,9 @@ def _promote_waitlist(occurrence):
     capacity = occurrence.event.capacity
     free = None if capacity is None else capacity - _confirmed_places(occurrence)
     promoted = []
-    for waiting in occurrence.rsvps.filter(status=RSVPStatus.WAITLISTED).order_by("created_at", "id"):
+    for waiting in occurrence.rsvps.filter(status=RSVPStatus.WAITLISTED).order_by(
+        "created_at", "id"
+    ):
         if free is not None and waiting.party_size > free:
             continue
         waiting.status = RSVPStatus.CONFIRMED
@@ -188,14 +215,18 @@ def cancel_rsvp(token):
     """Cancel a reply by its private token and offer the freed places to the waiting list."""
     with transaction.atomic():
         rsvp = RSVP.objects.select_related("occurrence__event").get(token=token)
-        occurrence = Occurrence.objects.select_for_update().select_related("event").get(
-            pk=rsvp.occurrence_id
+        occurrence = (
+            Occurrence.objects.select_for_update()
+            .select_related("event")
+            .get(pk=rsvp.occurrence_id)
         )
         rsvp.refresh_from_db()
         if rsvp.status == RSVPStatus.CANCELLED:
             return rsvp, []
         if occurrence.start <= timezone.now():
-            raise RSVPRefused(_("This meeting has already taken place, so the reply stays as it was."))
+            raise RSVPRefused(
+                _("This meeting has already taken place, so the reply stays as it was.")
+            )
         rsvp.status = RSVPStatus.CANCELLED
         rsvp.cancelled_at = timezone.now()
         rsvp.save(update_fields=["status", "cancelled_at"])
@@ -209,8 +240,13 @@ def check_in(actor, rsvp, present=True):
         before = audit.snapshot(rsvp, exclude=("name", "email"))
         rsvp.checked_in_at = timezone.now() if present else None
         rsvp.save(update_fields=["checked_in_at"])
-        audit.record(actor, "rsvp.check_in" if present else "rsvp.undo_check_in", rsvp,
-                     before=before, after=audit.snapshot(rsvp, exclude=("name", "email")))
+        audit.record(
+            actor,
+            "rsvp.check_in" if present else "rsvp.undo_check_in",
+            rsvp,
+            before=before,
+            after=audit.snapshot(rsvp, exclude=("name", "email")),
+        )
     return rsvp
 
 
@@ -224,8 +260,9 @@ def update_record(actor, occurrence, agenda, minutes, walk_ins):
         occurrence.minutes = minutes
         occurrence.walk_ins = walk_ins
         occurrence.save(update_fields=["agenda", "minutes", "walk_ins"])
-        audit.record(actor, "occurrence.record", occurrence, before=before,
-                     after=audit.snapshot(occurrence))
+        audit.record(
+            actor, "occurrence.record", occurrence, before=before, after=audit.snapshot(occurrence)
+        )
     return occurrence
 
 
@@ -245,8 +282,9 @@ def cancel_occurrence(actor, occurrence, note):
         _cancel(occurrence, note)
         live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
         _notify(live, "occurrence_cancelled")
-        audit.record(actor, "occurrence.cancel", occurrence, before=before,
-                     after=audit.snapshot(occurrence))
+        audit.record(
+            actor, "occurrence.cancel", occurrence, before=before, after=audit.snapshot(occurrence)
+        )
     return occurrence
 
 
@@ -267,6 +305,7 @@ def move_occurrence(actor, occurrence, start, venue, note):
         occurrence.save(update_fields=["start", "end", "venue", "note", "sequence"])
         live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
         _notify(live, "occurrence_moved")
-        audit.record(actor, "occurrence.move", occurrence, before=before,
-                     after=audit.snapshot(occurrence))
+        audit.record(
+            actor, "occurrence.move", occurrence, before=before, after=audit.snapshot(occurrence)
+        )
     return occurrence

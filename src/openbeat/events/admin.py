@@ -41,8 +41,12 @@ class OccurrenceAdmin(AgencyScopedAdmin):
     def has_change_permission(self, request, obj=None):
         # Co-hosts may write up the minutes of a meeting they ran together.
         allowed = access.agency_ids(request.user, self.change_role)
-        return bool(allowed) and (obj is None or access.scoped(
-            request.user, Occurrence.objects.filter(pk=obj.pk), self.change_role).exists())
+        return bool(allowed) and (
+            obj is None
+            or access.scoped(
+                request.user, Occurrence.objects.filter(pk=obj.pk), self.change_role
+            ).exists()
+        )
 
     def save_model(self, request, obj, form, change):
         try:
@@ -56,8 +60,18 @@ class RSVPAdmin(AgencyScopedAdmin):
     list_display = ["name", "occurrence", "party_size", "status", "checked_in_at"]
     list_filter = ["status", "agency"]
     search_fields = ["name", "email"]
-    readonly_fields = ["occurrence", "name", "email", "party_size", "status", "language",
-                       "created_at", "promoted_at", "cancelled_at", "checked_in_at"]
+    readonly_fields = [
+        "occurrence",
+        "name",
+        "email",
+        "party_size",
+        "status",
+        "language",
+        "created_at",
+        "promoted_at",
+        "cancelled_at",
+        "checked_in_at",
+    ]
     exclude = ["token", "form_nonce", "agency"]
 
     def has_add_permission(self, request):

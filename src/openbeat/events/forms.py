@@ -12,21 +12,30 @@ class FinderForm(forms.Form):
     """The event finder's filters; every one is optional and bad values are reported, not ignored."""
 
     agency = forms.ModelChoiceField(
-        Agency.objects.all(), required=False, to_field_name="slug", label=_("Agency"),
+        Agency.objects.all(),
+        required=False,
+        to_field_name="slug",
+        label=_("Agency"),
         empty_label=_("All agencies"),
     )
     programme = forms.ModelChoiceField(
-        Programme.objects.select_related("agency"), required=False, label=_("Programme"),
+        Programme.objects.select_related("agency"),
+        required=False,
+        label=_("Programme"),
         empty_label=_("All programmes"),
     )
     area = forms.ModelChoiceField(
-        Area.objects.select_related("agency"), required=False, label=_("Area"),
+        Area.objects.select_related("agency"),
+        required=False,
+        label=_("Area"),
         empty_label=_("All areas"),
     )
-    start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -36,10 +45,12 @@ class FinderForm(forms.Form):
 
 
 class RSVPForm(forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=120,
-                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(
-        label=_("Email"), help_text=_("For your confirmation and a link to cancel. Never shown in public."),
+        label=_("Email"),
+        help_text=_("For your confirmation and a link to cancel. Never shown in public."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     nonce = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -47,23 +58,29 @@ class RSVPForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party_size"] = forms.IntegerField(
-            label=_("People coming, including you"), min_value=1, initial=1,
+            label=_("People coming, including you"),
+            min_value=1,
+            initial=1,
             max_value=settings.OPENBEAT_MAX_PARTY_SIZE,
         )
         self.order_fields(["name", "email", "party_size", "nonce"])
 
 
 class RecordForm(forms.Form):
-    agenda = forms.CharField(label=_("Agenda (Markdown)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 6}))
-    minutes = forms.CharField(label=_("Minutes (Markdown)"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 10}))
+    agenda = forms.CharField(
+        label=_("Agenda (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    minutes = forms.CharField(
+        label=_("Minutes (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 10})
+    )
     walk_ins = forms.IntegerField(label=_("Walk-ins without RSVP"), min_value=0, max_value=100000)
 
 
 class MoveForm(forms.Form):
-    start = forms.DateTimeField(label=_("New start (local time)"),
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start = forms.DateTimeField(
+        label=_("New start (local time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     note = forms.CharField(label=_("Note for residents"), max_length=300, required=False)
 
 

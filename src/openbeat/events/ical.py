@@ -35,8 +35,11 @@ def _vevent(occurrence, stamp):
     # Moving or cancelling a meeting must replace the copy in people's calendars.
     # Moving or cancelling a meeting bumps the sequence so calendars replace their copy.
     item.add("sequence", occurrence.sequence)
-    item.add("organizer", f"mailto:{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}",
-             parameters={"cn": event.agency.name})
+    item.add(
+        "organizer",
+        f"mailto:{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}",
+        parameters={"cn": event.agency.name},
+    )
     return item
 
 

@@ -56,18 +56,27 @@ class Event(models.Model):
         Venue, on_delete=models.PROTECT, related_name="events", verbose_name=_("venue")
     )
     area = models.ForeignKey(
-        Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="events",
-        verbose_name=_("area"), help_text=_("Left empty, it is found from the venue's location."),
+        Area,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("area"),
+        help_text=_("Left empty, it is found from the venue's location."),
     )
     officers = models.ManyToManyField(
         StaffRole, blank=True, related_name="events", verbose_name=_("officers attending")
     )
     start = models.DateTimeField(_("first start"))
     duration_minutes = models.PositiveIntegerField(
-        _("length in minutes"), default=60, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
+        _("length in minutes"),
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
     )
     rrule = models.CharField(
-        _("repeats (RFC 5545 RRULE)"), max_length=300, blank=True,
+        _("repeats (RFC 5545 RRULE)"),
+        max_length=300,
+        blank=True,
         help_text=_(
             "Leave empty for a single meeting. Monthly on the first Monday, for a year: "
             "FREQ=MONTHLY;BYDAY=1MO;COUNT=12. Every rule needs COUNT or UNTIL."
@@ -90,15 +99,15 @@ class Event(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("events:event", args=[self.slug])
+
     def clean(self):
         if self.agency_id and self.start:
             try:
                 recurrence.utc_starts(self.start, self.rrule, self.agency.tz)
             except ValidationError as exc:
                 raise ValidationError({"rrule": exc.messages}) from exc
-
-    def get_absolute_url(self):
-        return reverse("events:event", args=[self.slug])
 
 
 class OccurrenceStatus(models.TextChoices):
@@ -120,15 +129,23 @@ class Occurrence(models.Model):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     venue = models.ForeignKey(
-        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("moved to venue"),
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=OccurrenceStatus.choices,
+        _("status"),
+        max_length=20,
+        choices=OccurrenceStatus.choices,
         default=OccurrenceStatus.SCHEDULED,
     )
     note = models.CharField(
-        _("public note"), max_length=300, blank=True,
+        _("public note"),
+        max_length=300,
+        blank=True,
         help_text=_("Why it was cancelled or moved; shown to residents."),
     )
     agenda = models.TextField(_("agenda (Markdown)"), blank=True)
@@ -140,7 +157,9 @@ class Occurrence(models.Model):
     class Meta:
         ordering = ["start"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "original_start"], name="one_occurrence_per_slot")
+            models.UniqueConstraint(
+                fields=["event", "original_start"], name="one_occurrence_per_slot"
+            )
         ]
         indexes = [
             # The event finder and calendar feeds list upcoming meetings by start time.
@@ -217,7 +236,9 @@ class RSVP(models.Model):
         ]
         indexes = [
             # Capacity sums and waitlist promotion read the live replies of one meeting in order.
-            models.Index(fields=["occurrence", "status", "created_at"], name="rsvp_occurrence_status"),
+            models.Index(
+                fields=["occurrence", "status", "created_at"], name="rsvp_occurrence_status"
+            ),
         ]
         verbose_name = _("RSVP")
         verbose_name_plural = _("RSVPs")

@@ -18,7 +18,9 @@ def _parse(rule, local_start):
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if "\n" in text or "DTSTART" in text.upper():
-        raise ValidationError(_("Give only the RRULE part, for example FREQ=MONTHLY;BYDAY=1MO;COUNT=12."))
+        raise ValidationError(
+            _("Give only the RRULE part, for example FREQ=MONTHLY;BYDAY=1MO;COUNT=12.")
+        )
     try:
         return rrulestr(text, dtstart=local_start)
     except ValueError as exc:
@@ -27,7 +29,9 @@ def _parse(rule, local_start):
                 _("Write UNTIL in UTC, ending in Z, for example UNTIL=20271231T235959Z.")
             ) from exc
         raise ValidationError(
-            _("This repeat rule cannot be read (%(error)s). Example: FREQ=MONTHLY;BYDAY=1MO;COUNT=12."),
+            _(
+                "This repeat rule cannot be read (%(error)s). Example: FREQ=MONTHLY;BYDAY=1MO;COUNT=12."
+            ),
             params={"error": exc},
         ) from exc
 
@@ -57,7 +61,9 @@ def local_starts(start_utc, rule, tz, now=None):
         future += when >= now
         if future > limit or len(starts) >= limit * 4:
             raise ValidationError(
-                _("This rule makes more than %(limit)s meetings. Repeat less often or end it sooner."),
+                _(
+                    "This rule makes more than %(limit)s meetings. Repeat less often or end it sooner."
+                ),
                 params={"limit": limit},
             )
         if when > last_allowed:

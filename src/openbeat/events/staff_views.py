@@ -18,8 +18,9 @@ from openbeat.events.models import RSVP, Occurrence, RSVPStatus
 def _meeting_for(request, occurrence_id, minimum=Role.OFFICER, owner_only=False):
     """A meeting the user's agency hosts or co-hosts; moving or cancelling is the host's alone."""
     queryset = Occurrence.objects.select_related("event__agency", "event__venue", "venue")
-    return get_for_staff(request.user, queryset, minimum=minimum, owner_only=owner_only,
-                         pk=occurrence_id)
+    return get_for_staff(
+        request.user, queryset, minimum=minimum, owner_only=owner_only, pk=occurrence_id
+    )
 
 
 @login_required
@@ -45,14 +46,21 @@ def _meeting_context(occurrence, record_form=None, move_form=None):
         "waitlisted": [r for r in rsvps if r.status == RSVPStatus.WAITLISTED],
         "expected": sum(r.party_size for r in confirmed),
         "arrived": sum(r.party_size for r in confirmed if r.checked_in_at) + occurrence.walk_ins,
-        "record_form": record_form or RecordForm(initial={
-            "agenda": occurrence.agenda, "minutes": occurrence.minutes,
-            "walk_ins": occurrence.walk_ins,
-        }),
-        "move_form": move_form or MoveForm(initial={
-            "start": timezone.localtime(occurrence.start, tz).replace(tzinfo=None),
-            "note": occurrence.note,
-        }),
+        "record_form": record_form
+        or RecordForm(
+            initial={
+                "agenda": occurrence.agenda,
+                "minutes": occurrence.minutes,
+                "walk_ins": occurrence.walk_ins,
+            }
+        ),
+        "move_form": move_form
+        or MoveForm(
+            initial={
+                "start": timezone.localtime(occurrence.start, tz).replace(tzinfo=None),
+                "note": occurrence.note,
+            }
+        ),
     }
 
 
@@ -67,8 +75,9 @@ def meeting(request, occurrence_id):
 @require_POST
 def check_in(request, occurrence_id):
     occurrence = _meeting_for(request, occurrence_id)
-    rsvp = get_for_staff(request.user, RSVP.objects.filter(occurrence=occurrence),
-                         pk=request.POST.get("rsvp"))
+    rsvp = get_for_staff(
+        request.user, RSVP.objects.filter(occurrence=occurrence), pk=request.POST.get("rsvp")
+    )
     present = request.POST.get("present") == "1"
     actions.check_in(request.user, rsvp, present=present)
     if present:
@@ -84,10 +93,19 @@ def record(request, occurrence_id):
     occurrence = _meeting_for(request, occurrence_id)
     form = RecordForm(request.POST)
     if not form.is_valid():
-        return render(request, "staff/meeting.html",
-                      _meeting_context(occurrence, record_form=form), status=400)
-    actions.update_record(request.user, occurrence, form.cleaned_data["agenda"],
-                          form.cleaned_data["minutes"], form.cleaned_data["walk_ins"])
+        return render(
+            request,
+            "staff/meeting.html",
+            _meeting_context(occurrence, record_form=form),
+            status=400,
+        )
+    actions.update_record(
+        request.user,
+        occurrence,
+        form.cleaned_data["agenda"],
+        form.cleaned_data["minutes"],
+        form.cleaned_data["walk_ins"],
+    )
     messages.success(request, _("Agenda, minutes and attendance saved."))
     return redirect("staff:meeting", occurrence.pk)
 
@@ -113,11 +131,14 @@ def move(request, occurrence_id):
     if form.is_valid():
         start = local_datetime(form.cleaned_data["start"], occurrence.event.agency.tz)
         try:
-            actions.move_occurrence(request.user, occurrence, start, None, form.cleaned_data["note"])
+            actions.move_occurrence(
+                request.user, occurrence, start, None, form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Meeting moved; everyone who replied is being emailed."))
             return redirect("staff:meeting", occurrence.pk)
-    return render(request, "staff/meeting.html",
-                  _meeting_context(occurrence, move_form=form), status=400)
+    return render(
+        request, "staff/meeting.html", _meeting_context(occurrence, move_form=form), status=400
+    )

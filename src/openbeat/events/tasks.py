@@ -34,8 +34,9 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
     from openbeat.events.ical import calendar_for
     from openbeat.events.models import RSVP
 
-    rsvp = RSVP.objects.select_related("occurrence__event__agency", "occurrence__venue",
-                                       "occurrence__event__venue").get(pk=rsvp_id)
+    rsvp = RSVP.objects.select_related(
+        "occurrence__event__agency", "occurrence__venue", "occurrence__event__venue"
+    ).get(pk=rsvp_id)
     occurrence = rsvp.occurrence
     event = occurrence.event
     with translation.override(rsvp.language):
@@ -52,8 +53,11 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
         body = render_to_string(f"events/email/{kind}.txt", context)
     message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[rsvp.email])
     if KINDS[kind]:
-        message.attach("meeting.ics", calendar_for([occurrence], event.title),
-                       "text/calendar; method=PUBLISH; charset=utf-8")
+        message.attach(
+            "meeting.ics",
+            calendar_for([occurrence], event.title),
+            "text/calendar; method=PUBLISH; charset=utf-8",
+        )
     try:
         message.send()
     except (OSError, smtplib.SMTPException):
@@ -62,5 +66,10 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
             raise
         later = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempt])
         send_rsvp_email.using(run_after=later).enqueue(rsvp_id, kind, attempt + 1)
-        logger.warning("Email for RSVP %s (%s) failed; retry %s at %s", rsvp_id, kind,
-                       attempt + 1, later.isoformat())
+        logger.warning(
+            "Email for RSVP %s (%s) failed; retry %s at %s",
+            rsvp_id,
+            kind,
+            attempt + 1,
+            later.isoformat(),
+        )

@@ -15,7 +15,7 @@ from openbeat.core.models import Agency
 from openbeat.events import actions, queries
 from openbeat.events.forms import FinderForm, RSVPForm
 from openbeat.events.ical import calendar_for
-from openbeat.events.models import RSVP, Event, Occurrence, RSVPStatus
+from openbeat.events.models import RSVP, Event, RSVPStatus
 
 PAGE_SIZE = 20
 
@@ -24,10 +24,16 @@ def _map_points(occurrences):
     points = {}
     for occ in occurrences:
         place = occ.place
-        points.setdefault(place.pk, {
-            "lat": float(place.latitude), "lon": float(place.longitude), "name": place.name,
-            "url": occ.get_absolute_url(), "title": occ.event.title,
-        })
+        points.setdefault(
+            place.pk,
+            {
+                "lat": float(place.latitude),
+                "lon": float(place.longitude),
+                "name": place.name,
+                "url": occ.get_absolute_url(),
+                "title": occ.event.title,
+            },
+        )
     return list(points.values())
 
 
@@ -62,16 +68,24 @@ def finder(request):
     page = Paginator(occurrences, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "events/finder.html", {
-        "form": form, "page": page, "map_points": _map_points(page.object_list),
-        "query": query.urlencode(),
-    }, status=status)
+    return render(
+        request,
+        "events/finder.html",
+        {
+            "form": form,
+            "page": page,
+            "map_points": _map_points(page.object_list),
+            "query": query.urlencode(),
+        },
+        status=status,
+    )
 
 
 def _event_by_slug_or_id(slug_or_id):
     lookup = {"pk": slug_or_id} if slug_or_id.isdigit() else {"slug": slug_or_id}
-    return get_object_or_404(Event.objects.select_related("agency", "venue", "programme"),
-                             is_published=True, **lookup)
+    return get_object_or_404(
+        Event.objects.select_related("agency", "venue", "programme"), is_published=True, **lookup
+    )
 
 
 @require_GET
@@ -82,11 +96,17 @@ def event_detail(request, slug):
     occurrences = queries.public_occurrences().filter(event=event)
     upcoming = list(queries.upcoming(occurrences)[:12])
     past = list(occurrences.filter(end__lte=timezone.now()).order_by("-start")[:12])
-    return render(request, "events/event.html", {
-        "event": event, "upcoming": upcoming, "past": past,
-        "next": upcoming[0] if upcoming else None,
-        "map_points": _map_points(upcoming[:1] or past[:1]),
-    })
+    return render(
+        request,
+        "events/event.html",
+        {
+            "event": event,
+            "upcoming": upcoming,
+            "past": past,
+            "next": upcoming[0] if upcoming else None,
+            "map_points": _map_points(upcoming[:1] or past[:1]),
+        },
+    )
 
 
 def _occurrence(slug, date_key):
@@ -143,8 +163,11 @@ def rsvp_create(request, slug, date_key):
     if form.is_valid():
         try:
             rsvp, _created = actions.create_rsvp(
-                occurrence.pk, form.cleaned_data["name"], form.cleaned_data["email"],
-                form.cleaned_data["party_size"], form_nonce=form.cleaned_data["nonce"],
+                occurrence.pk,
+                form.cleaned_data["name"],
+                form.cleaned_data["email"],
+                form.cleaned_data["party_size"],
+                form_nonce=form.cleaned_data["nonce"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
             )
         except actions.RSVPRefused as refusal:
@@ -158,8 +181,10 @@ def rsvp_create(request, slug, date_key):
 @require_GET
 def occurrence_ics(request, slug, date_key):
     occurrence = _occurrence(slug, date_key)
-    return _ics_response(calendar_for([occurrence], occurrence.event.title),
-                         f"{occurrence.event.slug}-{date_key}.ics")
+    return _ics_response(
+        calendar_for([occurrence], occurrence.event.title),
+        f"{occurrence.event.slug}-{date_key}.ics",
+    )
 
 
 def _ics_response(body, filename):
@@ -195,6 +220,13 @@ def rsvp_manage(request, token):
         else:
             messages.success(request, _("Your reply is cancelled. Thank you for letting us know."))
             return redirect(rsvp)
-    return render(request, "events/rsvp.html", {
-        "rsvp": rsvp, "occurrence": occurrence, "event": occurrence.event,
-    }, status=status)
+    return render(
+        request,
+        "events/rsvp.html",
+        {
+            "rsvp": rsvp,
+            "occurrence": occurrence,
+            "event": occurrence.event,
+        },
+        status=status,
+    )
