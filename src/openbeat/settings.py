@@ -161,6 +161,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["openbeat.formats"]
 USE_I18N = True
 USE_TZ = True
 # Stored times are UTC; this zone reads dates in filters that span agencies. Each agency's own

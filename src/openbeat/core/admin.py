@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import access, audit
 from openbeat.core.models import Agency, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
-admin.site.site_title = "OpenBeat staff"
-admin.site.index_title = "Agency administration"
+admin.site.site_title = _("OpenBeat staff")
+admin.site.index_title = _("Agency administration")
 
 AGENCY_FIELDS = {"agency", "co_hosts"}
 
