@@ -8,6 +8,8 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from openbeat.concerns import actions as concern_actions
+from openbeat.concerns.defaults import ensure_default_categories
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.events import actions
 from openbeat.events.models import Event, Programme
@@ -69,6 +71,8 @@ def town():
         latitude="39.2900",
         longitude="-75.6400",
     )
+    ensure_default_categories(smyrna)
+    ensure_default_categories(clayton)
     return SimpleNamespace(
         smyrna=smyrna,
         clayton=clayton,
@@ -132,3 +136,25 @@ def event(
 def rsvp(occurrence, name="Resident", email=None, party_size=1):
     email = email or f"resident{next(_counter)}@example.org"
     return actions.create_rsvp(occurrence.pk, name, email, party_size)[0]
+
+
+# A point inside each town's area in the test town.
+SMYRNA_POINT = ("39.300000", "-75.600000")
+CLAYTON_POINT = ("39.290000", "-75.640000")
+
+
+def concern(
+    category="vandalism-graffiti",
+    point=SMYRNA_POINT,
+    description="Graffiti on the wall",
+    photos=(),
+    **extra,
+):
+    data = {
+        "category": category,
+        "latitude": point[0],
+        "longitude": point[1],
+        "description": description,
+        **extra,
+    }
+    return concern_actions.submit_concern(data, photos)[0]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "openbeat.core",
     "openbeat.events",
+    "openbeat.concerns",
     "openbeat.demo",
 ]
 

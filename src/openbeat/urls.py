@@ -15,8 +15,10 @@ urlpatterns = [
     path("events.ics", event_views.feed, name="feed"),
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
-    path("staff/", include("openbeat.events.staff_urls")),
+    path("staff/", include("openbeat.staff_urls")),
+    path("concerns/", include("openbeat.concerns.urls")),
     path("admin/", admin.site.urls),
-    # Uploaded logos; a production install serves /media/ from its web server or object storage.
-    path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}),
+    # Agency logos are public; concern photos are never served from /media/, only through views
+    # that check the concern may be seen.
+    path("media/logos/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT / "logos"}),
 ]

@@ -172,3 +172,22 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class RateCounter(models.Model):
+    """How many times a client did one kind of public write in one time window."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="one_counter")
+        ]
+        # Old windows are swept by start time.
+        indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key[:8]} {self.hits}"

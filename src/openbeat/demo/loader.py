@@ -14,6 +14,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from openbeat.concerns import actions as concern_actions
+from openbeat.concerns.defaults import ensure_default_categories
+from openbeat.concerns.models import Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
@@ -69,6 +72,66 @@ def _record(event, local_start, minutes, walk_ins, agenda=""):
     occurrence = Occurrence.objects.get(event=event, original_start=local_start)
     if not occurrence.minutes:
         actions.update_record(None, occurrence, agenda, minutes, walk_ins)
+
+
+def _concerns(smyrna, clayton, meetings, dunning):
+    """A few concerns as residents raised them, once: online and at the first meeting."""
+    ensure_default_categories(smyrna)
+    ensure_default_categories(clayton)
+    if Concern.objects.filter(agency=smyrna).exists():
+        return
+    first_meeting = Occurrence.objects.get(event=meetings, original_start=_local(2025, 7, 7, 18))
+    raised = [
+        (
+            {
+                "category": "speeding-traffic",
+                "latitude": "39.301200",
+                "longitude": "-75.607900",
+                "description": "Cars speed on Main Street by the school at pick-up time.",
+            },
+            first_meeting,
+        ),
+        (
+            {
+                "category": "street-lighting",
+                "location_text": "Commerce Street and Mount Vernon Street",
+                "area": Area.objects.get(slug="smyrna").pk,
+                "description": "Two streetlights out for weeks; the corner is very dark.",
+            },
+            first_meeting,
+        ),
+        (
+            {
+                "category": "vandalism-graffiti",
+                "latitude": "39.296100",
+                "longitude": "-75.603300",
+                "description": "Graffiti on the park restrooms again.",
+            },
+            None,
+        ),
+        (
+            {
+                "category": "parking",
+                "latitude": "39.291000",
+                "longitude": "-75.640500",
+                "description": "Trucks parked overnight blocking the view at the intersection.",
+            },
+            None,
+        ),
+    ]
+    for data, occurrence in raised:
+        source = Source.MEETING if occurrence else Source.WEB
+        concern, _ = concern_actions.submit_concern(
+            data, source=source, actor=dunning.user if occurrence else None, occurrence=occurrence
+        )
+        if concern.category.slug == "street-lighting":
+            concern_actions.change_status(
+                dunning.user,
+                concern,
+                Status.REFERRED,
+                "Passed to Smyrna Public Works, who will replace the lamps.",
+                "Public Works",
+            )
 
 
 @transaction.atomic
@@ -243,6 +306,7 @@ def load_demo():
         ),
         walk_ins=31,
     )
+    _concerns(smyrna, clayton, meetings, dunning)
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",

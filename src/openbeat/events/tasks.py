@@ -1,17 +1,12 @@
 """Background work for events: every email a resident gets about a meeting."""
 
-import datetime
-import logging
-import smtplib
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from openbeat.core.background import task
-
-logger = logging.getLogger(__name__)
+from openbeat.core.mail import send_or_retry
 
 # Which kinds of message carry the meeting as a calendar attachment.
 KINDS = {
@@ -21,11 +16,6 @@ KINDS = {
     "occurrence_cancelled": True,
     "occurrence_moved": True,
 }
-
-
-# An SMTP server that is down or refusing must not lose a resident's email: try again later,
-# backing off, for about a day.
-RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 
 
 @task()
@@ -58,18 +48,4 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
             calendar_for([occurrence], event.title),
             "text/calendar; method=PUBLISH; charset=utf-8",
         )
-    try:
-        message.send()
-    except (OSError, smtplib.SMTPException):
-        backend = send_rsvp_email.get_backend()
-        if attempt >= len(RETRY_DELAYS) or not backend.supports_defer:
-            raise
-        later = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempt])
-        send_rsvp_email.using(run_after=later).enqueue(rsvp_id, kind, attempt + 1)
-        logger.warning(
-            "Email for RSVP %s (%s) failed; retry %s at %s",
-            rsvp_id,
-            kind,
-            attempt + 1,
-            later.isoformat(),
-        )
+    send_or_retry(message, send_rsvp_email, [rsvp_id, kind], attempt)

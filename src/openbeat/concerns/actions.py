@@ -1,0 +1,476 @@
+"""The one write path for concerns. Public forms, staff pages, meeting intake and APIs call these."""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openbeat.concerns.location import area_at
+from openbeat.concerns.models import (
+    CLOSED_STATUSES,
+    Category,
+    Concern,
+    ConcernUpdate,
+    Flag,
+    Photo,
+    Source,
+    Status,
+    Supporter,
+    UpdateKind,
+)
+from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
+from openbeat.core import audit, images
+from openbeat.core.background import enqueue_with_write
+
+MAX_DESCRIPTION = 4000
+MAX_PHOTOS = 3
+CONTEST_DAYS = 30
+MARKUP = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|img|svg|a|link|meta)\b", re.I)
+
+
+class ConcernRefused(Exception):
+    """The concern cannot be taken as given; `errors` maps fields to what to fix."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _number(value, low, high, field, errors):
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors[field] = _("The map location must be numbers, for example 39.2995 and -75.6047.")
+        return None
+    if not (low <= number <= high) or number != number:
+        errors[field] = _("The map location is off the map. Put the pin where the problem is.")
+        return None
+    return number
+
+
+def _clean_text(description, errors):
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = _("Please describe the problem in a few words.")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _(
+            "Please shorten the description to %(most)s characters (it has %(count)s)."
+        ) % {"most": MAX_DESCRIPTION, "count": len(description)}
+    elif MARKUP.search(description):
+        errors["description"] = _("Please write plain text only: remove the HTML code.")
+    return description
+
+
+def _clean_contact(data, errors):
+    name = (data.get("name") or "").strip()[:120]
+    email = (data.get("email") or "").strip().lower()
+    phone = re.sub(r"[^\d+() .-]", "", (data.get("phone") or "").strip())[:40]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = _("Please enter an email address such as name@example.com.")
+    return name, email, phone
+
+
+def _locate(data, errors):
+    """(area, lat, lon, location_text, venue) from a pin, a typed place with an area, or a venue."""
+    from openbeat.core.models import Area, Venue
+
+    lat = _number(data.get("latitude"), -90, 90, "location", errors)
+    lon = _number(data.get("longitude"), -180, 180, "location", errors)
+    text = (data.get("location_text") or "").strip()[:300]
+    venue = None
+    venue_id = str(data.get("venue") or "")
+    if venue_id:
+        venue = Venue.objects.filter(pk=venue_id).first() if venue_id.isdigit() else None
+        if venue is None:
+            errors["venue"] = _("Choose a place from the list.")
+        elif lat is None:
+            lat, lon = float(venue.latitude), float(venue.longitude)
+    if "location" in errors:
+        return None, None, None, text, venue
+    if lat is not None and lon is not None:
+        area = area_at(lat, lon)
+        if area is None:
+            errors["location"] = _(
+                "That spot is outside the areas served here. Check the pin, or call your "
+                "local police non-emergency line."
+            )
+        return area, lat, lon, text, venue
+    if (lat is None) != (lon is None):
+        errors["location"] = _("The map location needs both latitude and longitude.")
+        return None, None, None, text, venue
+    area_id = str(data.get("area") or "")
+    if (
+        text
+        and area_id.isdigit()
+        and (area := Area.objects.filter(pk=area_id).select_related("agency").first())
+    ):
+        return area, None, None, text, venue
+    if text:
+        errors["area"] = _(
+            "Choose the neighbourhood, so we know which police department it is for."
+        )
+    else:
+        errors["location"] = _(
+            "Tell us where: put a pin on the map, or type an address or landmark and choose the "
+            "neighbourhood, or choose a nearby place from the list."
+        )
+    return None, None, None, text, venue
+
+
+def _category_for(slug, agency, errors):
+    """The agency's category with this slug; the same kinds exist in every agency that uses them."""
+    if not slug:
+        errors["category"] = _("Choose what the problem is about.")
+        return None
+    if not Category.objects.filter(slug=slug, is_active=True).exists():
+        errors["category"] = _("Choose a category from the list.")
+        return None
+    category = Category.objects.filter(agency=agency, slug=slug, is_active=True).first()
+    if category is None:  # the agency here does not use that kind: its catch-all takes it
+        category = Category.objects.filter(agency=agency, slug="other", is_active=True).first()
+    if category is None:
+        errors["category"] = _(
+            "%(agency)s does not take this kind of concern here. Choose another category."
+        ) % {"agency": agency.name}
+    return category
+
+
+def prepare_photos(uploads):
+    """Re-encode every photo before anything is stored; one bad file refuses the whole report."""
+    uploads = [u for u in uploads if u]
+    if len(uploads) > MAX_PHOTOS:
+        raise ConcernRefused(
+            {"photos": _("You can add up to %(most)s photos.") % {"most": MAX_PHOTOS}}
+        )
+    prepared = []
+    for upload in uploads:
+        try:
+            prepared.append(images.reencode(upload))
+        except ValidationError as exc:
+            raise ConcernRefused({"photos": " ".join(exc.messages)}) from exc
+    return prepared
+
+
+def submit_concern(
+    data, uploads=(), *, source=Source.WEB, actor=None, occurrence=None, language="en"
+):
+    """Take a resident's concern.
+
+    Invariants: a concern is stored with its agency, area and category, or not at all; when this
+    returns, it is committed (the resident may be told "received"); the same form submitted
+    twice makes one concern; photos are stored only re-encoded.
+    """
+    errors = {}
+    description = _clean_text(data.get("description"), errors)
+    area, lat, lon, text, venue = _locate(data, errors)
+    name, email, phone = _clean_contact(data, errors)
+    category = _category_for(data.get("category"), area.agency, errors) if area else None
+    if errors:
+        raise ConcernRefused(errors)
+    photos = prepare_photos(uploads)
+    nonce = (data.get("nonce") or "")[:64] or None
+    if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
+        return same, False
+    anonymous = bool(data.get("anonymous"))
+    try:
+        with transaction.atomic():
+            concern = Concern.objects.create(
+                agency=area.agency,
+                category=category,
+                area=area,
+                description=description,
+                latitude=None if lat is None else round(lat, 6),
+                longitude=None if lon is None else round(lon, 6),
+                location_text=text,
+                venue=venue,
+                reporter_name=name,
+                reporter_email=email,
+                reporter_phone=phone,
+                is_anonymous=anonymous,
+                source=source,
+                raised_at=occurrence,
+                language=language[:8],
+                form_nonce=nonce,
+                is_private=category.is_sensitive,
+                referred_to=category.referred_to,
+            )
+            for content, width, height in photos:
+                photo = Photo(concern=concern, agency=concern.agency, width=width, height=height)
+                photo.image.save("photo.jpg", content, save=False)
+                photo.save()
+            if actor is not None:
+                audit.record(actor, "concern.intake", concern, after=_public_snapshot(concern))
+            if email:
+                enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
+    except IntegrityError:
+        if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
+            return same, False
+        raise
+    return concern, True
+
+
+def _public_snapshot(concern):
+    return audit.snapshot(
+        concern,
+        exclude=(
+            "reporter_name",
+            "reporter_email",
+            "reporter_phone",
+            "tracking_token",
+            "form_nonce",
+        ),
+    )
+
+
+def _notify_followers(concern, update):
+    if concern.reporter_email:
+        enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
+    for supporter_id in concern.supporters.exclude(email="").values_list("pk", flat=True):
+        enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
+
+
+def _add_update(concern, kind, actor=None, body="", public=False, before="", after=""):
+    return ConcernUpdate.objects.create(
+        concern=concern,
+        agency=concern.agency,
+        kind=kind,
+        is_public=public,
+        body=body,
+        status_before=before,
+        status_after=after,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def change_status(actor, concern, status, note="", referred_to=""):
+    """Move a concern to a new status with a public note; the reporter and followers are told."""
+    if status not in Status.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    if status == Status.REFERRED and not (referred_to or concern.referred_to):
+        raise ValidationError({"referred_to": _("Say which partner it was referred to.")})
+    if status == Status.DUPLICATE:
+        raise ValidationError(
+            {"status": _("Use 'Mark as duplicate' and choose the original concern.")}
+        )
+    with transaction.atomic():
+        before = _public_snapshot(concern)
+        previous = concern.status
+        concern.status = status
+        if referred_to:
+            concern.referred_to = referred_to[:120]
+        concern.closed_at = timezone.now() if status in CLOSED_STATUSES else None
+        concern.save()
+        update = _add_update(
+            concern, UpdateKind.STATUS, actor, note.strip(), True, previous, status
+        )
+        audit.record(
+            actor, "concern.status", concern, before=before, after=_public_snapshot(concern)
+        )
+        _notify_followers(concern, update)
+    return update
+
+
+def respond(actor, concern, body, public=True):
+    """A public answer (told to followers) or an internal note (never leaves staff views)."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the response first.")})
+    with transaction.atomic():
+        update = _add_update(
+            concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, actor, body, public
+        )
+        audit.record(
+            actor,
+            "concern.respond" if public else "concern.note",
+            concern,
+            after={"update": update.pk, "public": public},
+        )
+        if public:
+            _notify_followers(concern, update)
+    return update
+
+
+def assign(actor, concern, user, unit, priority):
+    with transaction.atomic():
+        before = _public_snapshot(concern)
+        concern.assigned_to = user
+        concern.assigned_unit = (unit or "")[:120]
+        concern.priority = priority
+        concern.save(update_fields=["assigned_to", "assigned_unit", "priority", "updated_at"])
+        _add_update(concern, UpdateKind.ASSIGN, actor, "")
+        audit.record(
+            actor, "concern.assign", concern, before=before, after=_public_snapshot(concern)
+        )
+
+
+def reclassify(actor, concern, category, make_private):
+    """Change the category; a sensitive category or the private flag takes it out of public view."""
+    if category.agency_id != concern.agency_id:
+        raise ValidationError({"category": _("Choose one of your agency's categories.")})
+    with transaction.atomic():
+        before = _public_snapshot(concern)
+        concern.category = category
+        concern.is_private = bool(make_private) or category.is_sensitive
+        concern.save(update_fields=["category", "is_private", "updated_at"])
+        _add_update(concern, UpdateKind.RECLASSIFY, actor, category.name)
+        audit.record(
+            actor, "concern.reclassify", concern, before=before, after=_public_snapshot(concern)
+        )
+
+
+def mark_duplicate(actor, concern, original):
+    """Close a concern as a duplicate; its supporters and reporter follow the original instead."""
+    if original.pk == concern.pk or original.agency_id != concern.agency_id:
+        raise ValidationError(
+            {"original": _("Choose another concern of your agency as the original.")}
+        )
+    if original.status == Status.DUPLICATE:
+        original = original.duplicate_of or original
+    with transaction.atomic():
+        before = _public_snapshot(concern)
+        previous = concern.status
+        concern.status = Status.DUPLICATE
+        concern.duplicate_of = original
+        concern.closed_at = timezone.now()
+        concern.save()
+        moved = 0
+        for supporter in concern.supporters.all():
+            if supporter.email and original.supporters.filter(email=supporter.email).exists():
+                supporter.delete()
+                continue
+            supporter.concern = original
+            supporter.save(update_fields=["concern"])
+            moved += 1
+        if (
+            concern.reporter_email
+            and not original.supporters.filter(email=concern.reporter_email).exists()
+            and original.reporter_email != concern.reporter_email
+        ):
+            Supporter.objects.create(
+                concern=original,
+                agency=original.agency,
+                email=concern.reporter_email,
+                language=concern.language,
+            )
+        note = _("Merged into concern #%(id)s.") % {"id": original.pk}
+        update = _add_update(
+            concern, UpdateKind.MERGE, actor, note, True, previous, Status.DUPLICATE
+        )
+        audit.record(
+            actor,
+            "concern.duplicate",
+            concern,
+            before=before,
+            after={**_public_snapshot(concern), "supporters_moved": moved},
+        )
+        if concern.reporter_email:
+            enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
+    return original
+
+
+def support(concern, email="", language="en"):
+    """Add a resident's voice to a concern; with an email they follow it. Returns (supporter, created)."""
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ConcernRefused(
+                {"email": _("Please enter an email address such as name@example.com.")}
+            ) from exc
+        if concern.reporter_email == email:
+            raise ConcernRefused(
+                {"email": _("You reported this concern, so you already follow it.")}
+            )
+        if (existing := concern.supporters.filter(email=email).first()) is not None:
+            return existing, False
+    if not concern.is_open:
+        raise ConcernRefused({"email": _("This concern is closed, so it is not taking support.")})
+    try:
+        with transaction.atomic():
+            return Supporter.objects.create(
+                concern=concern, agency=concern.agency, email=email, language=language[:8]
+            ), True
+    except IntegrityError:
+        return concern.supporters.get(email=email), False
+
+
+def contest(token, reason):
+    """The reporter (or a supporter) disputes a closure within 30 days: it reopens, staff are told."""
+    concern = Concern.objects.filter(tracking_token=token).first()
+    if concern is None:
+        supporter = Supporter.objects.filter(token=token).select_related("concern").first()
+        concern = supporter.concern if supporter else None
+    if concern is None:
+        raise Concern.DoesNotExist
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConcernRefused({"reason": _("Tell us why the problem is not solved.")})
+    if len(reason) > MAX_DESCRIPTION:
+        raise ConcernRefused({"reason": _("Please shorten your reason to 4000 characters.")})
+    if concern.status not in CLOSED_STATUSES or concern.status == Status.DUPLICATE:
+        raise ConcernRefused({"reason": _("Only a closed concern can be contested.")})
+    if concern.closed_at and timezone.now() - concern.closed_at > datetime.timedelta(
+        days=CONTEST_DAYS
+    ):
+        raise ConcernRefused(
+            {
+                "reason": _(
+                    "This concern was closed more than 30 days ago. Please report it again as a new concern."
+                )
+            }
+        )
+    with transaction.atomic():
+        previous = concern.status
+        concern.status = Status.ACKNOWLEDGED
+        concern.closed_at = None
+        concern.save()
+        update = _add_update(
+            concern, UpdateKind.CONTEST, None, reason, True, previous, Status.ACKNOWLEDGED
+        )
+        enqueue_with_write(notify_staff_of_contest, concern.pk, update.pk)
+    return concern
+
+
+def flag(concern, reason):
+    reason = (reason or "").strip()[:300]
+    if not reason:
+        raise ConcernRefused({"reason": _("Tell us what is wrong with this content.")})
+    return Flag.objects.create(concern=concern, agency=concern.agency, reason=reason)
+
+
+def set_hidden(actor, target, hidden, reason):
+    """Hide (never delete) abusive or personal content, with the reason kept in the audit log."""
+    reason = (reason or "").strip()
+    if hidden and not reason:
+        raise ValidationError(
+            {"reason": _("Give the reason for hiding it; it is kept in the audit log.")}
+        )
+    with transaction.atomic():
+        before = {"is_hidden": target.is_hidden}
+        target.is_hidden = hidden
+        fields = ["is_hidden"]
+        if isinstance(target, Concern):
+            target.hidden_reason = reason[:300] if hidden else ""
+            fields.append("hidden_reason")
+        target.save(update_fields=fields)
+        concern = target if isinstance(target, Concern) else target.concern
+        if hidden:
+            concern.flags.filter(resolved=False).update(resolved=True)
+        audit.record(
+            actor,
+            "moderation.hide" if hidden else "moderation.show",
+            target,
+            before=before,
+            after={"is_hidden": hidden, "reason": reason},
+            agency=concern.agency,
+        )

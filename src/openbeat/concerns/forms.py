@@ -1,0 +1,159 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openbeat.concerns.models import Category, Priority, Status
+from openbeat.core.models import Area, Venue
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def category_choices():
+    """One choice per kind of concern, shared by the agencies that take it (routed by place)."""
+    seen = {}
+    for slug, name in (
+        Category.objects.filter(is_active=True, is_sensitive=False)
+        .values_list("slug", "name")
+        .order_by("order", "name")
+    ):
+        seen.setdefault(slug, name)
+    sensitive = (
+        Category.objects.filter(is_active=True, is_sensitive=True)
+        .values_list("slug", "name")
+        .order_by("order", "name")
+    )
+    for slug, name in sensitive:
+        seen.setdefault(slug, name)
+    return [("", _("Choose…")), *seen.items()]
+
+
+class ConcernForm(forms.Form):
+    """Shown to residents; validation of what matters happens in actions.submit_concern."""
+
+    category = forms.ChoiceField(label=_("What is it about?"))
+    description = forms.CharField(
+        label=_("What is happening?"),
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
+        help_text=_("Where exactly, when it happens, how often. Please don't name people."),
+    )
+    latitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    longitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    location_text = forms.CharField(
+        label=_("Address or landmark"),
+        required=False,
+        max_length=300,
+        help_text=_("For example: corner of Main Street and Glenwood Avenue."),
+    )
+    area = forms.ModelChoiceField(
+        Area.objects.select_related("agency"),
+        required=False,
+        label=_("Neighbourhood"),
+        empty_label=_("Choose…"),
+    )
+    venue = forms.ModelChoiceField(
+        Venue.objects.all(),
+        required=False,
+        label=_("Or: near a place you know"),
+        empty_label=_("Choose…"),
+    )
+    photos = forms.FileField(
+        label=_("Photos (up to 3)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Stay anonymous: staff see my contact details, the public never does"),
+        required=False,
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email (optional, for updates)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    # Left empty by people; filled by bots that complete every field.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+    nonce = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+
+class SupportForm(forms.Form):
+    email = forms.EmailField(label=_("Email for updates (optional)"), required=False)
+
+
+class FlagForm(forms.Form):
+    reason = forms.CharField(label=_("What is wrong?"), max_length=300)
+
+
+class ContestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the problem not solved?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+
+
+class TriageForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[c for c in Status.choices if c[0] != Status.DUPLICATE]
+    )
+    note = forms.CharField(
+        label=_("Public note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    referred_to = forms.CharField(label=_("Referred to"), required=False, max_length=120)
+
+
+class ResponseForm(forms.Form):
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    public = forms.BooleanField(
+        label=_("Public response (everyone sees it; followers are emailed)"), required=False
+    )
+
+
+class AssignForm(forms.Form):
+    assigned_to = forms.ModelChoiceField(None, required=False, label=_("Officer"))
+    assigned_unit = forms.CharField(label=_("Unit"), required=False, max_length=120)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = users
+
+
+class ReclassifyForm(forms.Form):
+    category = forms.ModelChoiceField(None, label=_("Category"))
+    make_private = forms.BooleanField(
+        label=_("Private (e.g. a complaint about an officer): never shown in public"),
+        required=False,
+    )
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+class DuplicateForm(forms.Form):
+    original = forms.IntegerField(label=_("Number of the original concern"), min_value=1)
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit log)"), max_length=300, required=False
+    )
+    hidden = forms.BooleanField(required=False)

@@ -1,0 +1,278 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from openbeat.core.models import Agency, Area, Venue
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+class Category(models.Model):
+    """What a concern is about. Sensitive categories are accepted but never shown in public."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name in links"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    is_sensitive = models.BooleanField(
+        _("sensitive (never public)"),
+        default=False,
+        help_text=_("e.g. a complaint about an officer: staff see it, the public never does."),
+    )
+    about_people = models.BooleanField(
+        _("about people"),
+        default=False,
+        help_text=_("Public maps show these concerns only to about 100 m, never the exact spot."),
+    )
+    referred_to = models.CharField(
+        _("referred to partner"),
+        max_length=120,
+        blank=True,
+        help_text=_("e.g. Public Works: concerns in this category are passed to them."),
+    )
+    is_active = models.BooleanField(_("offered to residents"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "slug"], name="category_slug_per_agency")
+        ]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    NOT_POLICE = "closed_not_police", _("Closed — not police responsibility")
+    REFERRED = "closed_referred", _("Closed — referred")
+    COULD_NOT_FIX = "closed_could_not_fix", _("Closed — could not fix")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+OPEN_STATUSES = {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS}
+CLOSED_STATUSES = set(Status) - OPEN_STATUSES
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Website")
+    MEETING = "meeting", _("Raised at a meeting")
+    OPEN311 = "open311", _("Open311 app")
+    API = "api", _("API")
+
+
+class Concern(models.Model):
+    """A neighbourhood problem a resident raised. The reporter's details never leave staff views."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="concerns")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="concerns")
+    area = models.ForeignKey(
+        Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="concerns"
+    )
+    description = models.TextField(_("description"))
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    location_text = models.CharField(_("address or landmark"), max_length=300, blank=True)
+    venue = models.ForeignKey(
+        Venue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SUBMITTED)
+    referred_to = models.CharField(_("referred to"), max_length=120, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_unit = models.CharField(_("assigned unit"), max_length=120, blank=True)
+    # Private when its category is sensitive or staff reclassified it (e.g. officer complaint).
+    is_private = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=300, blank=True)
+    reporter_name = models.CharField(max_length=120, blank=True)
+    reporter_email = models.EmailField(blank=True)
+    reporter_phone = models.CharField(max_length=40, blank=True)
+    is_anonymous = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    raised_at = models.ForeignKey(
+        "events.Occurrence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="concerns",
+        verbose_name=_("raised at meeting"),
+    )
+    language = models.CharField(max_length=8, default="en")
+    # What the reporter holds: the private tracking link.
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # A hidden value from the form, so submitting it twice makes one concern.
+    form_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The public map asks for published concerns inside a bounding box.
+            models.Index(fields=["latitude", "longitude"], name="concern_location"),
+            # The public list and staff queue show an agency's newest concerns by status.
+            models.Index(fields=["agency", "status", "-created_at"], name="concern_queue"),
+            models.Index(fields=["-created_at"], name="concern_recent"),
+        ]
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+
+    def __str__(self):
+        return f"#{self.pk} {self.category.name}"
+
+    def get_absolute_url(self):
+        return reverse("concerns:detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_public(self):
+        return not self.is_private and not self.category.is_sensitive
+
+    @property
+    def has_point(self):
+        return self.latitude is not None and self.longitude is not None
+
+    def public_point(self):
+        """The location the public may see: exact, or rounded to ~100 m for concerns about people."""
+        if not self.has_point:
+            return None
+        lat, lon = float(self.latitude), float(self.longitude)
+        if self.category.about_people:
+            # Three decimals of latitude is about 111 m; of longitude at 40° N about 85 m.
+            return round(lat, 3), round(lon, 3)
+        return round(lat, 5), round(lon, 5)
+
+
+class UpdateKind(models.TextChoices):
+    STATUS = "status", _("Status change")
+    RESPONSE = "response", _("Public response")
+    NOTE = "note", _("Internal note")
+    CONTEST = "contest", _("Closure contested")
+    MERGE = "merge", _("Merged duplicate")
+    ASSIGN = "assign", _("Assignment")
+    RECLASSIFY = "reclassify", _("Reclassified")
+    MODERATION = "moderation", _("Moderation")
+
+
+class ConcernUpdate(models.Model):
+    """One entry in a concern's history; internal ones never leave staff views."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="updates")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=UpdateKind.choices)
+    is_public = models.BooleanField(default=False)
+    body = models.TextField(blank=True)
+    status_before = models.CharField(max_length=32, blank=True, choices=Status.choices)
+    status_after = models.CharField(max_length=32, blank=True, choices=Status.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on #{self.concern_id}"
+
+
+class Supporter(models.Model):
+    """A resident adding their voice ("me too"); with an email they follow its updates."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="supporters")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concern", "email"],
+                condition=~models.Q(email=""),
+                name="one_support_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"Supporter of #{self.concern_id}"
+
+
+def photo_path(instance, filename):
+    return f"concerns/{instance.concern.tracking_token[:2]}/{new_token()}.jpg"
+
+
+class Photo(models.Model):
+    """A re-encoded JPEG: no EXIF, no GPS, no other metadata from the original file."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="photos")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    image = models.FileField(upload_to=photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Photo {self.pk} of #{self.concern_id}"
+
+    def get_absolute_url(self):
+        return reverse("concerns:photo", args=[self.pk])
+
+
+class Flag(models.Model):
+    """A resident's report that something on a concern is abusive or personal."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="flags")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"Flag on #{self.concern_id}"
+
+
+class ResponseTemplate(models.Model):
+    """A reusable public answer, so a busy desk officer can reply in seconds."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="response_templates")
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,54 @@
+"""Read-side queries: what the public may see of concerns."""
+
+from django.db.models import Count, Prefetch
+
+from openbeat.concerns.models import Concern, ConcernUpdate, Photo
+
+
+def public_concerns():
+    """Concerns the public may see: not private, not sensitive, not hidden by moderators."""
+    return (
+        Concern.objects.filter(is_private=False, is_hidden=False, category__is_sensitive=False)
+        .select_related("category", "agency", "area")
+        .annotate(support_count=Count("supporters", distinct=True))
+    )
+
+
+def public_history(concern):
+    return concern.updates.filter(is_public=True, is_hidden=False).order_by("created_at", "id")
+
+
+def public_photos(concern):
+    return concern.photos.filter(is_hidden=False).order_by("id")
+
+
+def with_public_detail(queryset):
+    return queryset.prefetch_related(
+        Prefetch(
+            "updates",
+            queryset=ConcernUpdate.objects.filter(is_public=True, is_hidden=False),
+            to_attr="public_updates",
+        ),
+        Prefetch("photos", queryset=Photo.objects.filter(is_hidden=False), to_attr="public_photos"),
+    )
+
+
+def in_bbox(queryset, south, west, north, east):
+    return queryset.filter(latitude__range=(south, north), longitude__range=(west, east))
+
+
+def search(queryset, status=None, category=None, area=None):
+    from openbeat.concerns.models import CLOSED_STATUSES, OPEN_STATUSES
+
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":
+        queryset = queryset.filter(status__in=CLOSED_STATUSES)
+    if category:
+        queryset = queryset.filter(category__slug=category)
+    if area:
+        queryset = queryset.filter(area=area)
+    return queryset
+
+
+__all__ = ["in_bbox", "public_concerns", "public_history", "public_photos", "search"]

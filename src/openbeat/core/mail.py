@@ -1,0 +1,34 @@
+"""Sending residents' email from tasks without ever losing one to a mail-server outage."""
+
+import datetime
+import logging
+import smtplib
+
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# Back-off between attempts while the SMTP server is down or refusing: about a day in all.
+RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+
+
+def send_or_retry(message, task_function, args, attempt):
+    """Send `message`; on an SMTP failure queue `task_function(*args, attempt + 1)` for later.
+
+    The last attempt, or a task backend that cannot run things later, lets the error surface so
+    the task is recorded as failed rather than silently dropped.
+    """
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException):
+        if attempt >= len(RETRY_DELAYS) or not task_function.get_backend().supports_defer:
+            raise
+        later = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempt])
+        task_function.using(run_after=later).enqueue(*args, attempt + 1)
+        logger.warning(
+            "Email %s%r failed; attempt %s at %s",
+            task_function.name,
+            tuple(args),
+            attempt + 1,
+            later.isoformat(),
+        )

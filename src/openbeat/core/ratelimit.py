@@ -1,0 +1,53 @@
+"""Per-client rate limits on public writes, counted in the database so every worker agrees.
+
+Clients are identified by a keyed hash of their IP address: the address itself is never stored.
+"""
+
+import datetime
+import hashlib
+import hmac
+import math
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from openbeat.core.models import RateCounter
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def client_ip(request):
+    if settings.SECURE_PROXY_SSL_HEADER:  # behind a trusted proxy: its view of the client
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def client_key(request):
+    digest = hmac.new(settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def hit(scope, key, limit, period_seconds):
+    """Count one action of `scope` by `key`; raise RateLimited past `limit` per period."""
+    now = timezone.now()
+    window = math.floor(now.timestamp() / period_seconds) * period_seconds
+    start = datetime.datetime.fromtimestamp(window, tz=datetime.UTC)
+    with transaction.atomic():
+        counter, created = RateCounter.objects.get_or_create(
+            scope=scope, key=key, window_start=start, defaults={"hits": 1}
+        )
+        if not created:
+            RateCounter.objects.filter(pk=counter.pk).update(hits=F("hits") + 1)
+            counter.refresh_from_db(fields=["hits"])
+        if created:  # a new window: sweep the day-old ones
+            RateCounter.objects.filter(window_start__lt=start - datetime.timedelta(days=1)).delete()
+    if counter.hits > limit:
+        raise RateLimited(int(window + period_seconds - now.timestamp()) + 1)
