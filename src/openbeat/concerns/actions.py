@@ -344,7 +344,11 @@ def mark_duplicate(actor, concern, original):
         concern.save()
         moved = 0
         for supporter in concern.supporters.all():
-            if supporter.email and original.supporters.filter(email=supporter.email).exists():
+            already = supporter.email and (
+                supporter.email == original.reporter_email
+                or original.supporters.filter(email=supporter.email).exists()
+            )
+            if already:
                 supporter.delete()
                 continue
             supporter.concern = original
