@@ -177,3 +177,9 @@ def test_meeting_intake_of_another_agencys_meeting_is_404(client, town):
     occurrence = factories.event(town).occurrences.get()
     client.force_login(town.clayton_officer)
     assert client.get(f"/staff/meetings/{occurrence.pk}/intake/").status_code == 404
+
+
+def test_anonymous_reporter_name_is_not_kept(client, town):
+    client.post("/concerns/new/", _form(name="Hidden Person", email="h@example.org", anonymous="on"))
+    concern = Concern.objects.get()
+    assert (concern.is_anonymous, concern.reporter_name, concern.reporter_email) == (True, "", "h@example.org")

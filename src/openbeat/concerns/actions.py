@@ -181,6 +181,8 @@ def submit_concern(
     if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
         return same, False
     anonymous = bool(data.get("anonymous"))
+    if anonymous:
+        name = ""  # an anonymous reporter's name is not kept at all, not even for staff
     try:
         with transaction.atomic():
             concern = Concern.objects.create(

@@ -63,7 +63,7 @@ class ConcernForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
     anonymous = forms.BooleanField(
-        label=_("Stay anonymous: staff see my contact details, the public never does"),
+        label=_("Stay anonymous: do not keep my name; use my email or phone only to update me"),
         required=False,
     )
     name = forms.CharField(
