@@ -106,6 +106,20 @@ def cmd_worker(args):
         print("OPENBEAT_TASKS=immediate runs tasks inside the web process; no worker is needed.")
 
 
+def cmd_apikey(args):
+    from openbeat.core.apikeys import create_key
+    from openbeat.core.models import Agency
+
+    agency = Agency.objects.filter(slug=args.agency).first()
+    if agency is None:
+        known = ", ".join(Agency.objects.values_list("slug", flat=True)) or "none yet"
+        sys.exit(f"No agency {args.agency!r}. Agencies: {known}.")
+    key, raw = create_key(agency, args.name, role=args.role)
+    print(f"API key {key.name!r} for {agency.name} (acts as {key.get_role_display()}).")
+    print("Shown once; store it now:")
+    print(raw)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["manage"]:
@@ -127,6 +141,13 @@ def main(argv=None):
     worker = commands.add_parser("worker", help="run background tasks (emails)")
     worker.add_argument("--interval", type=float, default=1.0)
     worker.set_defaults(func=cmd_worker)
+    apikey = commands.add_parser("apikey", help="API keys for programs acting for an agency")
+    apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_commands.add_parser("create", help="create a key; prints it as the last line")
+    create.add_argument("--agency", required=True, metavar="SLUG")
+    create.add_argument("--role", default="officer", choices=["officer", "coordinator", "admin"])
+    create.add_argument("name")
+    create.set_defaults(func=cmd_apikey)
     commands.add_parser("manage", help="Django's manage.py commands")
     args = parser.parse_args(argv)
     _setup()

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve as serve_media
 
+from openbeat.api.api import api
 from openbeat.core import views as core_views
 from openbeat.events import views as event_views
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("staff/", include("openbeat.staff_urls")),
     path("concerns/", include("openbeat.concerns.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     # Agency logos are public; concern photos are never served from /media/, only through views
     # that check the concern may be seen.
     path("media/logos/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT / "logos"}),

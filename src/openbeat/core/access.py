@@ -15,7 +15,10 @@ RANK = {Role.OFFICER: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
 
 
 def agency_ids(user, minimum=Role.OFFICER):
-    """Ids of the agencies where `user` holds at least the `minimum` role."""
+    """Ids of the agencies where `user` (a staff account or an API key) holds `minimum` or more."""
+    if getattr(user, "is_api_key", False):
+        usable = not user.revoked and RANK[user.role] >= RANK[minimum]
+        return [user.agency_id] if usable else []
     if not user.is_authenticated or not user.is_active:
         return []
     if user.is_superuser:

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import access, audit
-from openbeat.core.models import Agency, Area, AuditEvent, Role, StaffRole, Venue
+from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
 admin.site.site_title = _("OpenBeat staff")
@@ -134,4 +134,18 @@ class AuditEventAdmin(AgencyScopedAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(AgencyScopedAdmin):
+    """Keys are created with `openbeat apikey create` (shown once); here they are listed and revoked."""
+
+    list_display = ["name", "agency", "role", "prefix", "created_at", "last_used_at", "revoked"]
+    list_filter = ["agency", "revoked"]
+    fields = ["name", "agency", "role", "prefix", "created_at", "last_used_at", "revoked"]
+    readonly_fields = ["agency", "prefix", "created_at", "last_used_at"]
+    change_role = Role.ADMIN
+
+    def has_add_permission(self, request):
         return False

@@ -39,6 +39,7 @@ def record(actor, action, instance, before=None, after=None, agency=None):
     return AuditEvent.objects.create(
         agency=agency if isinstance(agency, models.Model) else None,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
+        api_key=actor if getattr(actor, "is_api_key", False) else None,
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

@@ -156,6 +156,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    api_key = models.ForeignKey(
+        "core.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=80)
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=64)
@@ -191,3 +194,30 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key[:8]} {self.hits}"
+
+
+class ApiKey(models.Model):
+    """A key an agency gives to a program (an Open311 app, a city dashboard) to act for it.
+
+    Only a hash is stored; the key itself is shown once, when created.
+    """
+
+    is_api_key = True
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("Who uses it, e.g. City 311 app")
+    )
+    role = models.CharField(_("acts as"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    hashed = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"{self.name} ({self.agency.name}, {self.prefix}…)"

@@ -1,0 +1,235 @@
+"""Concerns in the JSON API: public reading and reporting, and staff triage with an agency key."""
+
+import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+from ninja import Status as NinjaStatus
+from ninja.errors import HttpError
+
+from openbeat.api.auth import STAFF
+from openbeat.concerns import actions, queries
+from openbeat.concerns.models import Concern, Source, Status
+from openbeat.core import ratelimit
+from openbeat.core.access import get_for_staff, scoped
+from openbeat.core.models import Area
+
+router = Router(tags=["concerns"])
+staff_router = Router(tags=["staff: concerns"], auth=STAFF)
+
+API_SUBMIT_LIMIT = (30, 3600)
+
+
+class HistoryItem(Schema):
+    at: datetime.datetime
+    kind: str
+    status: str
+    text: str
+
+
+class PublicConcern(Schema):
+    id: int
+    category: str
+    category_name: str
+    status: str
+    status_name: str
+    agency: str
+    area: str | None
+    description: str
+    latitude: float | None = Field(description="Rounded to ~100 m for concerns about people")
+    longitude: float | None
+    location_text: str
+    referred_to: str
+    supporters: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    url: str
+    photos: list[str]
+    history: list[HistoryItem]
+
+
+class ConcernFilters(Schema):
+    status: Literal["open", "closed"] | None = None
+    category: str | None = Field(None, description="Category slug")
+    area: int | None = Field(None, description="Area id")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class NewConcern(Schema):
+    category: str = Field(description="Category slug, from the categories of the area's agency")
+    description: str = Field(max_length=4000)
+    latitude: float | None = None
+    longitude: float | None = None
+    location_text: str = ""
+    area: int | None = Field(None, description="Area id, with location_text when there is no point")
+    venue: int | None = None
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    anonymous: bool = False
+
+
+class Receipt(Schema):
+    id: int
+    tracking_url: str = Field(description="The reporter's private link; give it only to them")
+    created: bool
+
+
+def _history(concern):
+    return [
+        {"at": u.created_at, "kind": u.kind, "status": u.status_after, "text": u.body}
+        for u in concern.public_updates
+    ]
+
+
+def _public(concern):
+    point = concern.public_point() or (None, None)
+    return {
+        "id": concern.pk,
+        "category": concern.category.slug,
+        "category_name": concern.category.name,
+        "status": concern.status,
+        "status_name": str(concern.get_status_display()),
+        "agency": concern.agency.slug,
+        "area": concern.area.name if concern.area else None,
+        "description": concern.description,
+        "latitude": point[0],
+        "longitude": point[1],
+        "location_text": concern.location_text,
+        "referred_to": concern.referred_to,
+        "supporters": concern.support_count,
+        "created_at": concern.created_at,
+        "updated_at": concern.updated_at,
+        "url": concern.get_absolute_url(),
+        "photos": [p.get_absolute_url() for p in concern.public_photos],
+        "history": _history(concern),
+    }
+
+
+@router.get("/", response=list[PublicConcern], summary="Public concerns, newest first")
+def list_concerns(request, filters: Query[ConcernFilters]):
+    area = None
+    if filters.area is not None:
+        area = Area.objects.filter(pk=filters.area).first()
+        if area is None:
+            raise Http404(f"No area {filters.area}.")
+    concerns = queries.search(queries.public_concerns(), filters.status, filters.category, area)
+    concerns = queries.with_public_detail(concerns.order_by("-created_at", "-id"))
+    return [_public(c) for c in concerns[filters.offset : filters.offset + filters.limit]]
+
+
+@router.get("/{int:concern_id}", response=PublicConcern, summary="One public concern")
+def get_concern(request, concern_id: int):
+    concern = queries.with_public_detail(queries.public_concerns()).filter(pk=concern_id).first()
+    if concern is None:
+        raise Http404("No such public concern.")
+    return _public(concern)
+
+
+@router.post("/", response={201: Receipt, 200: Receipt}, summary="Report a concern")
+def create_concern(request, payload: NewConcern):
+    try:
+        ratelimit.hit("concern.api", ratelimit.client_key(request), *API_SUBMIT_LIMIT)
+    except ratelimit.RateLimited as limited:
+        raise HttpError(
+            429, f"Too many reports from this address; try again in {limited.retry_after} s."
+        ) from None
+    data = payload.dict()
+    data["latitude"] = "" if payload.latitude is None else str(payload.latitude)
+    data["longitude"] = "" if payload.longitude is None else str(payload.longitude)
+    data["anonymous"] = "on" if payload.anonymous else ""
+    try:
+        concern, created = actions.submit_concern(data, source=Source.API)
+    except actions.ConcernRefused as refused:
+        detail = "; ".join(f"{k}: {v}" for k, v in refused.errors.items())
+        raise HttpError(400, detail) from None
+    receipt = {
+        "id": concern.pk,
+        "tracking_url": f"/concerns/track/{concern.tracking_token}/",
+        "created": created,
+    }
+    return NinjaStatus(201 if created else 200, receipt)
+
+
+class StaffConcern(Schema):
+    id: int
+    agency: str
+    category: str
+    status: str
+    priority: str
+    is_private: bool
+    is_hidden: bool
+    description: str
+    latitude: float | None
+    longitude: float | None
+    location_text: str
+    reporter_name: str
+    reporter_email: str
+    reporter_phone: str
+    is_anonymous: bool
+    source: str
+    created_at: datetime.datetime
+
+
+class StatusChange(Schema):
+    status: str = Field(description=", ".join(s for s in Status.values if s != Status.DUPLICATE))
+    note: str = ""
+    referred_to: str = ""
+
+
+def _staff_view(concern):
+    return {
+        "id": concern.pk,
+        "agency": concern.agency.slug,
+        "category": concern.category.slug,
+        "status": concern.status,
+        "priority": concern.priority,
+        "is_private": concern.is_private,
+        "is_hidden": concern.is_hidden,
+        "description": concern.description,
+        "latitude": None if concern.latitude is None else float(concern.latitude),
+        "longitude": None if concern.longitude is None else float(concern.longitude),
+        "location_text": concern.location_text,
+        "reporter_name": concern.reporter_name,
+        "reporter_email": concern.reporter_email,
+        "reporter_phone": concern.reporter_phone,
+        "is_anonymous": concern.is_anonymous,
+        "source": concern.source,
+        "created_at": concern.created_at,
+    }
+
+
+def _staff_concern(request, concern_id):
+    return get_for_staff(
+        request.auth, Concern.objects.select_related("category", "agency"), pk=concern_id
+    )
+
+
+@staff_router.get("/", response=list[StaffConcern], summary="Your agency's concerns, newest first")
+def staff_list(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+    concerns = scoped(request.auth, Concern.objects.select_related("category", "agency"))
+    return [
+        _staff_view(c) for c in concerns.order_by("-created_at", "-id")[offset : offset + limit]
+    ]
+
+
+@staff_router.get(
+    "/{int:concern_id}", response=StaffConcern, summary="One of your agency's concerns"
+)
+def staff_get(request, concern_id: int):
+    return _staff_view(_staff_concern(request, concern_id))
+
+
+@staff_router.post("/{int:concern_id}/status", response=StaffConcern, summary="Change the status")
+def staff_set_status(request, concern_id: int, payload: StatusChange):
+    concern = _staff_concern(request, concern_id)
+    try:
+        actions.change_status(
+            request.auth, concern, payload.status, payload.note, payload.referred_to
+        )
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages)) from None
+    return _staff_view(concern)

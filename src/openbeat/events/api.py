@@ -1,0 +1,96 @@
+"""Public meetings in the JSON API."""
+
+import datetime
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from openbeat.core.models import Agency
+from openbeat.events import queries
+
+router = Router(tags=["events"])
+
+
+class Place(Schema):
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    accessibility: str
+
+
+class Meeting(Schema):
+    id: int
+    title: str
+    programme: str
+    host: str = Field(description="The host agency's slug")
+    co_hosts: list[str]
+    start: datetime.datetime
+    end: datetime.datetime
+    timezone: str
+    status: str
+    note: str
+    place: Place
+    url: str
+    ics_url: str
+
+
+class MeetingFilters(Schema):
+    agency: str | None = Field(None, description="Agency slug: meetings it hosts or co-hosts")
+    start: datetime.date | None = Field(None, description="On or after this date")
+    end: datetime.date | None = Field(None, description="On or before this date")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _meeting(occurrence):
+    event = occurrence.event
+    place = occurrence.place
+    return {
+        "id": occurrence.pk,
+        "title": event.title,
+        "programme": event.programme.name,
+        "host": event.agency.slug,
+        "co_hosts": [a.slug for a in event.co_hosts.all()],
+        "start": occurrence.start,
+        "end": occurrence.end,
+        "timezone": event.agency.timezone,
+        "status": occurrence.status,
+        "note": occurrence.note,
+        "place": {
+            "name": place.name,
+            "address": place.address,
+            "latitude": float(place.latitude),
+            "longitude": float(place.longitude),
+            "accessibility": place.accessibility,
+        },
+        "url": occurrence.get_absolute_url(),
+        "ics_url": f"/events/{event.slug}/{occurrence.date_key}.ics",
+    }
+
+
+@router.get("/", response=list[Meeting], summary="Upcoming meetings, soonest first")
+def list_meetings(request, filters: Query[MeetingFilters]):
+    occurrences = queries.public_occurrences()
+    if filters.agency:
+        agency = Agency.objects.filter(slug=filters.agency).first()
+        if agency is None:
+            raise Http404(f"No agency {filters.agency!r}.")
+        occurrences = queries.for_agency(occurrences, agency)
+    if filters.start:
+        occurrences = occurrences.filter(start__date__gte=filters.start)
+    else:
+        occurrences = occurrences.filter(end__gt=timezone.now())
+    if filters.end:
+        occurrences = occurrences.filter(start__date__lte=filters.end)
+    window = occurrences[filters.offset : filters.offset + filters.limit]
+    return [_meeting(occurrence) for occurrence in window]
+
+
+@router.get("/{int:meeting_id}", response=Meeting, summary="One meeting")
+def get_meeting(request, meeting_id: int):
+    occurrence = queries.public_occurrences().filter(pk=meeting_id).first()
+    if occurrence is None:
+        raise Http404("No such meeting.")
+    return _meeting(occurrence)
