@@ -20,6 +20,7 @@ urlpatterns = [
     path("concerns/", include("openbeat.concerns.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("openbeat.open311.urls")),
     # Agency logos are public; concern photos are never served from /media/, only through views
     # that check the concern may be seen.
     path("media/logos/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT / "logos"}),

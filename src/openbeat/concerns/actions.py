@@ -21,7 +21,9 @@ from openbeat.concerns.models import (
     Status,
     Supporter,
     UpdateKind,
+    new_token,
 )
+from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, images
 from openbeat.core.background import enqueue_with_write
@@ -174,6 +176,12 @@ def submit_concern(
     area, lat, lon, text, venue = _locate(data, errors)
     name, email, phone = _clean_contact(data, errors)
     category = _category_for(data.get("category"), area.agency, errors) if area else None
+    answers = clean_answers(category, data.get("attributes"), errors) if category else {}
+    media_url = (data.get("media_url") or "").strip()
+    if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):
+        errors["media_url"] = _(
+            "media_url must be an http or https link of at most 500 characters."
+        )
     if errors:
         raise ConcernRefused(errors)
     photos = prepare_photos(uploads)
@@ -204,6 +212,9 @@ def submit_concern(
                 form_nonce=nonce,
                 is_private=category.is_sensitive,
                 referred_to=category.referred_to,
+                attributes=answers,
+                media_url=media_url,
+                open311_token=new_token() if category.is_sensitive else None,
             )
             for content, width, height in photos:
                 photo = Photo(concern=concern, agency=concern.agency, width=width, height=height)

@@ -121,6 +121,13 @@ class Concern(models.Model):
         verbose_name=_("raised at meeting"),
     )
     language = models.CharField(max_length=8, default="en")
+    # Answers to the category's extra questions (Open311 service attributes), by code.
+    attributes = models.JSONField(default=dict, blank=True)
+    # A link to media the reporting app sent (Open311 media_url). Staff only: it was not
+    # fetched or re-encoded, so it is never published.
+    media_url = models.URLField(max_length=500, blank=True)
+    # The token an Open311 app gets for a report in a private category (a "blackbox" service).
+    open311_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # What the reporter holds: the private tracking link.
     tracking_token = models.CharField(max_length=64, unique=True, default=new_token)
     # A hidden value from the form, so submitting it twice makes one concern.
@@ -260,6 +267,40 @@ class Flag(models.Model):
 
     def __str__(self):
         return f"Flag on #{self.concern_id}"
+
+
+class Datatype(models.TextChoices):
+    STRING = "string", _("Short text")
+    NUMBER = "number", _("Number")
+    DATETIME = "datetime", _("Date and time")
+    TEXT = "text", _("Long text")
+    SINGLE = "singlevaluelist", _("One choice from a list")
+    MULTI = "multivaluelist", _("Several choices from a list")
+
+
+class CategoryQuestion(models.Model):
+    """An extra question asked with a category (an Open311 service attribute)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(_("code"), max_length=60)
+    question = models.CharField(_("question"), max_length=300)
+    datatype = models.CharField(_("answer type"), max_length=20, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    # For list answers: [{"key": "...", "name": "..."}]
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="question_code_per_category")
+        ]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.question
 
 
 class ResponseTemplate(models.Model):

@@ -1,0 +1,53 @@
+"""GeoReport v2 output: JSON arrays/objects, or schemaless XML with a declaration and no namespace."""
+
+import json
+from xml.sax.saxutils import escape
+
+from django.http import HttpResponse
+
+
+def _xml_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _xml(tag, value, item_tags):
+    """One element; lists become repeated children named by item_tags[tag]."""
+    if isinstance(value, list):
+        child = item_tags.get(tag, "item")
+        inner = "".join(_xml(child, item, item_tags) for item in value)
+        return f"<{tag}>{inner}</{tag}>"
+    if isinstance(value, dict):
+        inner = "".join(_xml(key, val, item_tags) for key, val in value.items())
+        return f"<{tag}>{inner}</{tag}>"
+    text = _xml_value(value)
+    return f"<{tag}>{text}</{tag}>" if text else f"<{tag}/>"
+
+
+ITEM_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+
+
+def respond(fmt, root, data, status=200):
+    """`data` as JSON (the list or object itself) or as XML under the element `root`."""
+    if fmt == "xml":
+        body = '<?xml version="1.0" encoding="utf-8"?>' + _xml(root, data, ITEM_TAGS)
+        response = HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    else:
+        body = json.dumps(data, ensure_ascii=False)
+        response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    return response
+
+
+def errors(fmt, status, description):
+    return respond(fmt, "errors", [{"code": status, "description": description}], status=status)

@@ -1,0 +1,399 @@
+"""Open311 GeoReport v2: a translation layer over concerns. Every write goes through the concern
+actions; only what the public concern page shows is ever answered.
+
+Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bbox`,
+`lat`/`long`/`radius`, `updated_after` on GET requests, and a multipart `media` file on POST.
+"""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from openbeat.concerns import actions, queries
+from openbeat.concerns.location import bbox_around, distance_m
+from openbeat.concerns.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Concern,
+    Source,
+    Status,
+)
+from openbeat.core import apikeys, ratelimit
+from openbeat.core.models import Agency
+from openbeat.open311.render import errors, respond
+
+MAX_WINDOW = datetime.timedelta(days=90)
+DEFAULT_CAP = 1000
+KEY_LIMIT = (600, 3600)  # service requests per key per hour
+
+
+class Refused(Exception):
+    def __init__(self, status, description):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _param(request, name):
+    """A parameter from the query string or a form body; empty means absent (the spec's rule)."""
+    value = request.POST.get(name) if request.method == "POST" else None
+    if value in (None, ""):
+        value = request.GET.get(name)
+    return None if value in (None, "") else value.strip()
+
+
+def _open311(view):
+    """Answer `Refused` as the spec's error body, in the requested format; open CORS on GET."""
+
+    def wrapper(request, fmt, *args, **kwargs):
+        try:
+            response = view(request, fmt, *args, **kwargs)
+        except Refused as refused:
+            response = errors(fmt, refused.status, refused.description)
+        if request.method == "GET":
+            response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _jurisdiction(request, required=True):
+    slug = _param(request, "jurisdiction_id")
+    if slug is None:
+        if Agency.objects.count() > 1 and required:
+            slugs = ", ".join(Agency.objects.values_list("slug", flat=True))
+            raise Refused(400, f"jurisdiction_id was not provided; this server hosts: {slugs}")
+        return Agency.objects.first() if required else None
+    agency = Agency.objects.filter(slug=slug).first()
+    if agency is None:
+        raise Refused(404, f"jurisdiction_id {slug} was not found")
+    return agency
+
+
+def _service(category):
+    return {
+        "service_code": category.slug,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": bool(category.questions.all()),  # prefetched
+        "type": "blackbox" if category.is_sensitive else "realtime",
+        "keywords": "",
+        "group": category.referred_to or category.agency.name,
+    }
+
+
+@require_GET
+@_open311
+def discovery(request, fmt):
+    base = settings.BASE_URL + "/open311/v2/"
+    last = Concern.objects.aggregate(at=Max("updated_at"))["at"] or timezone.now()
+    data = {
+        "changeset": last.isoformat(),
+        "contact": "Send problems with this API to your police department's public contact.",
+        "key_service": "Ask the police department for a key; staff create it with openbeat apikey create.",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": last.isoformat(),
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return respond(fmt, "discovery", data)
+
+
+@require_GET
+@_open311
+def services(request, fmt):
+    agency = _jurisdiction(request)
+    categories = (
+        Category.objects.filter(agency=agency, is_active=True)
+        .prefetch_related("questions")
+        .select_related("agency")
+    )
+    return respond(fmt, "services", [_service(c) for c in categories])
+
+
+@require_GET
+@_open311
+def service_definition(request, fmt, code):
+    agency = _jurisdiction(request)
+    category = Category.objects.filter(agency=agency, slug=code, is_active=True).first()
+    if category is None:
+        raise Refused(404, f"service_code {code} was not found")
+    attributes = [
+        {
+            "variable": True,
+            "code": q.code,
+            "datatype": q.datatype,
+            "required": q.required,
+            "datatype_description": q.help_text,
+            "order": q.order,
+            "description": q.question,
+            "values": [{"key": c["key"], "name": c["name"]} for c in q.choices],
+        }
+        for q in category.questions.all()
+    ]
+    return respond(
+        fmt, "service_definition", {"service_code": category.slug, "attributes": attributes}
+    )
+
+
+def _attributes(post):
+    """attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2 as {code: v or [..]}."""
+    answers = {}
+    for key in post:
+        match = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
+        if match:
+            values = post.getlist(key)
+            answers[match.group(1)] = values if match.group(2) else values[-1]
+    return answers
+
+
+def _key(request):
+    raw = _param(request, "api_key")
+    if raw is None:
+        raise Refused(403, "api_key was not provided; ask the police department for a key")
+    key = apikeys.verify(raw)
+    if key is None:
+        raise Refused(403, "api_key is not valid or has been revoked")
+    return key
+
+
+def _post_request(request, fmt):
+    key = _key(request)
+    try:
+        ratelimit.hit("open311.post", f"key:{key.pk}", *KEY_LIMIT)
+    except ratelimit.RateLimited as limited:
+        response = errors(
+            fmt, 429, f"Too many requests for this key; try again in {limited.retry_after} seconds"
+        )
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    agency = _jurisdiction(request, required=False) or key.agency
+    code = _param(request, "service_code")
+    if code is None:
+        raise Refused(400, "service_code was not provided")
+    if not Category.objects.filter(agency=agency, slug=code, is_active=True).exists():
+        raise Refused(404, f"service_code {code} was not found")
+    lat, lon = _param(request, "lat"), _param(request, "long")
+    address = _param(request, "address_string") or _param(request, "address_id")
+    if (lat is None or lon is None) and address is None:
+        raise Refused(
+            400, "a location was not provided: send lat and long, or address_string, or address_id"
+        )
+    names = " ".join(p for p in (_param(request, "first_name"), _param(request, "last_name")) if p)
+    data = {
+        "category": code,
+        "description": _param(request, "description") or "",
+        "latitude": lat or "",
+        "longitude": lon or "",
+        "location_text": address or "",
+        "name": names,
+        "email": _param(request, "email") or "",
+        "phone": _param(request, "phone") or "",
+        "attributes": _attributes(request.POST),
+        "media_url": _param(request, "media_url") or "",
+    }
+    if lat is None and address:
+        # An address only: place it in the jurisdiction's first area so it reaches that agency.
+        area = agency.areas.first()
+        data["area"] = str(area.pk) if area else ""
+    try:
+        concern, _created = actions.submit_concern(
+            data,
+            request.FILES.getlist("media"),
+            source=Source.OPEN311,
+            actor=key,
+            language=request.LANGUAGE_CODE,
+        )
+    except actions.ConcernRefused as refused:
+        raise Refused(
+            400, "; ".join(f"{field}: {message}" for field, message in refused.errors.items())
+        ) from None
+    notice = f"Received by {concern.agency.name}. Not for emergencies: call 911."
+    if concern.open311_token:
+        item = {"token": concern.open311_token, "service_notice": notice}
+    else:
+        item = {"service_request_id": str(concern.pk), "service_notice": notice}
+    return respond(fmt, "service_requests", [item], status=201)
+
+
+def _parse_when(request, name):
+    raw = _param(request, name)
+    if raw is None:
+        return None
+    when = parse_datetime(raw.replace(" ", "+"))
+    if when is None or when.tzinfo is None:
+        raise Refused(
+            400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
+        )
+    return when
+
+
+def _request_item(concern):
+    point = concern.public_point() or (None, None)
+    updates = concern.public_updates
+    notes = [u.body for u in updates if u.body and u.status_after]
+    photos = concern.public_photos
+    return {
+        "service_request_id": str(concern.pk),
+        "status": "closed" if concern.status in CLOSED_STATUSES else "open",
+        "status_notes": notes[-1] if notes else "",
+        "service_name": concern.category.name,
+        "service_code": concern.category.slug,
+        "description": concern.description,
+        "agency_responsible": concern.referred_to
+        if concern.status == Status.REFERRED and concern.referred_to
+        else concern.agency.name,
+        "service_notice": "",
+        "requested_datetime": concern.created_at.isoformat(),
+        "updated_datetime": concern.updated_at.isoformat(),
+        "expected_datetime": "",
+        "address": concern.location_text,
+        "address_id": "",
+        "zipcode": "",
+        "lat": point[0],
+        "long": point[1],
+        "media_url": settings.BASE_URL + photos[0].get_absolute_url() if photos else "",
+    }
+
+
+def _numbers(request, name, default, low, high):
+    raw = _param(request, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Refused(400, f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise Refused(400, f"{name} must be between {low} and {high}")
+    return value
+
+
+def _query_requests(request, agency):
+    concerns = queries.with_public_detail(queries.public_concerns().filter(agency=agency))
+    ids = _param(request, "service_request_id")
+    if ids is not None:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        if not all(i.isdigit() for i in wanted):
+            raise Refused(400, "service_request_id must be a comma-separated list of numbers")
+        return concerns.filter(pk__in=wanted).order_by("-created_at", "-id")
+    codes = _param(request, "service_code")
+    if codes is not None:
+        concerns = concerns.filter(category__slug__in=[c.strip() for c in codes.split(",")])
+    start, end = _parse_when(request, "start_date"), _parse_when(request, "end_date")
+    if start and end and end < start:
+        raise Refused(400, "end_date is before start_date")
+    if start is None and end is None:
+        end = timezone.now()
+        start = end - MAX_WINDOW
+    elif start is None:
+        start = end - MAX_WINDOW
+    elif end is None:
+        end = min(start + MAX_WINDOW, timezone.now() + datetime.timedelta(days=1))
+    if end - start > MAX_WINDOW:
+        raise Refused(400, "start_date and end_date may not span more than 90 days")
+    concerns = concerns.filter(created_at__gte=start, created_at__lte=end)
+    statuses = _param(request, "status")
+    if statuses is not None:
+        wanted = {s.strip() for s in statuses.split(",")}
+        if not wanted <= {"open", "closed"}:
+            raise Refused(400, "status must be open, closed, or both comma-separated")
+        if wanted == {"open"}:
+            concerns = concerns.filter(status__in=OPEN_STATUSES)
+        elif wanted == {"closed"}:
+            concerns = concerns.filter(status__in=CLOSED_STATUSES)
+    if (updated_after := _parse_when(request, "updated_after")) is not None:
+        concerns = concerns.filter(updated_at__gt=updated_after)
+    concerns = _spatial(request, concerns)
+    return concerns.order_by("-created_at", "-id")
+
+
+def _spatial(request, concerns):
+    bbox = _param(request, "bbox")
+    if bbox is not None:
+        try:
+            west, south, east, north = (float(v) for v in bbox.split(","))
+        except ValueError:
+            raise Refused(400, "bbox must be west,south,east,north in degrees") from None
+        if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+            raise Refused(400, "bbox is not a box on the map (west,south,east,north)")
+        return queries.in_bbox(concerns, south, west, north, east)
+    lat, lon = _param(request, "lat"), _param(request, "long")
+    if lat is None and lon is None:
+        return concerns
+    try:
+        lat, lon = float(lat), float(lon)
+        radius = float(_param(request, "radius") or 1000)
+    except (TypeError, ValueError):
+        raise Refused(400, "lat, long and radius (metres) must be numbers") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 50_000):
+        raise Refused(400, "lat/long must be on the map and radius between 1 and 50000 metres")
+    south, west, north, east = bbox_around(lat, lon, radius)
+    candidates = queries.in_bbox(
+        Concern.objects.filter(pk__in=concerns.values("pk")), south, west, north, east
+    )
+    inside = [
+        pk
+        for pk, c_lat, c_lon in candidates.values_list("pk", "latitude", "longitude")
+        if distance_m(lat, lon, float(c_lat), float(c_lon)) <= radius
+    ]
+    return concerns.filter(pk__in=inside)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@_open311
+def service_requests(request, fmt):
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    agency = _jurisdiction(request)
+    concerns = _query_requests(request, agency)
+    size = _numbers(request, "page_size", DEFAULT_CAP, 1, DEFAULT_CAP)
+    page = _numbers(request, "page", 1, 1, 1_000_000)
+    window = concerns[(page - 1) * size : page * size]
+    return respond(fmt, "service_requests", [_request_item(c) for c in window])
+
+
+@require_GET
+@_open311
+def service_request(request, fmt, request_id):
+    agency = _jurisdiction(request)
+    concern = (
+        queries.with_public_detail(queries.public_concerns().filter(agency=agency))
+        .filter(pk=request_id)
+        .first()
+    )
+    if concern is None:
+        raise Refused(404, f"service_request_id {request_id} was not found")
+    return respond(fmt, "service_requests", [_request_item(concern)])
+
+
+@require_GET
+@_open311
+def token(request, fmt, token_id):
+    agency = _jurisdiction(request)
+    concern = (
+        Concern.objects.filter(agency=agency, open311_token=token_id)
+        .select_related("category")
+        .first()
+    )
+    if concern is None:
+        raise Refused(404, f"token {token_id} was not found")
+    item = {"token": token_id}
+    if concern.is_public and not concern.is_hidden:
+        item["service_request_id"] = str(concern.pk)
+    return respond(fmt, "service_requests", [item])
