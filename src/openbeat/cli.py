@@ -120,6 +120,32 @@ def cmd_apikey(args):
     print(raw)
 
 
+def cmd_import_open311(args):
+    import datetime
+
+    from openbeat.core.models import Agency
+    from openbeat.open311.importer import ImportFailed, run_import
+
+    agency = Agency.objects.filter(slug=args.agency).first()
+    if agency is None:
+        sys.exit(f"No agency {args.agency!r} to import into.")
+    since = None
+    if args.since:
+        try:
+            since = datetime.datetime.fromisoformat(args.since).replace(tzinfo=datetime.UTC)
+        except ValueError:
+            sys.exit(f"--since must be a date like 2025-07-01, not {args.since!r}")
+    try:
+        created, skipped, refused = run_import(
+            args.url, agency, args.jurisdiction, args.service_code, since
+        )
+    except ImportFailed as exc:
+        sys.exit(str(exc))
+    print(f"Imported {created}, already here {skipped}, refused {len(refused)}.")
+    for request_id, errors in refused:
+        print(f"  request {request_id}: {errors}")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["manage"]:
@@ -148,6 +174,17 @@ def main(argv=None):
     create.add_argument("--role", default="officer", choices=["officer", "coordinator", "admin"])
     create.add_argument("name")
     create.set_defaults(func=cmd_apikey)
+    imp = commands.add_parser("import-open311", help="import requests from another Open311 server")
+    imp.add_argument(
+        "url", help="the server's GeoReport v2 base, e.g. https://city.example/open311/v2"
+    )
+    imp.add_argument(
+        "--agency", required=True, metavar="SLUG", help="the agency they belong to here"
+    )
+    imp.add_argument("--jurisdiction", help="jurisdiction_id on the other server")
+    imp.add_argument("--service-code", action="append", help="only these codes (repeatable)")
+    imp.add_argument("--since", help="first date to import (default: a year ago)")
+    imp.set_defaults(func=cmd_import_open311)
     commands.add_parser("manage", help="Django's manage.py commands")
     args = parser.parse_args(argv)
     _setup()

@@ -491,3 +491,23 @@ def set_hidden(actor, target, hidden, reason):
             after={"is_hidden": hidden, "reason": reason},
             agency=concern.agency,
         )
+
+
+def import_concern(external_id, data, status, created_at, source=Source.OPEN311):
+    """Bring in a concern from another system, once: a second import of the same record is a no-op.
+
+    Returns (concern, created). The record's time and open/closed status are kept.
+    """
+    if (existing := Concern.objects.filter(external_id=external_id).first()) is not None:
+        return existing, False
+    with transaction.atomic():
+        concern, _created = submit_concern({**data, "nonce": ""}, source=source)
+        closed = status in CLOSED_STATUSES
+        Concern.objects.filter(pk=concern.pk).update(
+            external_id=external_id,
+            created_at=created_at,
+            status=status,
+            closed_at=created_at if closed else None,
+        )
+    concern.refresh_from_db()
+    return concern, True

@@ -126,6 +126,8 @@ class Concern(models.Model):
     # A link to media the reporting app sent (Open311 media_url). Staff only: it was not
     # fetched or re-encoded, so it is never published.
     media_url = models.URLField(max_length=500, blank=True)
+    # Where an imported concern came from (source endpoint and its id): imports never duplicate.
+    external_id = models.CharField(max_length=300, unique=True, null=True, blank=True)
     # The token an Open311 app gets for a report in a private category (a "blackbox" service).
     open311_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # What the reporter holds: the private tracking link.
