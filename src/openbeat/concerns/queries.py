@@ -1,16 +1,25 @@
 """Read-side queries: what the public may see of concerns."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
-from openbeat.concerns.models import Concern, ConcernUpdate, Photo
+from openbeat.concerns.models import Concern, ConcernUpdate, Photo, Supporter
 
 
 def public_concerns():
     """Concerns the public may see: not private, not sensitive, not hidden by moderators."""
+    supporters = (
+        Supporter.objects.filter(concern=OuterRef("pk"))
+        .order_by()
+        .values("concern")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Concern.objects.filter(is_private=False, is_hidden=False, category__is_sensitive=False)
         .select_related("category", "agency", "area")
-        .annotate(support_count=Count("supporters", distinct=True))
+        # A correlated subquery, not a JOIN with GROUP BY: it runs only for the rows of the page.
+        .annotate(support_count=Coalesce(Subquery(supporters, output_field=IntegerField()), 0))
     )
 
 
