@@ -120,10 +120,31 @@ class TriageForm(forms.Form):
 
 
 class ResponseForm(forms.Form):
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    template = forms.ModelChoiceField(
+        None,
+        required=False,
+        label=_("Start from a template"),
+        empty_label=_("None"),
+        help_text=_("With the text left empty, the template's text is sent as it is."),
+    )
+    body = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     public = forms.BooleanField(
         label=_("Public response (everyone sees it; followers are emailed)"), required=False
     )
+
+    def __init__(self, *args, templates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip():
+            if data.get("template") is None:
+                raise forms.ValidationError(_("Write the response, or choose a template."))
+            data["body"] = data["template"].body
+        return data
 
 
 class AssignForm(forms.Form):

@@ -79,10 +79,12 @@ def _concern_context(request, concern, **forms):
         "history": concern.updates.select_related("author").order_by("created_at", "id"),
         "photos": concern.photos.all(),
         "flags": concern.flags.filter(resolved=False),
-        "templates": concern.agency.response_templates.all(),
         "triage_form": forms.get("triage_form")
         or TriageForm(initial={"status": concern.status, "referred_to": concern.referred_to}),
-        "response_form": forms.get("response_form") or ResponseForm(initial={"public": True}),
+        "response_form": forms.get("response_form")
+        or ResponseForm(
+            templates=concern.agency.response_templates.all(), initial={"public": True}
+        ),
         "assign_form": forms.get("assign_form")
         or AssignForm(
             users=_staff_users(concern),
@@ -151,7 +153,7 @@ def respond(request, pk):
         request,
         item,
         "response_form",
-        ResponseForm(request.POST),
+        ResponseForm(request.POST, templates=item.agency.response_templates.all()),
         lambda d: actions.respond(request.user, item, d["body"], public=d["public"]),
     )
 
