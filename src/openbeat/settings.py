@@ -258,8 +258,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", BASE_URL.startswith("https://"))
+SESSION_COOKIE_AGE = 12 * 3600  # staff sign in for a working day
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = 31536000 if BASE_URL.startswith("https://") else 0
+HTTPS = BASE_URL.startswith("https://")
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check health over plain HTTP
+# Subdomains and the browsers' preload list are decisions for the town's whole domain, which
+# often has other services: opt in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
 
 CONTENT_SECURITY_POLICY = {
