@@ -1,22 +1,22 @@
 """The quality-of-life categories a police department starts with; each agency can edit its own."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from openbeat.concerns.models import Category
 
 # slug, name, about people (location rounded in public), sensitive (never public), referred to
 DEFAULT_CATEGORIES = [
-    ("speeding-traffic", N_("Speeding and traffic"), False, False, ""),
-    ("parking", N_("Parking"), False, False, ""),
-    ("noise", N_("Noise"), False, False, ""),
-    ("drug-activity", N_("Drug activity"), True, False, ""),
-    ("vandalism-graffiti", N_("Vandalism and graffiti"), False, False, ""),
-    ("suspicious-activity", N_("Suspicious activity (non-emergency)"), True, False, ""),
-    ("abandoned-vehicle", N_("Abandoned vehicle"), False, False, ""),
-    ("loitering", N_("Loitering"), True, False, ""),
-    ("street-lighting", N_("Street lighting"), False, False, "Public Works"),
-    ("officer-conduct", N_("Complaint about an officer"), False, True, ""),
-    ("other", N_("Other"), False, False, ""),
+    ("speeding-traffic", gettext_noop("Speeding and traffic"), False, False, ""),
+    ("parking", gettext_noop("Parking"), False, False, ""),
+    ("noise", gettext_noop("Noise"), False, False, ""),
+    ("drug-activity", gettext_noop("Drug activity"), True, False, ""),
+    ("vandalism-graffiti", gettext_noop("Vandalism and graffiti"), False, False, ""),
+    ("suspicious-activity", gettext_noop("Suspicious activity (non-emergency)"), True, False, ""),
+    ("abandoned-vehicle", gettext_noop("Abandoned vehicle"), False, False, ""),
+    ("loitering", gettext_noop("Loitering"), True, False, ""),
+    ("street-lighting", gettext_noop("Street lighting"), False, False, "Public Works"),
+    ("officer-conduct", gettext_noop("Complaint about an officer"), False, True, ""),
+    ("other", gettext_noop("Other"), False, False, ""),
 ]
 
 

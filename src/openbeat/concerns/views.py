@@ -194,6 +194,9 @@ def new(request):
         for field, message in refused.errors.items():
             form.add_error(field if field in form.fields else None, message)
         return render(request, "concerns/new.html", _form_context(form), status=400)
+    messages.success(
+        request, _("Received. Thank you. Keep this page's address to follow your concern.")
+    )
     return redirect("concerns:track", concern.tracking_token)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -222,7 +223,9 @@ def _post_request(request, fmt):
         raise Refused(
             400, "; ".join(f"{field}: {message}" for field, message in refused.errors.items())
         ) from None
-    notice = f"Received by {concern.agency.name}. Not for emergencies: call 911."
+    notice = _("Received by %(agency)s. Not for emergencies: in an emergency, call 911.") % {
+        "agency": concern.agency.name
+    }
     if concern.open311_token:
         item = {"token": concern.open311_token, "service_notice": notice}
     else:

@@ -18,7 +18,7 @@
 
   function place(latlng) {
     if (marker) { marker.setLatLng(latlng); } else {
-      marker = L.marker(latlng, { draggable: true, alt: "Pin" }).addTo(map);
+      marker = L.marker(latlng, { draggable: true, alt: el.getAttribute("data-pin-label") }).addTo(map);
       marker.on("dragend", function () { place(marker.getLatLng()); });
     }
     lat.value = latlng.lat.toFixed(6);
