@@ -153,3 +153,10 @@ def test_tracking_link_must_be_whole(client, town):
 def test_report_form_in_spanish_with_911_notice(client, town):
     page = client.get("/concerns/new/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<html lang="es">' in page and "911" in page
+
+
+def test_default_category_names_read_in_spanish(client, town):
+    concern = factories.concern(category="noise")
+    page = client.get(concern.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Ruido" in page
+    assert "Noise" in client.get(concern.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns.models import Category, Priority, Status
@@ -17,14 +18,14 @@ def category_choices():
         .values_list("slug", "name")
         .order_by("order", "name")
     ):
-        seen.setdefault(slug, name)
+        seen.setdefault(slug, gettext(name))
     sensitive = (
         Category.objects.filter(is_active=True, is_sensitive=True)
         .values_list("slug", "name")
         .order_by("order", "name")
     )
     for slug, name in sensitive:
-        seen.setdefault(slug, name)
+        seen.setdefault(slug, gettext(name))
     return [("", _("Choose…")), *seen.items()]
 
 

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.models import Agency, Area, Venue
@@ -48,6 +49,11 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        """The name in the reader's language when it is one of the default names."""
+        return gettext(self.name)
 
 
 class Status(models.TextChoices):

@@ -35,6 +35,15 @@ def _public_concern(pk):
     return get_object_or_404(queries.with_public_detail(queries.public_concerns()), pk=pk)
 
 
+def _category_filter_choices():
+    names = dict(
+        Category.objects.filter(is_sensitive=False, is_active=True).values_list("slug", "name")
+    )
+    return sorted(
+        ({"slug": slug, "name": _(name)} for slug, name in names.items()), key=lambda c: c["name"]
+    )
+
+
 @require_GET
 def concern_list(request):
     status = request.GET.get("status") or ""
@@ -69,10 +78,7 @@ def concern_list(request):
             "status": status,
             "category": category,
             "area": area,
-            "categories": Category.objects.filter(is_sensitive=False, is_active=True)
-            .values("slug", "name")
-            .distinct()
-            .order_by("name"),
+            "categories": _category_filter_choices(),
             "areas": Area.objects.select_related("agency"),
             "query": query.urlencode(),
         },
