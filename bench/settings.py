@@ -10,9 +10,7 @@ import tempfile
 from pathlib import Path
 
 # Never touch ./var: the SQLite file, static files and generated secret go under /tmp.
-os.environ.setdefault(
-    "OPENBEAT_DATA_DIR", str(Path(tempfile.gettempdir()) / "openbeat-bench")
-)
+os.environ.setdefault("OPENBEAT_DATA_DIR", str(Path(tempfile.gettempdir()) / "openbeat-bench"))
 os.environ.setdefault("OPENBEAT_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("OPENBEAT_BASE_URL", "http://127.0.0.1:8000")
 

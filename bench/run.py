@@ -1,0 +1,579 @@
+"""Throughput of the event finder and the calendar feed, as a ratio to a bare "hello" view.
+
+    .venv/bin/python bench/run.py [--db sqlite|postgres] [--seconds N] [--rounds N]
+
+Generates 10,000 events over 100 agencies (bench/generate.py), starts the real production
+server (`openbeat serve`: gunicorn, gthread) on a free 127.0.0.1 port and measures requests per
+second of /bench/hello, /events/ and /events.ics with a load generator on loopback (wrk, or a
+threaded Python client when wrk is not installed). Runs are interleaved (hello, finder, feed,
+hello, ...) and every page is divided by the mean of the hello runs just before and after it, so
+a noisy shared machine moves both sides of each ratio together. The goal is a ratio of at least
+0.5. Beside req/s it reads the server's CPU time per request from /proc, which other load on a
+shared machine disturbs less. It also counts SQL queries per page in-process (the test client on
+the same data), then compares `openbeat serve` with plain gunicorn and with granian, each with
+and without an access log, on /bench/hello and /events/ (--no-compare skips that).
+
+Results are printed and written to bench/results/<date>-<db>.json. Every loop is bounded;
+traffic goes to 127.0.0.1 only; servers started here are stopped here.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import generate  # noqa: E402
+
+GOAL = 0.5
+HELLO, FINDER, FEED = "/bench/hello", "/events/", "/events.ics"
+PAGES = [FINDER, FEED]
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env():
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+class Server:
+    """A server process group started here, and stopped here (by its own process group id)."""
+
+    def __init__(self, name, argv, port, log_dir):
+        self.name, self.argv, self.port = name, argv, port
+        self.log_path = Path(log_dir) / f"server-{name}.log"
+        self.proc = None
+
+    def cpu_seconds(self):
+        """User and system CPU time used so far by the server's processes (its session)."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:  # the process has gone
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            if int(fields[3]) == self.proc.pid:  # session id: start_new_session made it ours
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self, timeout=90):
+        log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process in stop()
+        self._log = log
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env=server_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url(HELLO), timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout}s; see {self.log_path}")
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def openbeat_serve(workers, threads, log_dir):
+    """The production server as shipped: gunicorn, gthread, access log on stdout."""
+    port = free_port()
+    openbeat = Path(sys.executable).parent / "openbeat"
+    argv = [
+        str(openbeat),
+        "serve",
+        "--addr",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
+    return Server("openbeat-serve", argv, port, log_dir)
+
+
+def gunicorn_server(workers, threads, log_dir):
+    """gunicorn as `openbeat serve` runs it, less the access log."""
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    argv = [
+        str(gunicorn),
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "openbeat.wsgi:application",
+    ]
+    return Server("gunicorn", argv, port, log_dir)
+
+
+def granian_server(workers, threads, log_dir, access_log=False):
+    port = free_port()
+    granian = Path(sys.executable).parent / "granian"
+    argv = [
+        str(granian),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        *(["--access-log"] if access_log else []),
+        "openbeat.wsgi:application",
+    ]
+    return Server("granian+log" if access_log else "granian", argv, port, log_dir)
+
+
+# ---------------------------------------------------------------- load generators
+
+
+def fetch(url, timeout=120):
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        body = response.read()
+        return response.status, len(body), time.perf_counter() - started
+
+
+def wrk_load(url, seconds, connections):
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "120s", url]
+    out = subprocess.run(
+        argv, capture_output=True, text=True, timeout=seconds + 180, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:(.*)", out)
+    return {
+        "rps": rps,
+        "requests": done,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def python_load(url, seconds, connections):
+    """Fallback without wrk: keep-alive clients in threads; counts every completed request."""
+    host_port, path = url.split("://", 1)[1].split("/", 1)
+    host, port = host_port.split(":")
+    deadline = time.monotonic() + seconds
+    counts, bad = [0] * connections, [0] * connections
+
+    def client(slot):
+        conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        while time.monotonic() < deadline:
+            conn.request("GET", "/" + path)
+            response = conn.getresponse()
+            response.read()
+            counts[slot] += 1
+            bad[slot] += not 200 <= response.status < 400
+        conn.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {
+        "rps": sum(counts) / elapsed,
+        "requests": sum(counts),
+        "non_2xx": sum(bad),
+        "socket_errors": "",
+    }
+
+
+def load(url, seconds, connections, warm_up=False):
+    runner = wrk_load if shutil.which("wrk") else python_load
+    result = runner(url, seconds, connections)
+    if result["non_2xx"] or result["socket_errors"] or not (result["requests"] or warm_up):
+        raise RuntimeError(f"{url}: {result}")
+    return result
+
+
+def plan_runs(server, paths, seconds, connections, workers):
+    """How long to load each path, and how long to wait after, from its unloaded latency.
+
+    wrk counts only the requests that finish inside a run, so a slow page runs long enough for
+    about ten loaded round trips (at most 60 s). The requests still in flight when wrk stops go
+    on using the CPU, so each run is followed by a pause that lets them finish before the next.
+    """
+    plan = {}
+    for path in paths:
+        latency = sorted(fetch(server.url(path))[2] for _ in range(3))[1]
+        loaded = latency * max(connections / workers, 1)
+        plan[path] = {
+            "seconds": max(seconds, min(60.0, 10 * loaded)),
+            "drain": min(60.0, 1.5 * loaded + 0.2),
+        }
+    return plan
+
+
+def timed_run(server, path, plan, connections, warm_up=False):
+    """One load run; adds the server's CPU milliseconds per completed request.
+
+    CPU time is a second view that a busy shared machine disturbs less than req/s: other
+    processes steal wall-clock time from the server, but not much of its CPU time. It is read as
+    the run ends, so it includes part of the work on requests still in flight (a few per cent
+    for the slow pages, whose runs are long for that reason).
+    """
+    seconds = min(plan[path]["seconds"], 3) if warm_up else plan[path]["seconds"]
+    cpu = server.cpu_seconds()
+    result = load(server.url(path), seconds, connections, warm_up=warm_up)
+    cpu = server.cpu_seconds() - cpu
+    result["cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
+    time.sleep(plan[path]["drain"])
+    return result
+
+
+# ---------------------------------------------------------------- in-process context
+
+
+def page_costs(paths, repeats=5):
+    """SQL queries, response size and in-process time per page, with Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    costs = {}
+    for path in paths:
+        client.get(path)  # warm caches (templates, URL resolvers, translations)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+            # Copy now: the next request clears the connection's query log.
+            queries = list(captured.captured_queries)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - started)
+        costs[path] = {
+            "queries": len(queries),
+            "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+            "bytes": len(response.content),
+            "in_process_ms": round(statistics.median(times) * 1000, 2),
+        }
+    return costs
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def measure_pages(server, seconds, rounds, connections, workers):
+    """hello, finder, feed, hello, finder, feed, ..., hello: every page between two hellos."""
+    paths = [HELLO, *PAGES]
+    plan = plan_runs(server, paths, seconds, connections, workers)
+    for path in paths:  # warm-up under load, not recorded
+        timed_run(server, path, plan, connections, warm_up=True)
+    runs = {path: [] for path in paths}
+    for _ in range(rounds):
+        for path in paths:
+            runs[path].append(timed_run(server, path, plan, connections))
+            _progress(server, path, runs[path][-1])
+    runs[HELLO].append(timed_run(server, HELLO, plan, connections))
+    _progress(server, HELLO, runs[HELLO][-1])
+
+    summary = {
+        HELLO: {
+            "rps": _median(runs[HELLO]),
+            "ratio": 1.0,
+            "cpu_ms": _median(runs[HELLO], "cpu_ms_per_request"),
+            "cpu_ratio": 1.0,
+        }
+    }
+    for path in PAGES:
+        # Each run against the mean of the hello runs on either side of it.
+        around = [runs[HELLO][i : i + 2] for i in range(len(runs[path]))]
+        ratios = [
+            run["rps"] / statistics.mean(h["rps"] for h in hellos)
+            for run, hellos in zip(runs[path], around, strict=True)
+        ]
+        cpu_ratios = [
+            statistics.mean(h["cpu_ms_per_request"] for h in hellos)
+            / max(run["cpu_ms_per_request"], 1e-9)
+            for run, hellos in zip(runs[path], around, strict=True)
+        ]
+        ratio = statistics.median(ratios)
+        summary[path] = {
+            "rps": _median(runs[path]),
+            "ratio": ratio,
+            "ratios": ratios,
+            "pass": ratio >= GOAL,
+            "cpu_ms": _median(runs[path], "cpu_ms_per_request"),
+            "cpu_ratio": statistics.median(cpu_ratios),
+        }
+    return {"plan": plan, "runs": runs, "summary": summary}
+
+
+def compare_servers(servers, paths, seconds, rounds, connections, workers):
+    """The same paths on each server, alternating servers run by run; ratios to the first."""
+    first = servers[0]
+    plan = plan_runs(first, paths, seconds, connections, workers)
+    for server in servers:
+        for path in paths:
+            timed_run(server, path, plan, connections, warm_up=True)
+    runs = {s.name: {p: [] for p in paths} for s in servers}
+    for _ in range(rounds):
+        for path in paths:
+            for server in servers:
+                runs[server.name][path].append(timed_run(server, path, plan, connections))
+                _progress(server, path, runs[server.name][path][-1])
+    summary = {}
+    for server in servers:
+        summary[server.name] = {
+            "command": " ".join(Path(server.argv[0]).name.split() + server.argv[1:])
+        }
+        for path in paths:
+            pairs = list(zip(runs[server.name][path], runs[first.name][path], strict=True))
+            summary[server.name][path] = {
+                "rps": _median(runs[server.name][path]),
+                "ratio": statistics.median(mine["rps"] / theirs["rps"] for mine, theirs in pairs),
+                "cpu_ms": _median(runs[server.name][path], "cpu_ms_per_request"),
+            }
+    return {"baseline": first.name, "plan": plan, "runs": runs, "summary": summary}
+
+
+def _median(runs, key="rps"):
+    return statistics.median(run[key] for run in runs)
+
+
+def _progress(server, path, run):
+    print(
+        f"  {server.name:<15} {path:<14} {run['rps']:>9.1f} req/s "
+        f"{run['cpu_ms_per_request']:>9.2f} CPU ms/request ({run['requests']} requests)",
+        flush=True,
+    )
+
+
+# ---------------------------------------------------------------- report
+
+
+def print_table(summary, costs):
+    print()
+    print(
+        f"{'path':<14} {'req/s':>9} {'× hello':>9} {'goal':>5} {'result':>6} "
+        f"{'CPU ms/req':>10} {'× hello':>9} {'queries':>7} {'bytes':>8} {'in-proc ms':>10}"
+    )
+    for path in [HELLO, *PAGES]:
+        row, cost = summary[path], costs[path]
+        verdict = "" if path == HELLO else ("pass" if row["pass"] else "FAIL")
+        goal = "" if path == HELLO else f"{GOAL:.1f}×"
+        print(
+            f"{path:<14} {row['rps']:>9.1f} {row['ratio']:>8.4f}× {goal:>5} {verdict:>6} "
+            f"{row['cpu_ms']:>10.2f} {row['cpu_ratio']:>8.4f}× {cost['queries']:>7} "
+            f"{cost['bytes']:>8} {cost['in_process_ms']:>10.2f}"
+        )
+    print(
+        "req/s, CPU ms/req and their ratios to hello: medians over the rounds, over HTTP.\n"
+        "queries, bytes, in-proc ms: Django's test client in this process, same data."
+    )
+
+
+def print_comparison(comparison):
+    summary = comparison["summary"]
+    names = list(summary)
+    paths = [p for p in summary[names[0]] if p.startswith("/")]
+    print(
+        f"\nreq/s (× {comparison['baseline']}, same run) and server CPU ms/request, "
+        "medians of the rounds"
+    )
+    print(f"{'server':<15} " + " ".join(f"{p:>32}" for p in paths))
+    for name in names:
+        cells = " ".join(
+            f"{summary[name][p]['rps']:>10.1f} ({summary[name][p]['ratio']:.2f}×) "
+            f"{summary[name][p]['cpu_ms']:>7.2f} CPU ms"
+            for p in paths
+        )
+        print(f"{name:<15} {cells}")
+
+
+def environment(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select sqlite_version()" if connection.vendor == "sqlite" else "show server_version"
+        )
+        db_version = cursor.fetchone()[0]
+    import django
+    import granian
+    import gunicorn
+
+    return {
+        "db": db,
+        "db_version": db_version,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "granian": granian.__version__,
+        "cpus": os.cpu_count(),
+        "load_generator": "wrk" if shutil.which("wrk") else "python threads",
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=sorted(generate.DATABASE_URLS), default="sqlite")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=5.0,
+        help="length of one load run (slow pages run longer); default 5",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; default 3")
+    parser.add_argument(
+        "--connections", type=int, default=4, help="concurrent keep-alive connections; default 4"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-generate", action="store_true", help="reuse the existing data")
+    parser.add_argument("--no-compare", action="store_true", help="skip gunicorn vs granian")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a page misses the goal ratio"
+    )
+    parser.add_argument("--output", type=Path, help="JSON file; default bench/results/...")
+    args = parser.parse_args(argv)
+    if not 1 <= args.rounds <= 20 or not 1 <= args.seconds <= 120:
+        parser.error("--rounds must be 1..20 and --seconds 1..120")
+    if not 1 <= args.connections <= 256:
+        parser.error("--connections must be 1..256")
+
+    generate.use_database(args.db)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    began = time.perf_counter()
+    data = None
+    if args.no_generate:
+        generate.migrate()
+    else:
+        print(f"Generating on {args.db} ...", flush=True)
+        generate.reset_database()
+        generate.migrate()
+        data = generate.generate()
+        print(f"  {data} in {time.perf_counter() - began:.0f}s", flush=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    costs = page_costs([HELLO, *PAGES])
+    env = environment(args.db)
+    connections.close_all()
+
+    log_dir = settings.DATA_DIR
+    servers = [openbeat_serve(args.workers, args.threads, log_dir)]
+    if not args.no_compare:
+        servers += [
+            granian_server(args.workers, args.threads, log_dir, access_log=True),
+            gunicorn_server(args.workers, args.threads, log_dir),
+            granian_server(args.workers, args.threads, log_dir),
+        ]
+    comparison = None
+    try:
+        servers[0].start()  # `openbeat serve` migrates and collects static files first
+        for server in servers[1:]:
+            server.start()
+        print(
+            f"Measuring openbeat serve (gunicorn gthread, {args.workers} workers × "
+            f"{args.threads} threads), {args.connections} connections, "
+            f"{env['load_generator']} ...",
+            flush=True,
+        )
+        pages = measure_pages(servers[0], args.seconds, args.rounds, args.connections, args.workers)
+        if not args.no_compare:
+            print("Comparing servers ...", flush=True)
+            comparison = compare_servers(
+                servers, [HELLO, FINDER], args.seconds, args.rounds, args.connections, args.workers
+            )
+    finally:
+        for server in servers:
+            server.stop()
+
+    print_table(pages["summary"], costs)
+    if comparison:
+        print_comparison(comparison)
+    result = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "environment": env,
+        "data": data,
+        "goal_ratio": GOAL,
+        "server": {
+            "command": "openbeat serve",
+            "workers": args.workers,
+            "threads": args.threads,
+            "connections": args.connections,
+            "rounds": args.rounds,
+        },
+        "pages": pages,
+        "page_costs": costs,
+        "server_comparison": comparison,
+    }
+    output = args.output or BENCH / "results" / f"{datetime.date.today():%Y-%m-%d}-{args.db}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nWrote {output} ({time.perf_counter() - began:.0f}s in all)")
+    failed = not all(pages["summary"][p]["pass"] for p in PAGES)
+    return 1 if args.check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
