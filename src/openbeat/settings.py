@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "openbeat.core",
     "openbeat.events",
     "openbeat.concerns",
+    "openbeat.problems",
     "openbeat.demo",
 ]
 

@@ -5,6 +5,7 @@ from django.urls import path
 
 from openbeat.concerns import staff_views as concerns
 from openbeat.events import staff_views as events
+from openbeat.problems import staff_views as problems
 
 app_name = "staff"
 urlpatterns = [
@@ -26,4 +27,13 @@ urlpatterns = [
     path("concerns/<int:pk>/duplicate/", concerns.duplicate, name="concern_duplicate"),
     path("concerns/<int:pk>/moderate/", concerns.moderate, name="concern_moderate"),
     path("concerns/photos/<int:pk>.jpg", concerns.photo, name="concern_photo"),
+    path("problems/", problems.problem_list, name="problems"),
+    path("problems/new/", problems.new, name="problem_new"),
+    path("problems/<int:pk>/", problems.detail, name="problem"),
+    path("problems/<int:pk>/analysis/", problems.analysis, name="problem_analysis"),
+    path("problems/<int:pk>/phase/", problems.phase, name="problem_phase"),
+    path("problems/<int:pk>/actions/", problems.add_action, name="problem_action"),
+    path("problems/<int:pk>/actions/<int:action_id>/status/", problems.action_status, name="problem_action_status"),
+    path("problems/<int:pk>/measures/", problems.add_measure, name="problem_measure"),
+    path("problems/<int:pk>/link/", problems.link, name="problem_link"),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
     path("staff/", include("openbeat.staff_urls")),
     path("concerns/", include("openbeat.concerns.urls")),
+    path("problems/", include("openbeat.problems.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/v2/", include("openbeat.open311.urls")),

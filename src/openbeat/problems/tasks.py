@@ -1,0 +1,71 @@
+"""Emails about problems: phase changes to followers, and volunteer confirmations."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from openbeat.core.background import task
+from openbeat.core.mail import send_or_retry
+
+OPT_OUT_SALT = "openbeat.problems.opt-out"
+
+
+def opt_out_token(problem_id, email):
+    return signing.dumps({"p": problem_id, "e": email}, salt=OPT_OUT_SALT, compress=True)
+
+
+def read_opt_out_token(token):
+    """(problem id, email) from an opt-out link, or raise signing.BadSignature."""
+    data = signing.loads(token, salt=OPT_OUT_SALT)
+    return int(data["p"]), str(data["e"])
+
+
+def _render(template, context, language):
+    with translation.override(language):
+        subject = render_to_string(f"problems/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"problems/email/{template}.txt", context)
+    return " ".join(subject.split()), body
+
+
+@task()
+def send_phase_email(problem_id, change_id, email, language, attempt=0):
+    from openbeat.problems.models import OptOut, PhaseChange, Problem
+
+    problem = Problem.objects.select_related("agency").get(pk=problem_id)
+    if OptOut.objects.filter(problem=problem, email=email).exists():
+        return
+    change = PhaseChange.objects.get(pk=change_id)
+    opt_out_url = settings.BASE_URL + reverse(
+        "problems:opt_out", args=[opt_out_token(problem_id, email)]
+    )
+    context = {
+        "problem": problem,
+        "change": change,
+        "problem_url": settings.BASE_URL + problem.get_absolute_url(),
+        "opt_out_url": opt_out_url,
+    }
+    subject, body = _render("phase", context, language)
+    message = EmailMessage(
+        subject=subject, body=body, to=[email], headers={"List-Unsubscribe": f"<{opt_out_url}>"}
+    )
+    send_or_retry(message, send_phase_email, [problem_id, change_id, email, language], attempt)
+
+
+@task()
+def send_volunteer_confirmation(volunteer_id, attempt=0):
+    from openbeat.problems.models import Volunteer
+
+    offer = Volunteer.objects.select_related("action__problem__agency").get(pk=volunteer_id)
+    context = {
+        "offer": offer,
+        "action": offer.action,
+        "problem": offer.action.problem,
+        "confirm_url": settings.BASE_URL
+        + reverse("problems:volunteer_confirm", args=[offer.token]),
+    }
+    subject, body = _render("volunteer", context, offer.language)
+    message = EmailMessage(subject=subject, body=body, to=[offer.email])
+    send_or_retry(message, send_volunteer_confirmation, [volunteer_id], attempt)

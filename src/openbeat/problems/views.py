@@ -1,0 +1,112 @@
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from openbeat.concerns import queries as concern_queries
+from openbeat.core import ratelimit
+from openbeat.problems import actions, analysis
+from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer
+from openbeat.problems.tasks import read_opt_out_token
+
+VOLUNTEER_LIMIT = (20, 3600)
+
+
+@require_GET
+def index(request):
+    problems = Problem.objects.select_related("agency", "area").order_by("area__name", "-opened_at")
+    return render(request, "problems/index.html", {"problems": problems})
+
+
+def problem_context(problem):
+    """Everything the public page shows; computed charts included."""
+    tz = problem.agency.tz
+    concerns = analysis.concerns_for(problem)
+    return {
+        "problem": problem,
+        "phases": [(value, label, problem.phase == value) for value, label in Phase.choices],
+        "actions": problem.actions.filter(is_public=True),
+        "measures": problem.measures.filter(is_public=True),
+        "history": problem.phase_changes.all(),
+        "linked": concern_queries.public_concerns()
+        .filter(problems=problem)
+        .order_by("-created_at")[:50],
+        "meetings": problem.meetings.select_related("event__agency"),
+        "assessment": analysis.before_after(problem),
+        "charts": [
+            (
+                "chart-month",
+                _("Concerns per month"),
+                analysis.bar_chart(analysis.by_month(concerns, tz)),
+            ),
+            ("chart-hour", _("By hour of day"), analysis.bar_chart(analysis.by_hour(concerns, tz))),
+            (
+                "chart-day",
+                _("By day of week"),
+                analysis.bar_chart(analysis.by_weekday(concerns, tz)),
+            ),
+        ],
+        "community": OwnerKind.COMMUNITY,
+    }
+
+
+@require_GET
+def detail(request, pk):
+    problem = get_object_or_404(Problem.objects.select_related("agency", "area", "co_owner"), pk=pk)
+    return render(request, "problems/detail.html", problem_context(problem))
+
+
+@require_POST
+def volunteer(request, pk, action_id):
+    problem = get_object_or_404(Problem, pk=pk)
+    action = get_object_or_404(problem.actions, pk=action_id, is_public=True)
+    try:
+        ratelimit.hit("problem.volunteer", ratelimit.client_key(request), *VOLUNTEER_LIMIT)
+    except ratelimit.RateLimited:
+        messages.error(request, _("Too many offers from your connection; please try again later."))
+        return redirect(problem)
+    try:
+        _offer, created = actions.volunteer(
+            action,
+            request.POST.get("name"),
+            request.POST.get("email"),
+            translation.get_language() or "en",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{problem.get_absolute_url()}#action-{action.pk}")
+    if created:
+        messages.success(request, _("Thank you! Please confirm with the link we just emailed you."))
+    else:
+        messages.info(request, _("You have already offered to help with this; thank you."))
+    return redirect(problem)
+
+
+@require_http_methods(["GET", "POST"])
+def volunteer_confirm(request, token):
+    offer = Volunteer.objects.select_related("action__problem").filter(token=token).first()
+    if offer is None:
+        raise Http404(_("This confirmation link is not known."))
+    if request.method == "POST":
+        actions.confirm_volunteer(token)
+        messages.success(request, _("Confirmed. The organisers will be in touch."))
+        return redirect(offer.action.problem)
+    return render(request, "problems/confirm.html", {"offer": offer})
+
+
+@require_http_methods(["GET", "POST"])
+def opt_out(request, token):
+    try:
+        problem_id, email = read_opt_out_token(token)
+    except signing.BadSignature as exc:
+        raise Http404(_("This link is not valid.")) from exc
+    problem = get_object_or_404(Problem, pk=problem_id)
+    if request.method == "POST":
+        actions.opt_out(problem, email)
+        messages.success(request, _("Done: no more email about this problem."))
+        return redirect(problem)
+    return render(request, "problems/opt_out.html", {"problem": problem})
