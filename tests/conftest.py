@@ -10,6 +10,14 @@ from tests import factories
 from tests.smtp import SMTPSink
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    # Each test starts its database afresh, so the page cache's version starts again too.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def town(db):
     return factories.town()

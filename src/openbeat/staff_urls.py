@@ -33,7 +33,11 @@ urlpatterns = [
     path("problems/<int:pk>/analysis/", problems.analysis, name="problem_analysis"),
     path("problems/<int:pk>/phase/", problems.phase, name="problem_phase"),
     path("problems/<int:pk>/actions/", problems.add_action, name="problem_action"),
-    path("problems/<int:pk>/actions/<int:action_id>/status/", problems.action_status, name="problem_action_status"),
+    path(
+        "problems/<int:pk>/actions/<int:action_id>/status/",
+        problems.action_status,
+        name="problem_action_status",
+    ),
     path("problems/<int:pk>/measures/", problems.add_measure, name="problem_measure"),
     path("problems/<int:pk>/link/", problems.link, name="problem_link"),
 ]

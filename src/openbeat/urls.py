@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.views.static import serve as serve_media
 
 from openbeat.api.api import api
@@ -10,7 +12,9 @@ from openbeat.events import views as event_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language is not a sensitive action; without a CSRF token in every page header,
+    # public pages can be cached whole.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("agencies/<slug:slug>/", core_views.agency, name="agency"),
     path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
     path("events.ics", event_views.feed, name="feed"),

@@ -30,7 +30,7 @@ def test_finder_filters_by_programme_area_and_dates(client, town):
         venue=town.clayton_hall,
         start=factories.in_days(20),
     )
-    by_programme = client.get("/events/", {"programme": town.coffee.pk}).content.decode()
+    by_programme = client.get("/events/", {"programme": town.coffee.slug}).content.decode()
     assert "Coffee Morning" in by_programme and "Clayton Meeting" not in by_programme
     clayton_area = town.clayton.areas.get()
     by_area = client.get("/events/", {"area": clayton_area.pk}).content.decode()

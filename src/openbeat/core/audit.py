@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.forms.models import model_to_dict
 
+from openbeat.core import pagecache
 from openbeat.core.models import AuditEvent
 
 
@@ -33,7 +34,11 @@ def snapshot(instance, exclude=()):
 
 
 def record(actor, action, instance, before=None, after=None, agency=None):
-    """Write one audit event; call inside the same transaction as the write it describes."""
+    """Write one audit event; call inside the same transaction as the write it describes.
+
+    Every staff write may change a public page, so it also moves the page cache's version on.
+    """
+    pagecache.bump()
     if agency is None:
         agency = getattr(instance, "agency", None)
     return AuditEvent.objects.create(

@@ -221,3 +221,12 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.agency.name}, {self.prefix}…)"
+
+
+class PublicVersion(models.Model):
+    """A counter bumped by every write that can change a public page: the key of the page cache."""
+
+    counter = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.counter)

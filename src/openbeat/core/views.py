@@ -5,10 +5,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from openbeat.core.models import Agency, StaffRole
+from openbeat.core.pagecache import public_page
 from openbeat.events import queries
 
 
 @require_GET
+@public_page
 def home(request):
     upcoming = queries.upcoming()
     return render(
@@ -24,6 +26,7 @@ def home(request):
 
 
 @require_GET
+@public_page
 def agency(request, slug):
     agency = get_object_or_404(Agency, slug=slug)
     people = (

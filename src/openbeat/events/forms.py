@@ -18,12 +18,7 @@ class FinderForm(forms.Form):
         label=_("Agency"),
         empty_label=_("All agencies"),
     )
-    programme = forms.ModelChoiceField(
-        Programme.objects.select_related("agency"),
-        required=False,
-        label=_("Programme"),
-        empty_label=_("All programmes"),
-    )
+    programme = forms.ChoiceField(required=False, label=_("Programme"))
     area = forms.ModelChoiceField(
         Area.objects.select_related("agency"),
         required=False,
@@ -36,6 +31,14 @@ class FinderForm(forms.Form):
     end = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One choice per kind of programme, however many agencies run it.
+        names = dict(Programme.objects.order_by("-id").values_list("slug", "name"))
+        self.fields["programme"].choices = [("", _("All programmes"))] + sorted(
+            names.items(), key=lambda item: item[1]
+        )
 
     def clean(self):
         data = super().clean()

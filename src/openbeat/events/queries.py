@@ -13,7 +13,7 @@ def public_occurrences():
     """Dated meetings of published events, with what every listing shows, in constant queries."""
     return (
         Occurrence.objects.filter(event__is_published=True)
-        .select_related("event__agency", "event__venue", "event__programme", "event__area", "venue")
+        .select_related("event__agency", "event__venue", "event__programme", "venue")
         .prefetch_related(Prefetch("event__co_hosts", queryset=Agency.objects.order_by("name")))
         .order_by("start", "id")
     )
@@ -21,7 +21,9 @@ def public_occurrences():
 
 def upcoming(queryset=None):
     queryset = public_occurrences() if queryset is None else queryset
-    return queryset.filter(end__gt=timezone.now())
+    now = timezone.now()
+    # A meeting lasts at most a day: the start bound lets the start index skip the past.
+    return queryset.filter(start__gte=now - datetime.timedelta(days=1), end__gt=now)
 
 
 def for_agency(queryset, agency):
@@ -30,7 +32,15 @@ def for_agency(queryset, agency):
     return queryset.filter(Q(event__agency=agency) | Q(event_id__in=co_hosted))
 
 
-def feed_window(queryset):
-    """What a calendar feed carries: the last 90 days and everything ahead."""
-    since = timezone.now() - datetime.timedelta(days=90)
-    return queryset.filter(end__gte=since)
+FEED_UPCOMING = 2000
+FEED_PAST = 500
+
+
+def feed_items(queryset):
+    """What a calendar feed carries: the soonest 2,000 meetings ahead and up to 500 of the last
+    90 days, so a busy multi-agency site never pushes the future out of the feed."""
+    now = timezone.now()
+    ahead = list(upcoming(queryset)[:FEED_UPCOMING])
+    since = now - datetime.timedelta(days=90)
+    past = list(queryset.filter(end__gte=since, end__lte=now).order_by("-start")[:FEED_PAST])
+    return past[::-1] + ahead

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency
+from openbeat.core.pagecache import public_page
 from openbeat.events import actions, queries
 from openbeat.events.forms import FinderForm, RSVPForm
 from openbeat.events.ical import calendar_for
@@ -42,7 +43,7 @@ def _filter(form, queryset):
     if data.get("agency"):
         queryset = queries.for_agency(queryset, data["agency"])
     if data.get("programme"):
-        queryset = queryset.filter(event__programme=data["programme"])
+        queryset = queryset.filter(event__programme__slug=data["programme"])
     if data.get("area"):
         queryset = queryset.filter(event__area=data["area"])
     # Dates are read in the site's time zone (OPENBEAT_TIME_ZONE), not UTC.
@@ -54,6 +55,7 @@ def _filter(form, queryset):
 
 
 @require_GET
+@public_page
 def finder(request):
     form = FinderForm(request.GET or None)
     occurrences = queries.upcoming()
@@ -89,6 +91,7 @@ def _event_by_slug_or_id(slug_or_id):
 
 
 @require_GET
+@public_page
 def event_detail(request, slug):
     event = _event_by_slug_or_id(slug)
     if slug != event.slug:
@@ -179,6 +182,7 @@ def rsvp_create(request, slug, date_key):
 
 
 @require_GET
+@public_page
 def occurrence_ics(request, slug, date_key):
     occurrence = _occurrence(slug, date_key)
     return _ics_response(
@@ -194,16 +198,18 @@ def _ics_response(body, filename):
 
 
 @require_GET
+@public_page
 def feed(request):
-    occurrences = queries.feed_window(queries.public_occurrences())[:2000]
+    occurrences = queries.feed_items(queries.public_occurrences())
     return _ics_response(calendar_for(occurrences, _("Community meetings")), "events.ics")
 
 
 @require_GET
+@public_page
 def agency_feed(request, slug):
     agency = get_object_or_404(Agency, slug=slug)
-    occurrences = queries.feed_window(queries.for_agency(queries.public_occurrences(), agency))
-    return _ics_response(calendar_for(occurrences[:2000], agency.name), f"{agency.slug}.ics")
+    occurrences = queries.feed_items(queries.for_agency(queries.public_occurrences(), agency))
+    return _ics_response(calendar_for(occurrences, agency.name), f"{agency.slug}.ics")
 
 
 @require_http_methods(["GET", "POST"])
