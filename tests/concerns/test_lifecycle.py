@@ -237,13 +237,18 @@ def test_reclassifying_as_officer_complaint_makes_it_private(client, town):
 def test_a_response_template_answers_in_one_tap(client, town, mailbox):
     from openbeat.concerns.models import ResponseTemplate
 
-    template = ResponseTemplate.objects.create(agency=town.smyrna, title="Patrol",
-                                               body="We have added extra patrols in this area.")
+    template = ResponseTemplate.objects.create(
+        agency=town.smyrna, title="Patrol", body="We have added extra patrols in this area."
+    )
     concern = factories.concern(email="rita@example.org")
     staff = _staff(client, town.smyrna_officer)
     assert staff.post(f"/staff/concerns/{concern.pk}/respond/", {"public": "on"}).status_code == 400
     staff.post(f"/staff/concerns/{concern.pk}/respond/", {"template": template.pk, "public": "on"})
     assert "extra patrols" in mailbox.to("rita@example.org")[-1].get_content()
-    other = ResponseTemplate.objects.create(agency=town.clayton, title="Clayton", body="Clayton text")
-    response = staff.post(f"/staff/concerns/{concern.pk}/respond/", {"template": other.pk, "public": "on"})
+    other = ResponseTemplate.objects.create(
+        agency=town.clayton, title="Clayton", body="Clayton text"
+    )
+    response = staff.post(
+        f"/staff/concerns/{concern.pk}/respond/", {"template": other.pk, "public": "on"}
+    )
     assert response.status_code == 400  # another agency's template is not a choice

@@ -159,4 +159,7 @@ def test_default_category_names_read_in_spanish(client, town):
     concern = factories.concern(category="noise")
     page = client.get(concern.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Ruido" in page
-    assert "Noise" in client.get(concern.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "Noise"
+        in client.get(concern.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )

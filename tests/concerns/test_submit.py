@@ -180,6 +180,49 @@ def test_meeting_intake_of_another_agencys_meeting_is_404(client, town):
 
 
 def test_anonymous_reporter_name_is_not_kept(client, town):
-    client.post("/concerns/new/", _form(name="Hidden Person", email="h@example.org", anonymous="on"))
+    client.post(
+        "/concerns/new/", _form(name="Hidden Person", email="h@example.org", anonymous="on")
+    )
     concern = Concern.objects.get()
-    assert (concern.is_anonymous, concern.reporter_name, concern.reporter_email) == (True, "", "h@example.org")
+    assert (concern.is_anonymous, concern.reporter_name, concern.reporter_email) == (
+        True,
+        "",
+        "h@example.org",
+    )
+
+
+def test_a_category_question_is_asked_on_the_web_form(client, town):
+    from openbeat.concerns.models import CategoryQuestion
+
+    graffiti = town.smyrna.categories.get(slug="vandalism-graffiti")
+    CategoryQuestion.objects.create(
+        category=graffiti,
+        code="surface",
+        question="What is painted?",
+        datatype="singlevaluelist",
+        required=True,
+        choices=[{"key": "wall", "name": "A wall"}, {"key": "car", "name": "A car"}],
+    )
+    first = client.post("/concerns/new/", _form(confirm_new="1"))
+    page = first.content.decode()
+    assert first.status_code == 400
+    assert "What is painted?" in page and "Please answer: What is painted?" in page
+    assert page.count("Please answer: What is painted?") == 1
+    assert (
+        client.post(
+            "/concerns/new/", _form(confirm_new="1", **{"attribute[surface]": "car"})
+        ).status_code
+        == 302
+    )
+    assert Concern.objects.get().attributes == {"surface": "car"}
+
+
+def test_each_mistake_is_said_once_beside_its_field(client, town):
+    page = client.post(
+        "/concerns/new/", _form(description="", email="not-an-email")
+    ).content.decode()
+    assert page.count("Please describe the problem in a few words.") == 1
+    assert page.count("Please enter an email address such as name@example.com.") == 1
+    assert "This field is required." not in page
+    missing_place = client.post("/concerns/new/", _form(latitude="", longitude="")).content.decode()
+    assert '<fieldset class="has-error">' in missing_place

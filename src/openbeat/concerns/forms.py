@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.concerns.models import Category, Priority, Status
+from openbeat.concerns.models import Category, Datatype, Priority, Status
 from openbeat.core.models import Area, Venue
 
 
@@ -92,6 +94,58 @@ class ConcernForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+        slug = self.data.get("category") if self.is_bound else None
+        self.question_names = []
+        if slug:
+            self._add_questions(slug)
+
+    def _add_questions(self, slug):
+        """The chosen category's extra questions, as fields named attribute[CODE]."""
+        category = (
+            Category.objects.filter(slug=slug, is_active=True).prefetch_related("questions").first()
+        )
+        for question in category.questions.all() if category else []:
+            name = f"attribute[{question.code}]"
+            choices = [(c["key"], c["name"]) for c in question.choices]
+            common = {
+                "label": question.question,
+                "required": False,
+                "help_text": question.help_text,
+            }
+            if question.datatype == Datatype.SINGLE:
+                field = forms.ChoiceField(choices=[("", _("Choose…")), *choices], **common)
+            elif question.datatype == Datatype.MULTI:
+                name += "[]"
+                field = forms.MultipleChoiceField(
+                    choices=choices, widget=forms.CheckboxSelectMultiple, **common
+                )
+            elif question.datatype == Datatype.TEXT:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+            elif question.datatype == Datatype.DATETIME:
+                field = forms.CharField(
+                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
+                )
+            elif question.datatype == Datatype.NUMBER:
+                field = forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+            else:
+                field = forms.CharField(**common)
+            self.fields[name] = field
+            self.question_names.append(name)
+
+    @property
+    def questions(self):
+        return [self[name] for name in self.question_names]
+
+    def show_refusal(self, errors):
+        """Show the write path's reasons, each once and beside its field, without re-validating."""
+        self.cleaned_data = {}
+        self._errors = ErrorDict()
+        for field, message in errors.items():
+            if field.startswith("attribute[") and f"{field}[]" in self.fields:
+                field = f"{field}[]"
+            if field not in self.fields and field != "location":  # "location" has its own place
+                field = NON_FIELD_ERRORS
+            self._errors.setdefault(field, self.error_class()).append(message)
 
 
 class SupportForm(forms.Form):

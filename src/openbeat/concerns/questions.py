@@ -1,11 +1,23 @@
 """Answers to a category's extra questions, checked against each question's type."""
 
 import datetime
+import re
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from openbeat.concerns.models import Datatype
+
+
+def answers_from_post(post):
+    """attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2 as {code: v or [...]}."""
+    answers = {}
+    for key in post:
+        match = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
+        if match:
+            values = post.getlist(key)
+            answers[match.group(1)] = values if match.group(2) else values[-1]
+    return answers
 
 
 def clean_answers(category, answers, errors):
@@ -64,7 +76,10 @@ def _check(question, value):
             return _("%(code)s must be a number.") % {"code": question.code}, None
     if question.datatype == Datatype.DATETIME:
         parsed = parse_datetime(value)
-        if parsed is None or parsed.tzinfo is None:
+        if parsed is not None and parsed.tzinfo is None:
+            # A web form's date-and-time field has no zone: it is the agency's local time.
+            parsed = parsed.replace(tzinfo=question.category.agency.tz)
+        if parsed is None:
             return _(
                 "%(code)s must be a date and time with its time zone, e.g. 2026-07-09T08:00:00-04:00."
             ) % {"code": question.code}, None

@@ -22,6 +22,7 @@ from openbeat.concerns.forms import (
     TriageForm,
 )
 from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, Source, Status
+from openbeat.concerns.questions import answers_from_post
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
 from openbeat.events.models import Occurrence
@@ -250,6 +251,7 @@ def intake(request, occurrence_id):
     status = 200
     if request.method == "POST":
         data = request.POST.dict()
+        data["attributes"] = answers_from_post(request.POST)
         if not (data.get("latitude") or data.get("location_text") or data.get("venue")):
             data["venue"] = str(
                 venue.pk
@@ -264,9 +266,7 @@ def intake(request, occurrence_id):
                 language=translation.get_language() or "en",
             )
         except actions.ConcernRefused as refused:
-            form.is_valid()
-            for field, message in refused.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            form.show_refusal(refused.errors)
             status = 400
         else:
             messages.success(request, _("Logged as concern #%(id)s. Next one?") % {"id": item.pk})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openbeat.concerns import actions, duplicates, queries
 from openbeat.concerns.forms import ConcernForm, ContestForm, FlagForm, SupportForm
 from openbeat.concerns.models import CLOSED_STATUSES, Category, Concern, Photo, Supporter
+from openbeat.concerns.questions import answers_from_post
 from openbeat.core import ratelimit
 from openbeat.core.models import Area
 
@@ -120,7 +121,7 @@ def pins(request):
                 "id": concern.pk,
                 "lat": lat,
                 "lon": lon,
-                "category": concern.category.name,
+                "category": concern.category.display_name,
                 "status": concern.get_status_display(),
                 "url": concern.get_absolute_url(),
             }
@@ -154,7 +155,7 @@ def _point(concern):
         {
             "lat": point[0],
             "lon": point[1],
-            "name": concern.category.name,
+            "name": concern.category.display_name,
             "title": f"#{concern.pk}",
             "url": concern.get_absolute_url(),
         }
@@ -183,6 +184,7 @@ def new(request):
     except ratelimit.RateLimited as limited:
         return _too_many(request, limited.retry_after)
     data = request.POST.dict()
+    data["attributes"] = answers_from_post(request.POST)
     nonce = (data.get("nonce") or "")[:64]
     if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
         return redirect("concerns:track", same.tracking_token)  # the same form, sent twice
@@ -196,9 +198,7 @@ def new(request):
             data, request.FILES.getlist("photos"), language=translation.get_language() or "en"
         )
     except actions.ConcernRefused as refused:
-        form.is_valid()
-        for field, message in refused.errors.items():
-            form.add_error(field if field in form.fields else None, message)
+        form.show_refusal(refused.errors)
         return render(request, "concerns/new.html", _form_context(form), status=400)
     messages.success(
         request, _("Received. Thank you. Keep this page's address to follow your concern.")

@@ -6,7 +6,6 @@ Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bb
 """
 
 import datetime
-import re
 
 from django.conf import settings
 from django.db.models import Max
@@ -26,6 +25,7 @@ from openbeat.concerns.models import (
     Source,
     Status,
 )
+from openbeat.concerns.questions import answers_from_post
 from openbeat.core import apikeys, ratelimit
 from openbeat.core.models import Agency
 from openbeat.open311.render import errors, respond
@@ -151,17 +151,6 @@ def service_definition(request, fmt, code):
     )
 
 
-def _attributes(post):
-    """attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2 as {code: v or [..]}."""
-    answers = {}
-    for key in post:
-        match = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
-        if match:
-            values = post.getlist(key)
-            answers[match.group(1)] = values if match.group(2) else values[-1]
-    return answers
-
-
 def _key(request):
     raw = _param(request, "api_key")
     if raw is None:
@@ -204,7 +193,7 @@ def _post_request(request, fmt):
         "name": names,
         "email": _param(request, "email") or "",
         "phone": _param(request, "phone") or "",
-        "attributes": _attributes(request.POST),
+        "attributes": answers_from_post(request.POST),
         "media_url": _param(request, "media_url") or "",
     }
     if lat is None and address:

@@ -7,7 +7,8 @@
     var points = JSON.parse(source.textContent);
     if (!points.length) { return; }
     L.Icon.Default.imagePath = el.getAttribute("data-icons");
-    var map = L.map(el, { scrollWheelZoom: false });
+    var map = L.map(el, { zoomControl: false, scrollWheelZoom: false });
+    L.control.zoom({ zoomInTitle: el.getAttribute("data-zoom-in"), zoomOutTitle: el.getAttribute("data-zoom-out") }).addTo(map);
     L.tileLayer(el.getAttribute("data-tiles"), {
       maxZoom: 19, attribution: el.getAttribute("data-attribution")
     }).addTo(map);

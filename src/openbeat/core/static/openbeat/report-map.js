@@ -10,7 +10,8 @@
   var status = form.querySelector(".pin-status");
   L.Icon.Default.imagePath = el.getAttribute("data-icons");
   var center = el.getAttribute("data-center").split(",").map(Number);
-  var map = L.map(el).setView(center, 14);
+  var map = L.map(el, { zoomControl: false }).setView(center, 14);
+  L.control.zoom({ zoomInTitle: el.getAttribute("data-zoom-in"), zoomOutTitle: el.getAttribute("data-zoom-out") }).addTo(map);
   L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19, attribution: el.getAttribute("data-attribution")
   }).addTo(map);
