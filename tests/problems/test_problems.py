@@ -1,0 +1,276 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from openbeat.concerns import actions as concern_actions
+from openbeat.concerns.models import Concern
+from openbeat.core.models import AuditEvent
+from openbeat.problems import actions, analysis
+from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer
+from tests import factories
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+
+
+@pytest.fixture
+def speeding(town):
+    concerns = [
+        factories.concern(
+            category="speeding-traffic", description=f"Speeding {i}", email=f"r{i}@example.org"
+        )
+        for i in range(3)
+    ]
+    problem = actions.create_problem(
+        town.smyrna_coordinator,
+        town.smyrna,
+        "Speeding near the school",
+        "Cars speed at pick-up.",
+        area=town.smyrna.areas.get(),
+        categories=[town.smyrna.categories.get(slug="speeding-traffic")],
+        concerns=concerns,
+    )
+    return problem
+
+
+def _at(concern, when):
+    Concern.objects.filter(pk=concern.pk).update(created_at=when)
+
+
+def test_linking_another_agencys_concern_is_refused(town, speeding):
+    clayton = factories.concern(point=factories.CLAYTON_POINT)
+    with pytest.raises(ValidationError, match="another agency"):
+        actions.link_concerns(town.smyrna_coordinator, speeding, [clayton])
+    assert speeding.concerns.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("boundary", "message"),
+    [
+        ({"type": "Point", "coordinates": [0, 0]}, "Polygon"),
+        (BOWTIE, "crosses itself"),
+        ({"type": "Polygon", "coordinates": "nonsense"}, "not valid GeoJSON"),
+    ],
+)
+def test_bad_outlines_are_refused(town, boundary, message):
+    with pytest.raises(ValidationError, match=message):
+        actions.create_problem(town.smyrna_coordinator, town.smyrna, "X", "Y", boundary=boundary)
+    assert not Problem.objects.exists()
+
+
+def test_actions_need_an_owner_and_a_future_due_date(town, speeding):
+    with pytest.raises(ValidationError) as refused:
+        actions.add_action(town.smyrna_coordinator, speeding, "Speed trailer", OwnerKind.POLICE, "")
+    assert "owner_name" in refused.value.message_dict
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        actions.add_action(
+            town.smyrna_coordinator,
+            speeding,
+            "Speed trailer",
+            OwnerKind.POLICE,
+            "Traffic unit",
+            due_date=yesterday,
+        )
+    assert "due_date" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        actions.add_action(town.smyrna_coordinator, speeding, "X", "aliens", "Them")
+    assert not speeding.actions.exists()
+
+
+def test_phases_move_one_step_and_closing_needs_an_assessment(town, speeding):
+    with pytest.raises(ValidationError, match="one step at a time"):
+        actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.ANALYSIS)
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
+    assert speeding.response_started_at is not None
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.ASSESSMENT)
+    with pytest.raises(ValidationError, match="close-out story"):
+        actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
+    actions.update_analysis(town.smyrna_coordinator, speeding, closeout_story="Speeds fell.")
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED, "Done together.")
+    speeding.refresh_from_db()
+    assert speeding.phase == Phase.CLOSED and speeding.closed_at
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE, "It came back.")
+    assert AuditEvent.objects.filter(action="problem.phase").count() == 5
+
+
+def test_closing_without_any_result_is_refused(town):
+    problem = actions.create_problem(town.smyrna_coordinator, town.smyrna, "Noise", "Loud nights")
+    problem.phase = Phase.ASSESSMENT
+    problem.closeout_story = "We talked."
+    problem.save()
+    with pytest.raises(ValidationError, match="at least one result"):
+        actions.set_phase(town.smyrna_coordinator, problem, Phase.CLOSED)
+    actions.add_measure(town.smyrna_coordinator, problem, "Households visited", 14)
+    actions.set_phase(town.smyrna_coordinator, problem, Phase.CLOSED)
+
+
+def test_before_and_after_matches_a_hand_count(town, speeding):
+    now = timezone.now()
+    start = now - datetime.timedelta(days=30)
+    Problem.objects.filter(pk=speeding.pk).update(response_started_at=start, phase=Phase.RESPONSE)
+    speeding.refresh_from_db()
+    for (
+        concern
+    ) in speeding.concerns.all():  # the three linked ones: long before, outside the window
+        _at(concern, start - datetime.timedelta(days=200))
+    for day in range(10):  # 10 in the 30 days before
+        _at(
+            factories.concern(category="speeding-traffic", description=f"b{day}"),
+            start - datetime.timedelta(days=day + 1),
+        )
+    for day in range(4):  # 4 in the 30 days after
+        _at(
+            factories.concern(category="speeding-traffic", description=f"a{day}"),
+            start + datetime.timedelta(days=day + 1),
+        )
+    _at(
+        factories.concern(category="noise", description="other kind"),
+        start + datetime.timedelta(days=2),
+    )
+    _at(
+        factories.concern(category="speeding-traffic", point=factories.CLAYTON_POINT),
+        start + datetime.timedelta(days=2),
+    )
+    copy = factories.concern(category="speeding-traffic", description="copy")
+    _at(copy, start + datetime.timedelta(days=3))
+    concern_actions.mark_duplicate(town.smyrna_officer, copy, speeding.concerns.first())
+    result = analysis.before_after(speeding, now=now)
+    assert (result["days"], result["before"], result["after"]) == (30, 10, 4)
+    assert (result["before_rate"], result["after_rate"], result["change"]) == (10.0, 4.0, -60)
+    assert result["verdict"] == "Fewer concerns since the response began: down 60%."
+
+
+def test_too_little_data_says_so(town, speeding):
+    Problem.objects.filter(pk=speeding.pk).update(
+        response_started_at=timezone.now() - datetime.timedelta(days=5)
+    )
+    speeding.refresh_from_db()
+    assert "Too few concerns" in analysis.before_after(speeding)["verdict"]
+
+
+def test_followers_get_each_phase_email_once_and_can_opt_out(client, town, speeding, mailbox):
+    concern = speeding.concerns.first()
+    concern_actions.support(concern, "neighbour@example.org")
+    concern_actions.support(
+        speeding.concerns.last(), "neighbour@example.org"
+    )  # follows two of them
+    actions.set_phase(
+        town.smyrna_coordinator, speeding, Phase.ANALYSIS, "We are looking at speeds."
+    )
+    (message,) = mailbox.to("neighbour@example.org")
+    assert "Analysis" in message["Subject"]
+    assert "We are looking at speeds." in message.get_content()
+    for i in range(3):
+        assert len([m for m in mailbox.to(f"r{i}@example.org") if "Analysis" in m["Subject"]]) == 1
+    opt_out_url = message["List-Unsubscribe"].strip().strip("<>").replace("http://testserver", "")
+    assert client.post(opt_out_url).status_code == 302
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
+    assert len(mailbox.to("neighbour@example.org")) == 1
+    assert len(mailbox.to("r0@example.org")) >= 2
+
+
+def test_a_resident_volunteers_and_confirms_by_email(client, town, speeding, mailbox):
+    watch = actions.add_action(
+        town.smyrna_coordinator,
+        speeding,
+        "Speed watch with residents",
+        OwnerKind.COMMUNITY,
+        "Main Street neighbours",
+        wants_volunteers=True,
+    )
+    police = actions.add_action(
+        town.smyrna_coordinator, speeding, "Speed trailer", OwnerKind.POLICE, "Traffic unit"
+    )
+    page = client.get(speeding.get_absolute_url()).content.decode()
+    assert "I&#x27;ll help" in page or "I'll help" in page
+    url = f"/problems/{speeding.pk}/actions/{watch.pk}/volunteer/"
+    client.post(url, {"name": "Vera", "email": "vera@example.org"})
+    client.post(url, {"name": "Vera", "email": "vera@example.org"})
+    offer = Volunteer.objects.get()
+    assert offer.confirmed_at is None
+    (message,) = mailbox.to("vera@example.org")
+    confirm = f"/problems/volunteer/{offer.token}/"
+    assert confirm in message.get_content()
+    client.post(confirm)
+    offer.refresh_from_db()
+    assert offer.confirmed_at is not None
+    client.post(
+        f"/problems/{speeding.pk}/actions/{police.pk}/volunteer/",
+        {"name": "V", "email": "v2@example.org"},
+    )
+    assert Volunteer.objects.count() == 1
+
+
+def test_public_page_shows_plan_results_and_charts_but_not_internal_steps(client, town, speeding):
+    actions.add_action(
+        town.smyrna_coordinator,
+        speeding,
+        "Talk to the school",
+        OwnerKind.PARTNER,
+        "Smyrna School District",
+    )
+    actions.add_action(
+        town.smyrna_coordinator,
+        speeding,
+        "Plain-clothes watch",
+        OwnerKind.POLICE,
+        "Unit",
+        is_public=False,
+    )
+    page = client.get(speeding.get_absolute_url()).content.decode()
+    assert "Talk to the school" in page and "Plain-clothes watch" not in page
+    assert page.count('role="img"') == 3 and "<table" in page
+    assert "r0@example.org" not in page
+
+
+@pytest.mark.parametrize("user", ["clayton_officer", "clayton_coordinator", "outsider"])
+def test_other_agencies_get_404_on_staff_problem_pages(client, town, speeding, user):
+    client.force_login(getattr(town, user))
+    assert client.get(f"/staff/problems/{speeding.pk}/").status_code == 404
+    assert (
+        client.post(f"/staff/problems/{speeding.pk}/phase/", {"phase": "analysis"}).status_code
+        == 404
+    )
+    speeding.refresh_from_db()
+    assert speeding.phase == Phase.SCANNING
+
+
+def test_staff_open_a_problem_from_concern_numbers(client, town):
+    concerns = [factories.concern(description=f"Graffiti {i}") for i in range(3)]
+    clayton = factories.concern(point=factories.CLAYTON_POINT)
+    client.force_login(town.smyrna_coordinator)
+    numbers = ", ".join(str(c.pk) for c in concerns)
+    refused = client.post(
+        "/staff/problems/new/",
+        {
+            "title": "Graffiti wave",
+            "summary": "Tags everywhere",
+            "concerns": f"{numbers}, {clayton.pk}",
+        },
+    )
+    assert (
+        refused.status_code == 400
+        and f"#{clayton.pk} is not one of your agency" in refused.content.decode()
+    )
+    response = client.post(
+        "/staff/problems/new/",
+        {"title": "Graffiti wave", "summary": "Tags everywhere", "concerns": numbers},
+    )
+    problem = Problem.objects.get()
+    assert response.url == f"/staff/problems/{problem.pk}/"
+    assert problem.concerns.count() == 3
+
+
+def test_officers_cannot_open_problems(client, town):
+    client.force_login(town.smyrna_officer)
+    assert client.post("/staff/problems/new/", {"title": "X", "summary": "Y"}).status_code == 403
+    assert not Problem.objects.exists()
+
+
+def test_phase_change_in_the_staff_page_explains_refusals(client, town, speeding):
+    client.force_login(town.smyrna_coordinator)
+    response = client.post(f"/staff/problems/{speeding.pk}/phase/", {"phase": "closed"})
+    assert response.status_code == 400 and "one step at a time" in response.content.decode()
