@@ -15,7 +15,10 @@ def _fresh_page_cache():
     # Each test starts its database afresh, so the page cache's version starts again too.
     from django.core.cache import cache
 
+    from openbeat.core import pagecache
+
     cache.clear()
+    pagecache.forget()
 
 
 @pytest.fixture

@@ -131,7 +131,8 @@ def _databases():
         # A write the server acknowledged must survive a crash or power loss (synchronous=FULL);
         # IMMEDIATE transactions take the write lock up front so concurrent writers queue on the
         # busy timeout instead of failing with "database is locked" half-way through.
-        config["CONN_MAX_AGE"] = 0
+        # Opening a SQLite connection runs the PRAGMAs below: keep it for a minute per thread.
+        config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = False
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",

@@ -32,13 +32,14 @@ def for_agency(queryset, agency):
     return queryset.filter(Q(event__agency=agency) | Q(event_id__in=co_hosted))
 
 
-FEED_UPCOMING = 2000
-FEED_PAST = 500
+FEED_UPCOMING = 1000
+FEED_PAST = 200
 
 
 def feed_items(queryset):
-    """What a calendar feed carries: the soonest 2,000 meetings ahead and up to 500 of the last
-    90 days, so a busy multi-agency site never pushes the future out of the feed."""
+    """What a calendar feed carries: the soonest 1,000 meetings ahead and up to 200 of the last
+    90 days, so a busy multi-agency site never pushes the future out of the feed (and a feed
+    stays under a megabyte for calendar apps that poll it)."""
     now = timezone.now()
     ahead = list(upcoming(queryset)[:FEED_UPCOMING])
     since = now - datetime.timedelta(days=90)
