@@ -24,3 +24,24 @@ def test_demo_is_the_seed_town_and_loading_twice_changes_nothing(db, client):
     assert "Next Coffee with a Cop" in home and "Smyrna Town Hall" in home
     agency = client.get("/agencies/smyrna-pd/").content.decode()
     assert "Interim Police Chief Norman Wood" in agency
+
+
+def test_demo_has_a_problem_in_each_part_of_its_life_with_real_measures(db, client):
+    from openbeat.problems.analysis import before_after
+    from openbeat.problems.models import Problem
+
+    load_demo()
+    phases = dict(Problem.objects.values_list("title", "phase"))
+    assert set(phases.values()) == {"scanning", "assessment", "closed"}
+    speeding = Problem.objects.get(title__startswith="Speeding")
+    result = before_after(speeding)
+    assert result["before"] > result["after"] and "down" in result["verdict"]
+    assert speeding.meetings.exists()  # raised at the July community meeting
+    assert speeding.phase_changes.count() == 4  # opened, analysis, response, assessment
+    page = client.get(speeding.get_absolute_url()).content.decode()
+    assert "Fewer concerns since the response began" in page
+    raised = speeding.concerns.filter(raised_at__isnull=False).first()
+    assert raised is not None
+    # The resident who raised it finds the joint response from their own tracking link.
+    track = client.get(f"/concerns/track/{raised.tracking_token}/").content.decode()
+    assert speeding.get_absolute_url() in track

@@ -16,10 +16,12 @@ from django.utils import timezone
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.defaults import ensure_default_categories
-from openbeat.concerns.models import Concern, Source, Status
+from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
+from openbeat.problems import actions as problem_actions
+from openbeat.problems.models import OwnerKind, Phase, Problem
 
 TZ = zoneinfo.ZoneInfo("America/New_York")
 DEMO_PASSWORD = "coffee-with-a-cop"  # noqa: S105 (the demo login, printed on start)
@@ -132,6 +134,112 @@ def _concerns(smyrna, clayton, meetings, dunning):
                 "Passed to Smyrna Public Works, who will replace the lamps.",
                 "Public Works",
             )
+
+
+def _seed_history(category, count, start, end, prefix):
+    """Concerns spread evenly between two moments, as if raised over those weeks."""
+    step = (end - start) / count
+    for index in range(count):
+        concern_actions.import_concern(
+            f"demo:{prefix}:{index}",
+            {
+                "category": category,
+                "latitude": "39.301200",
+                "longitude": "-75.607900",
+                "description": "Speeding on Main Street near the school.",
+            },
+            Status.RESOLVED,
+            start + step * index,
+        )
+
+
+def _problems(smyrna, coordinator, first_meeting):
+    """The joint response to what residents raised, one case in each phase of its life."""
+    if Problem.objects.filter(agency=smyrna).exists():
+        return
+    user = coordinator.user
+    town = Area.objects.get(slug="smyrna")
+    now = timezone.now()
+    started = now - datetime.timedelta(days=60)
+    _seed_history("speeding-traffic", 14, started - datetime.timedelta(days=60), started, "before")
+    _seed_history("speeding-traffic", 5, started, now - datetime.timedelta(days=1), "after")
+    raised = Concern.objects.filter(
+        agency=smyrna, category__slug="speeding-traffic", external_id=None
+    )
+    speeding = problem_actions.create_problem(
+        user,
+        smyrna,
+        "Speeding near the school on Main Street",
+        "Raised at the first community awareness meeting: cars speed past the school at pick-up "
+        "time. Police, parents and Public Works are taking it on together.",
+        area=town,
+        categories=Category.objects.filter(agency=smyrna, slug="speeding-traffic"),
+        concerns=list(raised),
+    )
+    speeding.meetings.add(first_meeting)
+    problem_actions.update_analysis(
+        user,
+        speeding,
+        place="Main Street between the school and Glenwood Avenue.",
+        targets="Children walking to school, parents crossing.",
+        offenders="Through traffic using Main Street as a short cut at 3 p.m.",
+        guardians="Crossing guard in the morning only.",
+        why_here_now="Road works on Route 13 push traffic through town.",
+    )
+    problem_actions.set_phase(user, speeding, Phase.ANALYSIS, "Speed counts taken for two weeks.")
+    problem_actions.add_action(
+        user,
+        speeding,
+        "Speed trailer and patrols at pick-up time",
+        OwnerKind.POLICE,
+        "Community Policing Unit",
+    )
+    problem_actions.add_action(
+        user,
+        speeding,
+        "Parents' speed watch, Tuesdays and Thursdays",
+        OwnerKind.COMMUNITY,
+        "Main Street parents",
+        wants_volunteers=True,
+    )
+    problem_actions.add_action(
+        user, speeding, "Flashing school-zone signs", OwnerKind.PARTNER, "Smyrna Public Works"
+    )
+    problem_actions.set_phase(user, speeding, Phase.RESPONSE, "The plan is under way.")
+    speeding.response_started_at = started  # the demo's response began two months ago
+    speeding.save(update_fields=["response_started_at"])
+    problem_actions.add_measure(user, speeding, "Speed checks at pick-up time", 24, "checks")
+    problem_actions.set_phase(user, speeding, Phase.ASSESSMENT, "Counting the results now.")
+
+    lights = Concern.objects.filter(agency=smyrna, category__slug="street-lighting").first()
+    dark = problem_actions.create_problem(
+        user,
+        smyrna,
+        "Dark corner at Commerce and Mount Vernon",
+        "Streetlights out for weeks made the corner feel unsafe.",
+        area=town,
+        categories=Category.objects.filter(agency=smyrna, slug="street-lighting"),
+        concerns=[lights] if lights else [],
+    )
+    for phase in (Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT):
+        problem_actions.set_phase(user, dark, phase)
+    problem_actions.add_measure(user, dark, "Streetlights repaired", 2, "lights")
+    problem_actions.update_analysis(
+        user,
+        dark,
+        closeout_story=("Public Works replaced both lamps within ten days of the referral."),
+    )
+    problem_actions.set_phase(user, dark, Phase.CLOSED, "Lights fixed; thank you for reporting.")
+
+    graffiti = Concern.objects.filter(agency=smyrna, category__slug="vandalism-graffiti")
+    problem_actions.create_problem(
+        user,
+        smyrna,
+        "Graffiti in the park",
+        "Tags keep coming back on the park restrooms.",
+        area=town,
+        concerns=list(graffiti),
+    )
 
 
 @transaction.atomic
@@ -307,6 +415,8 @@ def load_demo():
         walk_ins=31,
     )
     _concerns(smyrna, clayton, meetings, dunning)
+    first_meeting = Occurrence.objects.get(event=meetings, original_start=_local(2025, 7, 7, 18))
+    _problems(smyrna, dunning, first_meeting)
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",
