@@ -40,4 +40,10 @@ urlpatterns = [
     ),
     path("problems/<int:pk>/measures/", problems.add_measure, name="problem_measure"),
     path("problems/<int:pk>/link/", problems.link, name="problem_link"),
+    path("problems/<int:pk>/meetings/", problems.meeting, name="problem_meeting"),
+    path(
+        "concerns/<int:concern_id>/problem/",
+        problems.link_from_concern,
+        name="problem_link_from_concern",
+    ),
 ]

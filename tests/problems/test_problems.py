@@ -274,3 +274,31 @@ def test_phase_change_in_the_staff_page_explains_refusals(client, town, speeding
     client.force_login(town.smyrna_coordinator)
     response = client.post(f"/staff/problems/{speeding.pk}/phase/", {"phase": "closed"})
     assert response.status_code == 400 and "one step at a time" in response.content.decode()
+
+
+def test_staff_link_a_concern_from_the_triage_page_and_a_meeting(client, town, speeding):
+    concern = factories.concern(category="speeding-traffic", description="Another speeder")
+    client.force_login(town.smyrna_officer)
+    page = client.get(f"/staff/concerns/{concern.pk}/").content.decode()
+    assert "Speeding near the school" in page
+    client.post(f"/staff/concerns/{concern.pk}/problem/", {"problem": speeding.pk})
+    assert speeding.concerns.filter(pk=concern.pk).exists()
+    meeting = factories.event(town, start=factories.in_days(3)).occurrences.get()
+    client.post(f"/staff/problems/{speeding.pk}/meetings/", {"meeting": meeting.pk})
+    assert "Problems discussed" in client.get(meeting.get_absolute_url()).content.decode()
+    client.force_login(town.clayton_coordinator)
+    other = factories.concern(point=factories.CLAYTON_POINT)
+    assert (
+        client.post(f"/staff/concerns/{other.pk}/problem/", {"problem": speeding.pk}).status_code
+        == 404
+    )
+
+
+def test_queue_selection_opens_a_problem_with_those_concerns(client, town):
+    concerns = [factories.concern(description=f"Tag {i}") for i in range(2)]
+    client.force_login(town.smyrna_coordinator)
+    assert 'form="to-problem"' in client.get("/staff/concerns/").content.decode()
+    page = client.get(
+        "/staff/problems/new/", {"concern": [c.pk for c in concerns]}
+    ).content.decode()
+    assert f"{concerns[0].pk}, {concerns[1].pk}" in page

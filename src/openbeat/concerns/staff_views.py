@@ -26,6 +26,7 @@ from openbeat.concerns.questions import answers_from_post
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
 from openbeat.events.models import Occurrence
+from openbeat.problems.models import Phase, Problem
 
 
 def _concern_for(request, pk, minimum=Role.OFFICER):
@@ -103,6 +104,9 @@ def _concern_context(request, concern, **forms):
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
         "hide_form": HideForm(),
         "can_moderate": concern.agency_id in agency_ids(request.user, Role.COORDINATOR),
+        "open_problems": scoped(request.user, Problem.objects.exclude(phase=Phase.CLOSED)).exclude(
+            concerns=concern
+        ),
     }
 
 

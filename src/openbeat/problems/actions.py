@@ -103,6 +103,13 @@ def link_concerns(actor, problem, concerns):
         audit.record(actor, "problem.link", problem, after={"concerns": [c.pk for c in concerns]})
 
 
+def add_meeting(actor, problem, occurrence):
+    """Record that the problem was discussed at a meeting (its agenda links back here)."""
+    with transaction.atomic():
+        problem.meetings.add(occurrence)
+        audit.record(actor, "problem.meeting", problem, after={"meeting": occurrence.pk})
+
+
 def unlink_concern(actor, problem, concern):
     with transaction.atomic():
         problem.concerns.remove(concern)

@@ -1,15 +1,19 @@
 """Staff pages for problem-solving cases, scoped to the user's agencies."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import Category, Concern
 from openbeat.core.access import get_for_staff, scoped, staff_agencies
 from openbeat.core.models import Area, Role
+from openbeat.events.models import Occurrence
 from openbeat.problems import actions
 from openbeat.problems.forms import (
     ActionForm,
@@ -101,6 +105,10 @@ def _page(request, problem, status=200, **forms):
             "link_form": forms.get("link_form") or LinkForm(),
             "status_form": ActionStatusForm(),
             "staff_linked": problem.concerns.select_related("category").order_by("-created_at"),
+            "recent_meetings": scoped(request.user, Occurrence.objects.select_related("event"))
+            .filter(start__gte=timezone.now() - datetime.timedelta(days=120))
+            .exclude(problems=problem)
+            .order_by("start")[:30],
         }
     )
     return render(request, "staff/problems/detail.html", context, status=status)
@@ -199,6 +207,32 @@ def add_measure(request, pk):
         MeasureForm(request.POST),
         lambda d: actions.add_measure(request.user, problem, d["label"], d["value"], d["unit"]),
     )
+
+
+@login_required
+@require_POST
+def link_from_concern(request, concern_id):
+    concern = get_for_staff(request.user, Concern.objects.all(), pk=concern_id)
+    problem = get_for_staff(request.user, Problem.objects.all(), pk=request.POST.get("problem"))
+    try:
+        actions.link_concerns(request.user, problem, [concern])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Added to %(title)s.") % {"title": problem.title})
+    return redirect("staff:concern", concern.pk)
+
+
+@login_required
+@require_POST
+def meeting(request, pk):
+    problem = _problem_for(request, pk)
+    occurrence = get_for_staff(
+        request.user, Occurrence.objects.all(), pk=request.POST.get("meeting")
+    )
+    actions.add_meeting(request.user, problem, occurrence)
+    messages.success(request, _("Saved."))
+    return redirect("staff:problem", problem.pk)
 
 
 @login_required
