@@ -226,3 +226,10 @@ def test_each_mistake_is_said_once_beside_its_field(client, town):
     assert "This field is required." not in page
     missing_place = client.post("/concerns/new/", _form(latitude="", longitude="")).content.decode()
     assert '<fieldset class="has-error">' in missing_place
+
+
+def test_an_empty_report_lists_every_missing_part(client, town):
+    page = client.post("/concerns/new/", {"nonce": ""}).content.decode()
+    for message in ("Choose what the problem is about.", "Please describe the problem",
+                    "Tell us where"):
+        assert message in page

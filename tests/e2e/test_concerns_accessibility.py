@@ -99,5 +99,7 @@ def test_mistakes_in_the_report_are_read_with_their_field(site, resident, town):
         re.compile("Please enter an email address such as name@example.com.")
     )
     expect(email).to_have_value("ann.example.org")
-    expect(page.locator("form.report").get_by_role("alert").first).to_contain_text("Tell us where")
+    where = page.locator("form.report fieldset").filter(has_text="Where is it?")
+    expect(where.get_by_role("alert")).to_contain_text("Tell us where")
+    expect(where).to_have_class(re.compile("has-error"))
     assert not Concern.objects.exists()

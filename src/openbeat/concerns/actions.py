@@ -128,14 +128,17 @@ def _locate(data, errors):
     return None, None, None, text, venue
 
 
-def _category_for(slug, agency, errors):
-    """The agency's category with this slug; the same kinds exist in every agency that uses them."""
+def _known_category(slug, errors):
+    """Whether `slug` is a category some agency offers; says what to fix when it is not."""
     if not slug:
         errors["category"] = _("Choose what the problem is about.")
-        return None
-    if not Category.objects.filter(slug=slug, is_active=True).exists():
+    elif not Category.objects.filter(slug=slug, is_active=True).exists():
         errors["category"] = _("Choose a category from the list.")
-        return None
+    return "category" not in errors
+
+
+def _category_for(slug, agency, errors):
+    """The agency's category with this slug; the same kinds exist in every agency that uses them."""
     category = Category.objects.filter(agency=agency, slug=slug, is_active=True).first()
     if category is None:  # the agency here does not use that kind: its catch-all takes it
         category = Category.objects.filter(agency=agency, slug="other", is_active=True).first()
@@ -175,7 +178,8 @@ def submit_concern(
     description = _clean_text(data.get("description"), errors)
     area, lat, lon, text, venue = _locate(data, errors)
     name, email, phone = _clean_contact(data, errors)
-    category = _category_for(data.get("category"), area.agency, errors) if area else None
+    known = _known_category(data.get("category"), errors)
+    category = _category_for(data["category"], area.agency, errors) if area and known else None
     answers = clean_answers(category, data.get("attributes"), errors) if category else {}
     media_url = (data.get("media_url") or "").strip()
     if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):

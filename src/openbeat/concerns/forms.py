@@ -8,6 +8,16 @@ from openbeat.concerns.models import Category, Datatype, Priority, Status
 from openbeat.core.models import Area, Venue
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class CategoryMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -213,7 +223,7 @@ class AssignForm(forms.Form):
 
 
 class ReclassifyForm(forms.Form):
-    category = forms.ModelChoiceField(None, label=_("Category"))
+    category = CategoryChoiceField(None, label=_("Category"))
     make_private = forms.BooleanField(
         label=_("Private (e.g. a complaint about an officer): never shown in public"),
         required=False,

@@ -89,9 +89,8 @@ def create_problem(
         problem.save()
         problem.categories.set(categories)
         problem.concerns.set(concerns)
-        PhaseChange.objects.create(
-            problem=problem, agency=agency, to_phase=Phase.SCANNING, note=_("Problem opened.")
-        )
+        # No stored note: the page says "Problem opened." in each reader's language.
+        PhaseChange.objects.create(problem=problem, agency=agency, to_phase=Phase.SCANNING)
         audit.record(actor, "problem.create", problem, after=audit.snapshot(problem))
     return problem
 

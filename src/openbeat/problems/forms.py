@@ -1,6 +1,9 @@
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openbeat.concerns.forms import CategoryMultipleChoiceField
 from openbeat.problems.models import ActionStatus, OwnerKind, Phase
 
 
@@ -8,14 +11,29 @@ class ProblemForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(label=_("Public summary"), widget=forms.Textarea(attrs={"rows": 3}))
     area = forms.ModelChoiceField(None, required=False, label=_("Area"))
-    categories = forms.ModelMultipleChoiceField(None, required=False, label=_("Categories"))
+    categories = CategoryMultipleChoiceField(None, required=False, label=_("Categories"))
     concerns = forms.CharField(label=_("Concern numbers, comma-separated"), required=False)
-    boundary = forms.JSONField(label=_("Map outline (GeoJSON polygon, optional)"), required=False)
+    boundary = forms.CharField(
+        label=_("Map outline (GeoJSON polygon, optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, areas=None, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["categories"].queryset = categories
+
+    def clean_boundary(self):
+        raw = (self.cleaned_data["boundary"] or "").strip()
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("The outline is not GeoJSON. Paste a Polygon, or leave it empty.")
+            ) from exc
 
     def clean_concerns(self):
         raw = self.cleaned_data["concerns"] or ""

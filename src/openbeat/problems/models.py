@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openbeat.concerns.models import Category, Concern
 from openbeat.core import geo
@@ -22,7 +23,7 @@ class Phase(models.TextChoices):
     ANALYSIS = "analysis", _("Analysis")
     RESPONSE = "response", _("Response")
     ASSESSMENT = "assessment", _("Assessment")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("problem phase", "Closed")
 
 
 PHASE_ORDER = [Phase.SCANNING, Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT, Phase.CLOSED]
