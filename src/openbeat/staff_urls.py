@@ -1,7 +1,7 @@
 """The staff side (/staff/): one namespace assembled from each app's staff views."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from openbeat.concerns import staff_views as concerns
 from openbeat.events import staff_views as events
@@ -11,6 +11,29 @@ app_name = "staff"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="staff/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="staff/password_reset.html",
+            email_template_name="staff/password_reset_email.txt",
+            subject_template_name="staff/password_reset_subject.txt",
+            success_url=reverse_lazy("staff:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="staff/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="staff/password_reset_confirm.html",
+            success_url=reverse_lazy("staff:login"),
+        ),
+        name="password_reset_confirm",
+    ),
     path("", events.home, name="home"),
     path("meetings/<int:occurrence_id>/", events.meeting, name="meeting"),
     path("meetings/<int:occurrence_id>/check-in/", events.check_in, name="check_in"),

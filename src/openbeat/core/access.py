@@ -52,7 +52,21 @@ def get_for_staff(user, queryset, minimum=Role.OFFICER, owner_only=False, **look
     try:
         return scoped(user, queryset, minimum, owner_only).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        _record_refusal(user, queryset.model, lookup)
         raise Http404("No such record for your agency.") from exc
+
+
+def _record_refusal(user, model, lookup):
+    """A staff member or key asked for a record it may not reach: keep a trace for review."""
+    from openbeat.core.models import AuditEvent
+
+    AuditEvent.objects.create(
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        api_key=user if getattr(user, "is_api_key", False) else None,
+        action="access.refused",
+        object_type=model._meta.label_lower,
+        object_id=str(next(iter(lookup.values()), ""))[:64],
+    )
 
 
 def has_role(user, agency_id, minimum=Role.OFFICER):
