@@ -302,3 +302,27 @@ def test_queue_selection_opens_a_problem_with_those_concerns(client, town):
         "/staff/problems/new/", {"concern": [c.pk for c in concerns]}
     ).content.decode()
     assert f"{concerns[0].pk}, {concerns[1].pk}" in page
+
+
+def test_a_closed_problem_takes_no_volunteers_and_errors_show_at_the_form(client, town, speeding):
+    watch = actions.add_action(
+        town.smyrna_coordinator,
+        speeding,
+        "Speed watch",
+        OwnerKind.COMMUNITY,
+        "Neighbours",
+        wants_volunteers=True,
+    )
+    url = f"/problems/{speeding.pk}/actions/{watch.pk}/volunteer/"
+    refused = client.post(url, {"name": "   ", "email": "v@example.org"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Please tell us your name." in page and 'value="v@example.org"' in page
+    for phase in (Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT):
+        actions.set_phase(town.smyrna_coordinator, speeding, phase)
+    actions.add_measure(town.smyrna_coordinator, speeding, "Checks", 3)
+    actions.update_analysis(town.smyrna_coordinator, speeding, closeout_story="Done.")
+    actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
+    assert "I&#x27;ll help" not in client.get(speeding.get_absolute_url()).content.decode()
+    assert client.post(url, {"name": "Vera", "email": "vera@example.org"}).status_code == 400
+    assert not Volunteer.objects.exists()

@@ -295,7 +295,10 @@ def volunteer(action, name, email, language="en"):
         action.wants_volunteers and action.is_public and action.owner_kind == OwnerKind.COMMUNITY
     ):
         errors["action"] = _("This action is not looking for volunteers.")
-    elif action.status in (ActionStatus.DONE, ActionStatus.DROPPED):
+    elif (
+        action.status in (ActionStatus.DONE, ActionStatus.DROPPED)
+        or action.problem.phase == Phase.CLOSED
+    ):
         errors["action"] = _("This action has ended; thank you for offering.")
     if errors:
         raise ValidationError(errors)

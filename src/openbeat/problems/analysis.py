@@ -116,22 +116,28 @@ def _verdict(before, after):
     return _("About the same number of concerns as before the response.")
 
 
-def bar_chart(series, width=600, height=160):
-    """Geometry for a server-rendered SVG bar chart (the template draws it)."""
+def bar_chart(series, width=600, height=180, max_labels=8):
+    """Geometry for a server-rendered SVG bar chart (the template draws it).
+
+    At most `max_labels` axis labels are drawn, large enough to read on a phone; every value is
+    in the bar's tooltip and in the table under the chart.
+    """
     top = max((value for _label, value in series), default=0) or 1
     slot = width / max(len(series), 1)
+    every = max(1, -(-len(series) // max_labels))
     bars = []
     for index, (label, value) in enumerate(series):
-        bar_height = round(value / top * (height - 20), 1)
+        bar_height = round(value / top * (height - 34), 1)
         bars.append(
             {
                 "label": label,
                 "value": value,
                 "x": round(index * slot + slot * 0.1, 1),
                 "width": round(slot * 0.8, 1),
-                "y": round(height - 15 - bar_height, 1),
+                "y": round(height - 28 - bar_height, 1),
                 "height": bar_height,
                 "text_x": round(index * slot + slot / 2, 1),
+                "show_label": index % every == 0,
             }
         )
-    return {"bars": bars, "width": width, "height": height, "baseline": height - 15}
+    return {"bars": bars, "width": width, "height": height, "baseline": height - 28}

@@ -137,6 +137,16 @@ class ProblemAction(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def takes_volunteers(self):
+        return (
+            self.owner_kind == OwnerKind.COMMUNITY
+            and self.wants_volunteers
+            and self.is_public
+            and self.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
+            and self.problem.phase != Phase.CLOSED
+        )
+
 
 class Volunteer(models.Model):
     """A resident who offered to help with a community action (confirmed by email)."""

@@ -77,8 +77,19 @@ def volunteer(request, pk, action_id):
             translation.get_language() or "en",
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(f"{problem.get_absolute_url()}#action-{action.pk}")
+        # Shown beside the form the resident used (the page opens at it), not at the top.
+        context = problem_context(problem)
+        context.update(
+            {
+                "volunteer_action": action.pk,
+                "volunteer_errors": exc.messages,
+                "volunteer_data": {
+                    "name": request.POST.get("name", ""),
+                    "email": request.POST.get("email", ""),
+                },
+            }
+        )
+        return render(request, "problems/detail.html", context, status=400)
     if created:
         messages.success(request, _("Thank you! Please confirm with the link we just emailed you."))
     else:
