@@ -146,6 +146,33 @@ def cmd_import_open311(args):
         print(f"  request {request_id}: {errors}")
 
 
+def cmd_backup(args):
+    from openbeat.core.backup import BackupError, backup
+
+    try:
+        manifest = backup(args.path)
+    except BackupError as exc:
+        sys.exit(str(exc))
+    rows = sum(manifest["rows"].values())
+    print(
+        f"Backed up {rows} rows in {len(manifest['rows'])} tables and "
+        f"{len(manifest['files'])} files to {args.path}"
+    )
+
+
+def cmd_restore(args):
+    from django.core.management import call_command
+
+    from openbeat.core.backup import BackupError, restore
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        rows, files = restore(args.path, force=args.force)
+    except BackupError as exc:
+        sys.exit(str(exc))
+    print(f"Restored {rows} rows and {files} files; every count and checksum matches.")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["manage"]:
@@ -185,6 +212,13 @@ def main(argv=None):
     imp.add_argument("--service-code", action="append", help="only these codes (repeatable)")
     imp.add_argument("--since", help="first date to import (default: a year ago)")
     imp.set_defaults(func=cmd_import_open311)
+    save = commands.add_parser("backup", help="back up the database and uploads to a new folder")
+    save.add_argument("path")
+    save.set_defaults(func=cmd_backup)
+    load = commands.add_parser("restore", help="restore a backup folder into an empty database")
+    load.add_argument("path")
+    load.add_argument("--force", action="store_true", help="even if the database has data")
+    load.set_defaults(func=cmd_restore)
     commands.add_parser("manage", help="Django's manage.py commands")
     args = parser.parse_args(argv)
     _setup()
