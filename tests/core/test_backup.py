@@ -47,8 +47,9 @@ def test_restore_brings_back_every_row_and_photo(some_of_everything, tmp_path, t
         assert result.returncode == 0, result.stderr
         with sqlite3.connect(fresh / "openbeat.sqlite3") as db:
             counts = {
-                t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in manifest["rows"]
-            }  # noqa: S608
+                t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+                for t in manifest["rows"]
+            }
     else:
         import psycopg
 
@@ -65,9 +66,9 @@ def test_restore_brings_back_every_row_and_photo(some_of_everything, tmp_path, t
             assert result.returncode == 0, result.stderr
             with psycopg.connect(dsn + f" dbname={name}") as db:
                 counts = {
-                    t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+                    t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # noqa: S608
                     for t in manifest["rows"]
-                }  # noqa: S608
+                }
         finally:
             with psycopg.connect(dsn + " dbname=postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
