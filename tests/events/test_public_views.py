@@ -183,3 +183,23 @@ def test_reply_page_needs_the_private_token(client, town):
 def test_healthz(client, db):
     response = client.get("/healthz")
     assert response.json()["status"] == "ok"
+
+
+def test_rsvp_honeypot_and_rate_limit(client, town):
+    occurrence = factories.event(town).occurrences.get()
+    url = _rsvp_url(occurrence)
+    bot = client.post(
+        url,
+        {
+            "name": "Bot",
+            "email": "bot@example.org",
+            "party_size": 1,
+            "website": "http://spam.example",
+        },
+    )
+    assert bot.status_code == 200 and not RSVP.objects.exists()
+    for i in range(30):  # the limit: 30 replies an hour from one address
+        client.post(url, {"name": f"P{i}", "email": f"p{i}@example.org", "party_size": 1})
+    limited = client.post(url, {"name": "Late", "email": "late@example.org", "party_size": 1})
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert not RSVP.objects.filter(email="late@example.org").exists()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.core.markup import render_markdown
+from openbeat.core import ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.events import actions, queries
@@ -19,6 +20,7 @@ from openbeat.events.ical import calendar_for
 from openbeat.events.models import RSVP, Event, RSVPStatus
 
 PAGE_SIZE = 20
+RSVP_LIMIT = (30, 3600)  # replies per client per hour: a family, a church group, not a bot
 
 
 def _map_points(occurrences):
@@ -163,6 +165,20 @@ def occurrence_detail(request, slug, date_key):
 def rsvp_create(request, slug, date_key):
     occurrence = _occurrence(slug, date_key)
     form = RSVPForm(request.POST)
+    if request.POST.get("website"):
+        # A bot filled the field people never see: answer politely, keep nothing.
+        return render(request, "concerns/received.html", {"concern": None})
+    try:
+        ratelimit.hit("rsvp.create", ratelimit.client_key(request), *RSVP_LIMIT)
+    except ratelimit.RateLimited as limited:
+        response = render(
+            request,
+            "concerns/too_many.html",
+            {"retry_minutes": max(1, limited.retry_after // 60)},
+            status=429,
+        )
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     if form.is_valid():
         try:
             rsvp, _created = actions.create_rsvp(
