@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openbeat.core.markup import render_markdown
 from openbeat.core import ratelimit
+from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.events import actions, queries
