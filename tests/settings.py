@@ -16,3 +16,6 @@ from openbeat.settings import *  # noqa: E402,F403
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
+# Threads of the live server must not keep connections open past the test session: PostgreSQL
+# would refuse to drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
