@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +26,7 @@ from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, So
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
+from openbeat.core.staff_forms import apply_form
 from openbeat.events.models import Occurrence
 from openbeat.problems.models import Phase, Problem
 
@@ -119,19 +121,17 @@ def concern(request, pk):
 
 def _apply(request, item, form_name, form, action):
     """Run `action(cleaned_data)` for a valid form; show the page again with errors otherwise."""
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("staff:concern", item.pk)
-    return render(
+    return apply_form(
         request,
-        "staff/concern.html",
-        _concern_context(request, item, **{form_name: form}),
-        status=400,
+        form,
+        action,
+        reverse("staff:concern", args=[item.pk]),
+        lambda bad: render(
+            request,
+            "staff/concern.html",
+            _concern_context(request, item, **{form_name: bad}),
+            status=400,
+        ),
     )
 
 

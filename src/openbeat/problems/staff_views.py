@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openbeat.concerns.models import Category, Concern
 from openbeat.core.access import get_for_staff, scoped, staff_agencies
 from openbeat.core.models import Area, Role
+from openbeat.core.staff_forms import apply_form
 from openbeat.events.models import Occurrence
 from openbeat.problems import actions
 from openbeat.problems.forms import (
@@ -121,15 +123,13 @@ def detail(request, pk):
 
 
 def _handle(request, problem, name, form, run):
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("staff:problem", problem.pk)
-    return _page(request, problem, status=400, **{name: form})
+    return apply_form(
+        request,
+        form,
+        run,
+        reverse("staff:problem", args=[problem.pk]),
+        lambda bad: _page(request, problem, status=400, **{name: bad}),
+    )
 
 
 @login_required

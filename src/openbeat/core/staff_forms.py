@@ -1,0 +1,21 @@
+"""The one way a staff page submits a form to a write path."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+
+def apply_form(request, form, write, done, show_again):
+    """Run `write(cleaned_data)` for a valid form and go to `done`; otherwise `show_again(form)`
+    renders the page with the form's mistakes. A ValidationError from the write path (the
+    invariant it protects) is shown as the form's own error, so nothing is half-saved."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(done)
+    return show_again(form)
