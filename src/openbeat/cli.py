@@ -3,7 +3,6 @@
 import argparse
 import os
 import sys
-import threading
 
 
 def _setup():
@@ -31,23 +30,11 @@ def _start_worker_thread():
     """Run the task worker beside the web server in one process (the demo's single command)."""
     from django.conf import settings
 
+    from openbeat.core.worker import run_worker
+
     if settings.TASKS_MODE != "database":
         return None
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    worker = Worker(
-        queue_names=["default"],
-        interval=1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="openbeat-demo",
-        excluded_queue_names=[],
-    )
-    thread = threading.Thread(target=worker.run, name="openbeat-worker", daemon=True)
-    thread.start()
-    return worker
+    return run_worker(in_thread=True)
 
 
 def _serve(host, port, workers, threads=4):
@@ -99,7 +86,9 @@ def cmd_worker(args):
     from django.core.management import call_command
 
     if settings.TASKS_MODE == "database":
-        call_command("db_worker", queue_name="default", interval=args.interval)
+        from openbeat.core.worker import run_worker
+
+        run_worker(interval=args.interval)
     elif settings.TASKS_MODE == "rq":
         call_command("rqworker", "default")
     else:

@@ -76,3 +76,46 @@ def test_a_reply_rolled_back_leaves_no_email_queued(town, mailbox, database_task
     assert DBTaskResult.objects.count() == 0  # ...and gone with it
     _drain()
     assert mailbox.to("rolled-back@example.org") == []
+
+
+def test_tasks_left_by_a_dead_worker_go_back_in_the_queue(town, mailbox, database_tasks):
+    import datetime
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from django_tasks_db.models import DBTaskResult
+
+    from openbeat.core.worker import requeue_abandoned
+
+    occurrence = factories.event(town).occurrences.get()
+    for i in range(4):
+        factories.rsvp(occurrence, email=f"claimed{i}@example.org")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    host = socket.gethostname()
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    claims = [
+        (f"{host}:{dead}:x", timezone.now()),
+        (f"{host}:{os.getpid()}:x", timezone.now()),
+        ("elsewhere:1:x", timezone.now()),
+        ("elsewhere:1:x", long_ago),
+    ]
+    tasks = list(DBTaskResult.objects.order_by("enqueued_at"))
+    for task, (worker, started) in zip(tasks, claims, strict=True):
+        DBTaskResult.objects.filter(pk=task.pk).update(
+            status="RUNNING", worker_ids=[worker], started_at=started
+        )
+    assert requeue_abandoned() == 2  # the dead local worker's, and the one past its lease
+    states = [DBTaskResult.objects.get(pk=t.pk).status for t in tasks]
+    assert states == ["READY", "RUNNING", "RUNNING", "READY"]
+    _drain()
+    assert (
+        len(mailbox.to("claimed0@example.org")) == 1
+        and len(mailbox.to("claimed3@example.org")) == 1
+    )
