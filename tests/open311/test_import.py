@@ -27,6 +27,7 @@ def other_openbeat(tmp_path_factory):
     port = _free_port()
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openbeat.settings",  # the real settings, not the tests'
         "OPENBEAT_DATA_DIR": str(tmp_path_factory.mktemp("source")),
         "OPENBEAT_DATABASE_URL": "",
         "OPENBEAT_TASKS": "immediate",
