@@ -27,7 +27,8 @@ def _restore(path, env):
 
 
 @pytest.fixture
-def some_of_everything(town):
+def some_of_everything(town, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # only this test's uploads
     occurrence = factories.event(town, capacity=5).occurrences.get()
     factories.rsvp(occurrence, email="keep@example.org")
     concern = factories.concern(photos=[images.jpeg_with_gps()], email="photo@example.org")
