@@ -275,7 +275,9 @@ def intake(request, occurrence_id):
         else:
             messages.success(request, _("Logged as concern #%(id)s. Next one?") % {"id": item.pk})
             return redirect("staff:intake", occurrence.pk)
-    logged = occurrence.concerns.select_related("category").order_by("-created_at")[:20]
+    # A co-host sees only what its own agency logged here, never the host's private concerns.
+    logged = scoped(request.user, occurrence.concerns.select_related("category"), owner_only=True)
+    logged = logged.order_by("-created_at")[:20]
     return render(
         request,
         "staff/intake.html",

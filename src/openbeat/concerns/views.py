@@ -278,7 +278,7 @@ def _by_token(token):
 @require_http_methods(["GET", "POST"])
 def track(request, token):
     concern, is_reporter = _by_token(token)
-    form = ContestForm(request.POST or None)
+    form = ContestForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         try:

@@ -1,7 +1,9 @@
 """The Django admin, scoped per agency: staff see and change only their own agencies' rows."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import access, audit
@@ -119,6 +121,18 @@ class StaffRoleAdmin(AgencyScopedAdmin):
     list_display = ["user", "agency", "role", "title", "unit"]
     list_filter = ["agency", "role"]
     change_role = Role.ADMIN
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # The agency's own staff, and accounts not yet given to any agency; never another
+            # agency's people.
+            ids = access.agency_ids(request.user, Role.ADMIN)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(Q(staff_roles__agency_id__in=ids) | Q(staff_roles__isnull=True))
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(AuditEvent)

@@ -6,6 +6,15 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
+def _show(form, error):
+    """Each message beside its field when the form has it, above the form otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def apply_form(request, form, write, done, show_again):
     """Run `write(cleaned_data)` for a valid form and go to `done`; otherwise `show_again(form)`
     renders the page with the form's mistakes. A ValidationError from the write path (the
@@ -14,7 +23,7 @@ def apply_form(request, form, write, done, show_again):
         try:
             write(form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            _show(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(done)

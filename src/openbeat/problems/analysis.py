@@ -20,7 +20,10 @@ def concerns_for(problem):
     """The concerns that describe the problem: its place (area, or its outline's bounding box)
     and its categories, in the agencies that own it; duplicates are counted once, as originals."""
     agencies = [problem.agency_id] + ([problem.co_owner_id] if problem.co_owner_id else [])
-    concerns = Concern.objects.filter(agency_id__in=agencies).exclude(status=Status.DUPLICATE)
+    # Public charts and results: private concerns and sensitive categories are not counted.
+    concerns = Concern.objects.filter(
+        agency_id__in=agencies, is_private=False, category__is_sensitive=False
+    ).exclude(status=Status.DUPLICATE)
     if problem.area_id:
         concerns = concerns.filter(area_id=problem.area_id)
     elif problem.boundary:

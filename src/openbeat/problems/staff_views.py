@@ -241,7 +241,9 @@ def link(request, pk):
     problem = _problem_for(request, pk)
 
     def run(data):
-        concern = Concern.objects.filter(pk=data["concern"]).first()
+        # Only the owning agencies' concerns can be linked: any other id is "no such concern".
+        owners = [problem.agency_id, problem.co_owner_id]
+        concern = Concern.objects.filter(pk=data["concern"], agency_id__in=owners).first()
         if concern is None:
             raise ValidationError(_("There is no concern #%(id)s.") % {"id": data["concern"]})
         actions.link_concerns(request.user, problem, [concern])
