@@ -32,7 +32,9 @@ def test_monthly_meeting_stays_at_six_pm_across_the_dst_change():
     ("rule", "message"),
     [
         ("FREQ=MONTHLY;BYDAY=1MO", "never ends"),
-        ("FREQ=MINUTELY;COUNT=100000", "more than 260"),
+        ("FREQ=MINUTELY;COUNT=100000", "at most once a day"),
+        ("FREQ=DAILY;INTERVAL=0;COUNT=3", "INTERVAL must be 1"),
+        ("FREQ=MONTHLY;BYDAY=9MO;COUNT=3", "cannot be read"),
         ("FREQ=DAILY;UNTIL=20401231T000000Z", "more than 260"),
         ("FREQ=YEARLY;COUNT=20", "years ahead"),
         ("FREQ=SOMETIMES;COUNT=2", "cannot be read"),

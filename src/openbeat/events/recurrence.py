@@ -6,7 +6,7 @@ each local start is then stored in UTC.
 
 import datetime
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import HOURLY, MINUTELY, SECONDLY, rrulestr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -23,7 +23,7 @@ def _parse(rule, local_start):
         )
     try:
         return rrulestr(text, dtstart=local_start)
-    except ValueError as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         if "UNTIL" in str(exc):
             raise ValidationError(
                 _("Write UNTIL in UTC, ending in Z, for example UNTIL=20271231T235959Z.")
@@ -51,29 +51,43 @@ def local_starts(start_utc, rule, tz, now=None):
         raise ValidationError(
             _("This rule never ends. Add an end date (UNTIL) or a number of meetings (COUNT).")
         )
+    if parsed._freq in (HOURLY, MINUTELY, SECONDLY):
+        raise ValidationError(
+            _("Meetings can repeat at most once a day. Use FREQ=DAILY or slower.")
+        )
+    if parsed._interval < 1:
+        raise ValidationError(_("INTERVAL must be 1 or more."))
     now = (now or timezone.now()).astimezone(tz)
     limit = settings.OPENBEAT_MAX_OCCURRENCES
     years = settings.OPENBEAT_MAX_SERIES_YEARS
     last_allowed = now + datetime.timedelta(days=366 * years)
-    starts = []
-    future = 0
-    for when in parsed:
-        future += when >= now
-        if future > limit or len(starts) >= limit * 4:
-            raise ValidationError(
-                _(
-                    "This rule makes more than %(limit)s meetings. Repeat less often or end it sooner."
-                ),
-                params={"limit": limit},
-            )
-        if when > last_allowed:
-            raise ValidationError(
-                _("A series can reach at most %(years)s years ahead. Choose an earlier end."),
-                params={"years": years},
-            )
-        starts.append(when)
+    too_far = ValidationError(
+        _("A series can reach at most %(years)s years ahead. Choose an earlier end."),
+        params={"years": years},
+    )
+    try:
+        # Bounded by the window, so a rule that yields nothing cannot run on to the year 9999.
+        starts = parsed.between(local_start, last_allowed, inc=True)
+    except (IndexError, ZeroDivisionError, TypeError, ValueError, OverflowError) as exc:
+        raise ValidationError(
+            _(
+                "This repeat rule cannot be read (%(error)s). Example: FREQ=MONTHLY;BYDAY=1MO;COUNT=12."
+            ),
+            params={"error": exc},
+        ) from exc
+    if sum(when >= now for when in starts) > limit or len(starts) > limit * 4:
+        raise ValidationError(
+            _("This rule makes more than %(limit)s meetings. Repeat less often or end it sooner."),
+            params={"limit": limit},
+        )
     if not starts:
+        if parsed._until is not None and parsed._until > last_allowed:
+            raise too_far
         raise ValidationError(_("This rule makes no meetings at all. Check the days and the end."))
+    if parsed._until is not None and parsed._until > last_allowed and parsed._count is None:
+        raise too_far
+    if parsed._count is not None and len(starts) < parsed._count:
+        raise too_far  # the rest would fall beyond the window
     return starts
 
 
