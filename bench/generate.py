@@ -50,13 +50,23 @@ DESCRIPTION = (
 )
 
 
-def use_database(db):
-    """Point the settings at the chosen database; call before django.setup()."""
+def use_database(db, name=None, data_dir=None):
+    """Point the settings at the chosen database; call before django.setup().
+
+    `name` replaces the PostgreSQL database's name and `data_dir` the bench data dir (where the
+    SQLite file, uploads, static files and server logs live), so that two benchmarks can keep
+    their data side by side (bench/concerns.py uses its own).
+    """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    if DATABASE_URLS[db]:
-        os.environ["OPENBEAT_DATABASE_URL"] = DATABASE_URLS[db]
+    if data_dir is not None:
+        os.environ["OPENBEAT_DATA_DIR"] = str(data_dir)
+    url = DATABASE_URLS[db]
+    if url and name:
+        url = url.rsplit("/", 1)[0] + "/" + name
+    if url:
+        os.environ["OPENBEAT_DATABASE_URL"] = url
     else:
         os.environ.pop("OPENBEAT_DATABASE_URL", None)
 
@@ -123,71 +133,86 @@ def _local_start(rng, today, tz, rule_kind):
     return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
 
 
+def centre(index):
+    """The (lat, lon) of the index-th agency: a 10 × 10 grid over the continental US."""
+    return 30 + (index % 10) * 1.6, -120 + (index // 10) * 4.4
+
+
+def create_places(agencies):
+    """`agencies` agencies in 7 time zones, each with a North and a South beat (boxes 0.1° on a
+    side, one above the other around the agency's centre) and 4 venues.
+
+    Returns (agencies by slug, venues by agency id, [north, south] areas by agency id).
+    """
+    from openbeat.core.models import Agency, Area, Venue
+
+    agency_rows = []
+    for i in range(agencies):
+        agency_rows.append(
+            Agency(
+                name=f"Township {i + 1:03d} Police Department",
+                slug=f"township-{i + 1:03d}-pd",
+                timezone=TIMEZONES[i % len(TIMEZONES)],
+                address=f"Township {i + 1:03d}",
+                about="A community-minded police department.",
+                phone="555-0100",
+            )
+        )
+    Agency.objects.bulk_create(agency_rows)
+    agency_rows = list(Agency.objects.order_by("slug"))
+    areas, venues = [], []
+    for i, agency in enumerate(agency_rows):
+        lat, lon = centre(i)
+        for j, name in enumerate(["North", "South"]):
+            areas.append(
+                Area(
+                    agency=agency,
+                    name=f"{name} beat",
+                    slug=name.lower(),
+                    kind="beat",
+                    boundary=_box(lat + (0.05 if j == 0 else -0.05), lon, 0.05),
+                )
+            )
+        for j, kind in enumerate(VENUE_KINDS):
+            venues.append(
+                Venue(
+                    agency=agency,
+                    name=f"{agency.address} {kind}",
+                    address=f"{10 + j} Main Street, {agency.address}",
+                    latitude=f"{lat + (0.03 if j % 2 == 0 else -0.03):.6f}",
+                    longitude=f"{lon + 0.01 * j:.6f}",
+                    accessibility="Step-free entrance; hearing loop.",
+                )
+            )
+    Area.objects.bulk_create(areas)
+    Venue.objects.bulk_create(venues)
+    areas_by_agency = _group(Area.objects.order_by("slug"), "agency_id")  # north, south
+    venues_by_agency = _group(Venue.objects.order_by("id"), "agency_id")
+    return agency_rows, venues_by_agency, areas_by_agency
+
+
 def generate(agencies=100, events=10_000, seed=20250707, batch=2000):
     """Fill an empty, migrated database. Returns counts."""
     from django.db import transaction
     from django.utils import timezone
 
-    from openbeat.core.models import Agency, Area, Venue
+    from openbeat.core.models import Agency
     from openbeat.events import recurrence
     from openbeat.events.models import Event, Occurrence, OccurrenceStatus, Programme
 
     rng = random.Random(seed)
     now = timezone.now()
     with transaction.atomic():
-        agency_rows = []
-        for i in range(agencies):
-            agency_rows.append(
-                Agency(
-                    name=f"Township {i + 1:03d} Police Department",
-                    slug=f"township-{i + 1:03d}-pd",
-                    timezone=TIMEZONES[i % len(TIMEZONES)],
-                    address=f"Township {i + 1:03d}",
-                    about="A community-minded police department.",
-                    phone="555-0100",
-                )
-            )
-        agency_rows = Agency.objects.bulk_create(agency_rows)
-        agency_rows = list(Agency.objects.order_by("slug"))
-        centres = {
-            a.pk: (30 + (i % 10) * 1.6, -120 + (i // 10) * 4.4) for i, a in enumerate(agency_rows)
-        }
-
-        areas, venues, programmes = [], [], []
+        agency_rows, venues_by_agency, areas_by_agency = create_places(agencies)
+        programmes = []
         for agency in agency_rows:
-            lat, lon = centres[agency.pk]
-            for j, name in enumerate(["North", "South"]):
-                areas.append(
-                    Area(
-                        agency=agency,
-                        name=f"{name} beat",
-                        slug=name.lower(),
-                        kind="beat",
-                        boundary=_box(lat + (0.05 if j == 0 else -0.05), lon, 0.05),
-                    )
-                )
-            for j, kind in enumerate(VENUE_KINDS):
-                venues.append(
-                    Venue(
-                        agency=agency,
-                        name=f"{agency.address} {kind}",
-                        address=f"{10 + j} Main Street, {agency.address}",
-                        latitude=f"{lat + (0.03 if j % 2 == 0 else -0.03):.6f}",
-                        longitude=f"{lon + 0.01 * j:.6f}",
-                        accessibility="Step-free entrance; hearing loop.",
-                    )
-                )
             for name, slug in PROGRAMMES:
                 programmes.append(
                     Programme(
                         agency=agency, name=name, slug=slug, description=f"{name}: {DESCRIPTION}"
                     )
                 )
-        Area.objects.bulk_create(areas)
-        Venue.objects.bulk_create(venues)
         Programme.objects.bulk_create(programmes)
-        areas_by_agency = _group(Area.objects.order_by("slug"), "agency_id")  # north, south
-        venues_by_agency = _group(Venue.objects.order_by("id"), "agency_id")
         programmes_by_agency = _group(Programme.objects.order_by("id"), "agency_id")
 
         event_rows, co_host_pairs = [], []

@@ -18,6 +18,7 @@ traffic goes to 127.0.0.1 only; servers started here are stopped here.
 """
 
 import argparse
+import dataclasses
 import datetime
 import http.client
 import json
@@ -44,6 +45,33 @@ from bench import generate  # noqa: E402
 GOAL = 0.5
 HELLO, FINDER, FEED = "/bench/hello", "/events/", "/events.ics"
 PAGES = [FINDER, FEED]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What one load run asks for. A plain GET is just its path (a str works as well).
+
+    `label` names it in the results (the path, for GETs). A POST or any request that changes
+    from one request to the next is a wrk Lua `script` (with `script_args`), and for the Python
+    load generator a `make_request()` returning (method, path, headers, body). `probe(server)`
+    times one unloaded request, for planning the run's length (default: GET the path).
+    """
+
+    path: str
+    label: str = ""
+    goal: float = GOAL
+    script: Path | None = None
+    script_args: tuple = ()
+    make_request: object = None
+    probe: object = None
+
+    @property
+    def name(self):
+        return self.label or self.path
+
+
+def as_target(page):
+    return page if isinstance(page, Target) else Target(page)
 
 
 # ---------------------------------------------------------------- servers
@@ -193,7 +221,7 @@ def fetch(url, timeout=120):
 CLIENT_HEADERS = {"Accept-Encoding": "gzip"}
 
 
-def wrk_load(url, seconds, connections):
+def wrk_load(url, seconds, connections, script=None, script_args=()):
     headers = [arg for name, value in CLIENT_HEADERS.items() for arg in ("-H", f"{name}: {value}")]
     argv = [
         "wrk",
@@ -203,7 +231,9 @@ def wrk_load(url, seconds, connections):
         "--timeout",
         "120s",
         *headers,
+        *(["-s", str(script)] if script else []),
         url,
+        *(["--", *map(str, script_args)] if script else []),
     ]
     out = subprocess.run(
         argv, capture_output=True, text=True, timeout=seconds + 180, check=True
@@ -220,17 +250,23 @@ def wrk_load(url, seconds, connections):
     }
 
 
-def python_load(url, seconds, connections):
+def python_load(url, seconds, connections, make_request=None):
     """Fallback without wrk: keep-alive clients in threads; counts every completed request."""
     host_port, path = url.split("://", 1)[1].split("/", 1)
     host, port = host_port.split(":")
     deadline = time.monotonic() + seconds
     counts, bad = [0] * connections, [0] * connections
+    lock = threading.Lock()
 
     def client(slot):
         conn = http.client.HTTPConnection(host, int(port), timeout=120)
         while time.monotonic() < deadline:
-            conn.request("GET", "/" + path, headers=CLIENT_HEADERS)
+            if make_request is None:
+                conn.request("GET", "/" + path, headers=CLIENT_HEADERS)
+            else:
+                with lock:
+                    method, target, headers, body = make_request()
+                conn.request(method, target, body=body, headers={**CLIENT_HEADERS, **headers})
             response = conn.getresponse()
             response.read()
             counts[slot] += 1
@@ -252,9 +288,12 @@ def python_load(url, seconds, connections):
     }
 
 
-def load(url, seconds, connections, warm_up=False):
-    runner = wrk_load if shutil.which("wrk") else python_load
-    result = runner(url, seconds, connections)
+def load(url, seconds, connections, warm_up=False, target=None):
+    target = as_target(target or url)
+    if shutil.which("wrk"):
+        result = wrk_load(url, seconds, connections, target.script, target.script_args)
+    else:
+        result = python_load(url, seconds, connections, target.make_request)
     if result["non_2xx"] or result["socket_errors"] or not (result["requests"] or warm_up):
         raise RuntimeError(f"{url}: {result}")
     return result
@@ -268,17 +307,20 @@ def plan_runs(server, paths, seconds, connections, workers):
     on using the CPU, so each run is followed by a pause that lets them finish before the next.
     """
     plan = {}
-    for path in paths:
-        latency = sorted(fetch(server.url(path))[2] for _ in range(3))[1]
+    for page in map(as_target, paths):
+        if page.probe is not None:
+            latency = sorted(page.probe(server) for _ in range(3))[1]
+        else:
+            latency = sorted(fetch(server.url(page.path))[2] for _ in range(3))[1]
         loaded = latency * max(connections / workers, 1)
-        plan[path] = {
+        plan[page.name] = {
             "seconds": max(seconds, min(60.0, 10 * loaded)),
             "drain": min(60.0, 1.5 * loaded + 0.2),
         }
     return plan
 
 
-def timed_run(server, path, plan, connections, warm_up=False):
+def timed_run(server, page, plan, connections, warm_up=False):
     """One load run; adds the server's CPU milliseconds per completed request.
 
     CPU time is a second view that a busy shared machine disturbs less than req/s: other
@@ -286,12 +328,14 @@ def timed_run(server, path, plan, connections, warm_up=False):
     the run ends, so it includes part of the work on requests still in flight (a few per cent
     for the slow pages, whose runs are long for that reason).
     """
-    seconds = min(plan[path]["seconds"], 3) if warm_up else plan[path]["seconds"]
+    page = as_target(page)
+    step = plan[page.name]
+    seconds = min(step["seconds"], 3) if warm_up else step["seconds"]
     cpu = server.cpu_seconds()
-    result = load(server.url(path), seconds, connections, warm_up=warm_up)
+    result = load(server.url(page.path), seconds, connections, warm_up=warm_up, target=page)
     cpu = server.cpu_seconds() - cpu
     result["cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
-    time.sleep(plan[path]["drain"])
+    time.sleep(step["drain"])
     return result
 
 
@@ -331,19 +375,37 @@ def page_costs(paths, repeats=5):
 # ---------------------------------------------------------------- measurements
 
 
-def measure_pages(server, seconds, rounds, connections, workers):
-    """hello, finder, feed, hello, finder, feed, ..., hello: every page between two hellos."""
-    paths = [HELLO, *PAGES]
-    plan = plan_runs(server, paths, seconds, connections, workers)
-    for path in paths:  # warm-up under load, not recorded
-        timed_run(server, path, plan, connections, warm_up=True)
-    runs = {path: [] for path in paths}
+def measure_pages(
+    server, seconds, rounds, connections, workers, pages=PAGES, hello_between="round"
+):
+    """Load runs interleaved with hello runs; each page run is divided by the hello runs around it.
+
+    hello_between="round": hello, finder, feed, hello, finder, feed, ..., hello (few pages).
+    hello_between="page": hello, page 1, hello, page 2, hello, ... (many pages, or long ones:
+    every page run then sits right between two hello runs).
+    The ratio of a page run is its req/s over the mean req/s of the nearest hello run before and
+    after it; the median over the rounds is reported. `pages` are paths or Targets.
+    """
+    pages = [as_target(p) for p in pages]
+    hello = Target(HELLO)
+    plan = plan_runs(server, [hello, *pages], seconds, connections, workers)
+    for page in [hello, *pages]:  # warm-up under load, not recorded
+        timed_run(server, page, plan, connections, warm_up=True)
+    schedule = []
     for _ in range(rounds):
-        for path in paths:
-            runs[path].append(timed_run(server, path, plan, connections))
-            _progress(server, path, runs[path][-1])
-    runs[HELLO].append(timed_run(server, HELLO, plan, connections))
-    _progress(server, HELLO, runs[HELLO][-1])
+        if hello_between == "page":
+            for page in pages:
+                schedule += [hello, page]
+        else:
+            schedule += [hello, *pages]
+    schedule.append(hello)
+    runs = {page.name: [] for page in [hello, *pages]}
+    sequence = []  # (name, run) in the order they ran
+    for page in schedule:
+        run = timed_run(server, page, plan, connections)
+        runs[page.name].append(run)
+        sequence.append((page.name, run))
+        _progress(server, page.name, run)
 
     summary = {
         HELLO: {
@@ -353,25 +415,31 @@ def measure_pages(server, seconds, rounds, connections, workers):
             "cpu_ratio": 1.0,
         }
     }
-    for path in PAGES:
-        # Each run against the mean of the hello runs on either side of it.
-        around = [runs[HELLO][i : i + 2] for i in range(len(runs[path]))]
+    around = {}  # id of a page run -> the hello runs just before and after it
+    for index, (name, run) in enumerate(sequence):
+        if name != HELLO:
+            before = next(r for n, r in reversed(sequence[:index]) if n == HELLO)
+            after = next(r for n, r in sequence[index + 1 :] if n == HELLO)
+            around[id(run)] = (before, after)
+    for page in pages:
+        hellos = [around[id(run)] for run in runs[page.name]]
         ratios = [
-            run["rps"] / statistics.mean(h["rps"] for h in hellos)
-            for run, hellos in zip(runs[path], around, strict=True)
+            run["rps"] / statistics.mean(h["rps"] for h in pair)
+            for run, pair in zip(runs[page.name], hellos, strict=True)
         ]
         cpu_ratios = [
-            statistics.mean(h["cpu_ms_per_request"] for h in hellos)
+            statistics.mean(h["cpu_ms_per_request"] for h in pair)
             / max(run["cpu_ms_per_request"], 1e-9)
-            for run, hellos in zip(runs[path], around, strict=True)
+            for run, pair in zip(runs[page.name], hellos, strict=True)
         ]
         ratio = statistics.median(ratios)
-        summary[path] = {
-            "rps": _median(runs[path]),
+        summary[page.name] = {
+            "rps": _median(runs[page.name]),
             "ratio": ratio,
             "ratios": ratios,
-            "pass": ratio >= GOAL,
-            "cpu_ms": _median(runs[path], "cpu_ms_per_request"),
+            "goal": page.goal,
+            "pass": ratio >= page.goal,
+            "cpu_ms": _median(runs[page.name], "cpu_ms_per_request"),
             "cpu_ratio": statistics.median(cpu_ratios),
         }
     return {"plan": plan, "runs": runs, "summary": summary}
@@ -420,20 +488,20 @@ def _progress(server, path, run):
 # ---------------------------------------------------------------- report
 
 
-def print_table(summary, costs):
+def print_table(summary, costs, width=14):
     print()
     print(
-        f"{'path':<14} {'req/s':>9} {'× hello':>9} {'goal':>5} {'result':>6} "
+        f"{'path':<{width}} {'req/s':>9} {'× hello':>9} {'goal':>5} {'result':>6} "
         f"{'CPU ms/req':>10} {'× hello':>9} {'queries':>7} {'bytes':>8} {'in-proc ms':>10}"
     )
-    for path in [HELLO, *PAGES]:
-        row, cost = summary[path], costs[path]
+    for path, row in summary.items():
+        cost = costs.get(path, {})
         verdict = "" if path == HELLO else ("pass" if row["pass"] else "FAIL")
-        goal = "" if path == HELLO else f"{GOAL:.1f}×"
+        goal = "" if path == HELLO else f"{row.get('goal', GOAL):.1f}×"
         print(
-            f"{path:<14} {row['rps']:>9.1f} {row['ratio']:>8.4f}× {goal:>5} {verdict:>6} "
-            f"{row['cpu_ms']:>10.2f} {row['cpu_ratio']:>8.4f}× {cost['queries']:>7} "
-            f"{cost['bytes']:>8} {cost['in_process_ms']:>10.2f}"
+            f"{path:<{width}} {row['rps']:>9.1f} {row['ratio']:>8.4f}× {goal:>5} {verdict:>6} "
+            f"{row['cpu_ms']:>10.2f} {row['cpu_ratio']:>8.4f}× {cost.get('queries', ''):>7} "
+            f"{cost.get('bytes', ''):>8} {cost.get('in_process_ms', ''):>10}"
         )
     print(
         "req/s, CPU ms/req and their ratios to hello: medians over the rounds, over HTTP.\n"
