@@ -75,7 +75,10 @@ def _check(question, value):
         except ValueError:
             return _("%(code)s must be a number.") % {"code": question.code}, None
     if question.datatype == Datatype.DATETIME:
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:  # well-formed but impossible, e.g. 30 February
+            parsed = None
         if parsed is not None and parsed.tzinfo is None:
             # A web form's date-and-time field has no zone: it is the agency's local time.
             parsed = parsed.replace(tzinfo=question.category.agency.tz)

@@ -31,6 +31,8 @@ from openbeat.core.models import Agency
 from openbeat.open311.render import errors, respond
 
 MAX_WINDOW = datetime.timedelta(days=90)
+# Dates outside these years are typing mistakes, and would overflow the 90-day window's arithmetic.
+EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2200, 1, 1)
 DEFAULT_CAP = 1000
 KEY_LIMIT = (600, 3600)  # service requests per key per hour
 
@@ -226,11 +228,16 @@ def _parse_when(request, name):
     raw = _param(request, name)
     if raw is None:
         return None
-    when = parse_datetime(raw.replace(" ", "+"))
+    try:
+        when = parse_datetime(raw.replace(" ", "+"))  # a "+" in a query string arrives as " "
+    except ValueError:  # well-formed but impossible, e.g. 30 February
+        when = None
     if when is None or when.tzinfo is None:
         raise Refused(
             400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
         )
+    if not EARLIEST <= when.astimezone(datetime.UTC).date() <= LATEST:
+        raise Refused(400, f"{name} must be between {EARLIEST} and {LATEST}")
     return when
 
 
@@ -280,7 +287,8 @@ def _query_requests(request, agency):
     ids = _param(request, "service_request_id")
     if ids is not None:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
-        if not all(i.isdigit() for i in wanted):
+        # ASCII digits only ("²" is a digit to Python), and short enough for a 64-bit id.
+        if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in wanted):
             raise Refused(400, "service_request_id must be a comma-separated list of numbers")
         return concerns.filter(pk__in=wanted).order_by("-created_at", "-id")
     codes = _param(request, "service_code")
