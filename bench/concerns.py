@@ -375,22 +375,10 @@ def main(argv=None):
     parser.add_argument(
         "--dense", type=int, default=100_000, help="of them in the problem's area; default 100,000"
     )
-    parser.add_argument("--seconds", type=float, default=5.0, help="one load run; default 5")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; default 3")
-    parser.add_argument("--connections", type=int, default=4, help="default 4")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--no-generate", action="store_true", help="reuse the existing data")
+    run.add_load_arguments(parser)
     parser.add_argument("--no-submit", action="store_true", help="skip the submissions")
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 when a page misses its goal ratio"
-    )
-    parser.add_argument("--output", type=Path, help="JSON file; default bench/results/...")
     args = parser.parse_args(argv)
-    if not 1 <= args.rounds <= 20 or not 1 <= args.seconds <= 120:
-        parser.error("--rounds must be 1..20 and --seconds 1..120")
-    if not 1 <= args.connections <= 256:
-        parser.error("--connections must be 1..256")
+    run.check_load_arguments(parser, args)
     if not 0 <= args.dense <= args.concerns:
         parser.error("--dense must be between 0 and --concerns")
 

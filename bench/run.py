@@ -551,9 +551,8 @@ def environment(db):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=sorted(generate.DATABASE_URLS), default="sqlite")
+def add_load_arguments(parser):
+    """The load options every benchmark here shares (the server, the load, the output)."""
     parser.add_argument(
         "--seconds",
         type=float,
@@ -567,16 +566,26 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-generate", action="store_true", help="reuse the existing data")
-    parser.add_argument("--no-compare", action="store_true", help="skip gunicorn vs granian")
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a page misses the goal ratio"
     )
     parser.add_argument("--output", type=Path, help="JSON file; default bench/results/...")
-    args = parser.parse_args(argv)
+
+
+def check_load_arguments(parser, args):
     if not 1 <= args.rounds <= 20 or not 1 <= args.seconds <= 120:
         parser.error("--rounds must be 1..20 and --seconds 1..120")
     if not 1 <= args.connections <= 256:
         parser.error("--connections must be 1..256")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=sorted(generate.DATABASE_URLS), default="sqlite")
+    add_load_arguments(parser)
+    parser.add_argument("--no-compare", action="store_true", help="skip gunicorn vs granian")
+    args = parser.parse_args(argv)
+    check_load_arguments(parser, args)
 
     generate.use_database(args.db)
     import django
