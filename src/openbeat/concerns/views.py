@@ -24,14 +24,6 @@ SUPPORT_LIMIT = (30, 3600)
 FLAG_LIMIT = (20, 3600)
 
 
-def _too_many(request, retry_after):
-    response = render(
-        request, "concerns/too_many.html", {"retry_minutes": max(1, retry_after // 60)}, status=429
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 def _public_concern(pk):
     return get_object_or_404(queries.with_public_detail(queries.public_concerns()), pk=pk)
 
@@ -182,7 +174,7 @@ def new(request):
     try:
         ratelimit.hit("concern.submit", ratelimit.client_key(request), *SUBMIT_LIMIT)
     except ratelimit.RateLimited as limited:
-        return _too_many(request, limited.retry_after)
+        return ratelimit.too_many(request, limited.retry_after)
     data = request.POST.dict()
     data["attributes"] = answers_from_post(request.POST)
     nonce = (data.get("nonce") or "")[:64]
@@ -224,7 +216,7 @@ def support(request, pk):
     try:
         ratelimit.hit("concern.support", ratelimit.client_key(request), *SUPPORT_LIMIT)
     except ratelimit.RateLimited as limited:
-        return _too_many(request, limited.retry_after)
+        return ratelimit.too_many(request, limited.retry_after)
     try:
         supporter, created = actions.support(
             concern, request.POST.get("email"), translation.get_language() or "en"
@@ -247,7 +239,7 @@ def flag(request, pk):
     try:
         ratelimit.hit("concern.flag", ratelimit.client_key(request), *FLAG_LIMIT)
     except ratelimit.RateLimited as limited:
-        return _too_many(request, limited.retry_after)
+        return ratelimit.too_many(request, limited.retry_after)
     try:
         actions.flag(concern, request.POST.get("reason"))
     except actions.ConcernRefused as refused:

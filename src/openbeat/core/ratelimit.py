@@ -22,6 +22,16 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+def too_many(request, retry_after):
+    """The 429 page: how long to wait, and the 911 reminder; Retry-After for programs."""
+    from django.shortcuts import render
+
+    minutes = max(1, retry_after // 60)
+    response = render(request, "concerns/too_many.html", {"retry_minutes": minutes}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def client_ip(request):
     if settings.SECURE_PROXY_SSL_HEADER:  # behind a trusted proxy: its view of the client
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

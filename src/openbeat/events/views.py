@@ -171,14 +171,7 @@ def rsvp_create(request, slug, date_key):
     try:
         ratelimit.hit("rsvp.create", ratelimit.client_key(request), *RSVP_LIMIT)
     except ratelimit.RateLimited as limited:
-        response = render(
-            request,
-            "concerns/too_many.html",
-            {"retry_minutes": max(1, limited.retry_after // 60)},
-            status=429,
-        )
-        response["Retry-After"] = str(limited.retry_after)
-        return response
+        return ratelimit.too_many(request, limited.retry_after)
     if form.is_valid():
         try:
             rsvp, _created = actions.create_rsvp(
