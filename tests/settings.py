@@ -19,3 +19,13 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns 
 # Threads of the live server must not keep connections open past the test session: PostgreSQL
 # would refuse to drop the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Several checkouts of OpenBeat on one machine (CI's fresh clone beside a developer's) must not
+# drop each other's PostgreSQL test database: name it after this checkout.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    import hashlib
+    from pathlib import Path
+
+    _checkout = hashlib.blake2s(
+        str(Path(__file__).resolve().parent.parent).encode(), digest_size=4
+    ).hexdigest()
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_openbeat_{_checkout}"  # noqa: F405
