@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from django.views.static import serve as serve_media
 
-from openbeat.api.api import api
+from openbeat.api.api import api, unrouted
 from openbeat.core import views as core_views
 from openbeat.core.view_on_site import view_on_site
 from openbeat.events import views as event_views
@@ -28,6 +28,7 @@ urlpatterns = [
     path("admin/r/<int:content_type_id>/<str:object_id>/", view_on_site, name="view_on_site"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", unrouted, name="api_unrouted"),
     path("open311/v2/", include("openbeat.open311.urls")),
     # Agency logos are public; concern photos are never served from /media/, only through views
     # that check the concern may be seen.

@@ -6,15 +6,14 @@ that exist, so the success paths run too) and negative ones (invalid by the sche
 response must be no server error, in a documented content type and match the documented body;
 an error status the document does not declare (see below) must carry the API's error body.
 
-Findings, reported to be fixed in src/ (pinned below as strict xfails):
-- the document declares only the success statuses: the 400/401/403/404/429 answers the
-  operations give are undocumented (status code conformance fails on every operation);
-- a staff write (POST .../status) with a wrong or revoked X-API-Key answers 403 "CSRF check
-  Failed" (ninja falls through to the session auth), not 401 "Send a valid API key";
-- offset beyond 2**63-1 on any list is a 500 (SQLite "datatype mismatch", PostgreSQL "bigint
-  out of range"); the schema allows any integer >= 0;
-- on PostgreSQL a NUL character in a query filter or a body text is a 500 ("PostgreSQL text
-  fields cannot contain NUL (0x00) bytes").
+Findings, fixed in src/ and pinned below (FORMER_SERVER_ERRORS, ERRORS):
+- the document declared only the success statuses; every operation now declares its
+  400/401/403/404/429 answers with the error body (status code conformance is checked);
+- a staff write with a wrong or revoked X-API-Key answered 403 "CSRF check Failed" (ninja fell
+  through to the session auth); it is a 401 "Send a valid API key";
+- offset beyond 2**63-1 on any list was a 500; offsets are capped at 1,000,000,000 (400);
+- on PostgreSQL a NUL character in a query filter or a body text was a 500; every request with
+  a NUL is a 400 that says so (openbeat.core.nul), on both databases.
 """
 
 import json
@@ -26,7 +25,6 @@ from django.db import connection
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -44,33 +42,20 @@ OPERATIONS = {result.ok().label: result.ok() for result in SCHEMA.get_all_operat
 # Answered by every operation but absent from the document (reported); their bodies are checked.
 UNDOCUMENTED_ERRORS = {400, 401, 403, 404, 429}
 
-OFFSET_OVERFLOW = harness.KnownBug(
-    "api: list offset beyond 2**63-1",
-    r"in (list_meetings|list_concerns|staff_list).*"
-    r"(IntegrityError: datatype mismatch|DataError: bigint out of range)",
-)
-NUL_ON_POSTGRES = harness.KnownBug(
-    "api: NUL character in a text on PostgreSQL",
-    r"DataError: PostgreSQL text fields cannot contain NUL \(0x00\) bytes",
-)
-KNOWN = (OFFSET_OVERFLOW, NUL_ON_POSTGRES)
+KNOWN = ()  # no known server error today: see harness.KnownBug
 ON_POSTGRES = connection.vendor == "postgresql"
 
 
 def api_error_bodies(ctx, response, case):
     """An undocumented status must be one of the known error answers, with the API's error body
-    {"detail": str, "errors"?: [{"field", "message"}]}; Django's HTML 404 is accepted only for a
-    path the int converter does not route (a negative or non-numeric id)."""
+    {"detail": str, "errors"?: [{"field", "message"}]}, also for a path no route takes (a
+    negative or non-numeric id)."""
     status = response.status_code
     if str(status) in case.operation.responses.status_codes:
         return None
     if status not in UNDOCUMENTED_ERRORS:
         raise AssertionError(f"Unexpected undocumented status {status}")
     content_type = (response.headers.get("content-type") or [""])[0]
-    if content_type.startswith("text/html") and status == 404:
-        ids = [str(v) for v in (case.path_parameters or {}).values()]
-        if any(not re.fullmatch(r"[0-9]+", v) for v in ids):
-            return None
     if not content_type.startswith("application/json"):
         raise AssertionError(f"{status} answered as {content_type!r}, not the API's JSON error")
     body = json.loads(response.content)
@@ -84,6 +69,7 @@ def api_error_bodies(ctx, response, case):
 
 CHECKS = [
     not_a_server_error,
+    status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
     api_error_bodies,
@@ -179,36 +165,40 @@ def test_api_operation(world, label, mode):
         assert any(200 <= s < 300 for s in statuses), f"no case succeeded: {sorted(set(statuses))}"
 
 
-# The server errors found, each pinned by its exact input. Fixed, a case XPASSes: remove its mark
-# (and its KnownBug above once no case needs it).
 TOO_BIG = 2**63
-_bug = harness.known_case
-SERVER_ERRORS = [
-    _bug("GET /api/v1/events/", {"query": {"offset": TOO_BIG}}, OFFSET_OVERFLOW, "events-offset"),
-    _bug(
-        "GET /api/v1/concerns/", {"query": {"offset": TOO_BIG}}, OFFSET_OVERFLOW, "concerns-offset"
-    ),
-    _bug(
+
+
+FIX_HINT = re.compile(
+    r"Remove the NUL character|offset: Input should be less than or equal to"
+)  # the 400 says what to fix
+
+
+def _case(label, parts, case_id, status=400):
+    return pytest.param(label, parts, status, id=case_id)
+
+
+# Inputs that once answered 500 (offsets past 2**63-1, NUL characters and +23:00 offsets on
+# PostgreSQL), pinned with the answer each must give now on both databases: a NUL or an
+# impossible offset is a 400 with the error body; a +23:00 time zone is a valid W3C datetime.
+FORMER_SERVER_ERRORS = [
+    _case("GET /api/v1/events/", {"query": {"offset": TOO_BIG}}, "events-offset"),
+    _case("GET /api/v1/concerns/", {"query": {"offset": TOO_BIG}}, "concerns-offset"),
+    _case(
         "GET /api/v1/staff/concerns/",
         {"query": {"offset": TOO_BIG}, "headers": {"X-API-Key": "KEY"}},
-        OFFSET_OVERFLOW,
         "staff-concerns-offset",
     ),
-    _bug(
+    _case(
         "GET /api/v1/events/",
         {"query": {"agency": "smyrna\x00"}},
-        NUL_ON_POSTGRES,
         "events-agency-NUL",
-        when=ON_POSTGRES,
     ),
-    _bug(
+    _case(
         "GET /api/v1/concerns/",
         {"query": {"category": "noise\x00"}},
-        NUL_ON_POSTGRES,
         "concerns-category-NUL",
-        when=ON_POSTGRES,
     ),
-    _bug(
+    _case(
         "POST /api/v1/concerns/",
         {
             "body": {
@@ -218,27 +208,21 @@ SERVER_ERRORS = [
                 "longitude": -75.6,
             }
         },
-        NUL_ON_POSTGRES,
         "report-description-NUL",
-        when=ON_POSTGRES,
     ),
-    _bug(
+    _case(
         "POST /api/v1/concerns/",
         {"body": {"category": "noise\x00", "description": "Loud"}},
-        NUL_ON_POSTGRES,
         "report-category-NUL",
-        when=ON_POSTGRES,
     ),
-    _bug(
+    _case(
         "POST /api/v1/staff/concerns/{concern_id}/status",
         {
             "path_parameters": {"concern_id": "CONCERN"},
             "headers": {"X-API-Key": "KEY"},
             "body": {"status": "in_progress", "note": "On\x00it"},
         },
-        NUL_ON_POSTGRES,
         "status-note-NUL",
-        when=ON_POSTGRES,
     ),
 ]
 
@@ -254,14 +238,17 @@ def _fill(value, world):
     return value
 
 
-@pytest.mark.parametrize(("label", "parts", "bug"), SERVER_ERRORS)
-def test_known_server_error(world, label, parts, bug):
-    harness.assert_no_server_error(OPERATIONS[label], world.errors, bug, **_fill(parts, world))
+@pytest.mark.parametrize(("label", "parts", "status"), FORMER_SERVER_ERRORS)
+def test_former_server_error(world, label, parts, status):
+    _case, response, tb = harness.send(OPERATIONS[label], world.errors, **_fill(parts, world))
+    assert response.status_code == status, tb or response.content[:300]
+    if status == 400:
+        assert FIX_HINT.search(response.content.decode()), response.content[:300]
 
 
-# Every operation answers statuses its document does not declare (ninja documents only the
-# `response=` codes). One input each, checked with schemathesis' own status code conformance.
-UNDECLARED = {
+# Each operation declares the errors it answers (openbeat.api.errors); one input each, checked
+# with schemathesis' own status code conformance and the API's error body.
+ERRORS = {
     "GET /api/v1/events/": ({"query": {"limit": 0}}, 400),
     "GET /api/v1/events/{meeting_id}": ({"path_parameters": {"meeting_id": 999999}}, 404),
     "GET /api/v1/concerns/": ({"query": {"area": 999999}}, 404),
@@ -272,26 +259,21 @@ UNDECLARED = {
         {"path_parameters": {"concern_id": "CONCERN"}, "headers": {"X-API-Key": "ob_x_y"}},
         401,
     ),
-    # A wrong key on a write falls through to the session check and reads as a CSRF failure.
+    # A wrong key on a write is a 401 "send a valid key", not the session's CSRF failure.
     "POST /api/v1/staff/concerns/{concern_id}/status": (
         {
             "path_parameters": {"concern_id": "CONCERN"},
             "headers": {"X-API-Key": "ob_x_y"},
             "body": {"status": "resolved"},
         },
-        403,
+        401,
     ),
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FailureGroup,
-    reason="reported: /api/v1/openapi.json declares no 400/401/403/404/429 responses",
-)
-@pytest.mark.parametrize("label", UNDECLARED)
+@pytest.mark.parametrize("label", ERRORS)
 def test_error_statuses_are_declared(world, label):
-    parts, status = UNDECLARED[label]
+    parts, status = ERRORS[label]
     case, response, _tb = harness.send(OPERATIONS[label], world.errors, **_fill(parts, world))
     assert response.status_code == status
     case.validate_response(

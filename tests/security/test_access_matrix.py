@@ -565,6 +565,7 @@ TABLE = {
     "staff:problem_meeting": Row((post(STAFF_WRITE, _ref("meeting")),), kinds=(*PROBLEMS, MISSING)),
     # The JSON API
     "api:api-root": Row((get(Public(404)),)),
+    "api_unrouted": Row((get(Public(404)),)),
     "api:openapi-json": Row((get(PUBLIC),)),
     "api:openapi-view": Row((get(PUBLIC),)),
     "api:list_meetings": Row((get(PUBLIC),)),

@@ -1,6 +1,7 @@
 """The JSON API at /api/v1/, assembled from each app's router. OpenAPI at /api/v1/openapi.json."""
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -54,3 +55,13 @@ def not_found(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong address gets the 404, not a CSRF page
+def unrouted(request, *args, **kwargs):
+    """Any other address under /api/v1/ (a negative or non-numeric id, a typo): the API's 404
+    body, never the HTML page."""
+    return JsonResponse(
+        {"detail": "No such API address: check it against /api/v1/docs (ids are whole numbers)."},
+        status=404,
+    )

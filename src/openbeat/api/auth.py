@@ -13,7 +13,15 @@ class AgencyKey(APIKeyHeader):
 
 
 class StaffSession(SessionAuth):
-    """The staff pages' own session, with Django's CSRF check on writes."""
+    """The staff pages' own session, with Django's CSRF check on writes.
+
+    A request that sends an X-API-Key chose key authentication: a wrong key is a 401 "send a
+    valid key", not a CSRF failure from a session the caller never meant to use."""
+
+    def __call__(self, request):
+        if request.headers.get(AgencyKey.param_name) is not None:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)

@@ -10,6 +10,7 @@ from ninja import Status as NinjaStatus
 from ninja.errors import HttpError
 
 from openbeat.api.auth import STAFF
+from openbeat.api.errors import PUBLIC_ERRORS, STAFF_ERRORS
 from openbeat.concerns import actions, queries
 from openbeat.concerns.models import Concern, Source, Status
 from openbeat.core import ratelimit
@@ -55,7 +56,7 @@ class ConcernFilters(Schema):
     category: str | None = Field(None, description="Category slug")
     area: int | None = Field(None, description="Area id")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class NewConcern(Schema):
@@ -109,7 +110,11 @@ def _public(concern):
     }
 
 
-@router.get("/", response=list[PublicConcern], summary="Public concerns, newest first")
+@router.get(
+    "/",
+    response={200: list[PublicConcern], **PUBLIC_ERRORS},
+    summary="Public concerns, newest first",
+)
 def list_concerns(request, filters: Query[ConcernFilters]):
     area = None
     if filters.area is not None:
@@ -121,7 +126,11 @@ def list_concerns(request, filters: Query[ConcernFilters]):
     return [_public(c) for c in concerns[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/{int:concern_id}", response=PublicConcern, summary="One public concern")
+@router.get(
+    "/{int:concern_id}",
+    response={200: PublicConcern, **PUBLIC_ERRORS},
+    summary="One public concern",
+)
 def get_concern(request, concern_id: int):
     concern = queries.with_public_detail(queries.public_concerns()).filter(pk=concern_id).first()
     if concern is None:
@@ -129,7 +138,9 @@ def get_concern(request, concern_id: int):
     return _public(concern)
 
 
-@router.post("/", response={201: Receipt, 200: Receipt}, summary="Report a concern")
+@router.post(
+    "/", response={201: Receipt, 200: Receipt, **PUBLIC_ERRORS}, summary="Report a concern"
+)
 def create_concern(request, payload: NewConcern):
     try:
         ratelimit.hit("concern.api", ratelimit.client_key(request), *API_SUBMIT_LIMIT)
@@ -208,8 +219,14 @@ def _staff_concern(request, concern_id):
     )
 
 
-@staff_router.get("/", response=list[StaffConcern], summary="Your agency's concerns, newest first")
-def staff_list(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+@staff_router.get(
+    "/",
+    response={200: list[StaffConcern], **STAFF_ERRORS},
+    summary="Your agency's concerns, newest first",
+)
+def staff_list(
+    request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000_000)
+):
     concerns = scoped(request.auth, Concern.objects.select_related("category", "agency"))
     return [
         _staff_view(c) for c in concerns.order_by("-created_at", "-id")[offset : offset + limit]
@@ -217,13 +234,19 @@ def staff_list(request, limit: int = Query(50, ge=1, le=200), offset: int = Quer
 
 
 @staff_router.get(
-    "/{int:concern_id}", response=StaffConcern, summary="One of your agency's concerns"
+    "/{int:concern_id}",
+    response={200: StaffConcern, **STAFF_ERRORS},
+    summary="One of your agency's concerns",
 )
 def staff_get(request, concern_id: int):
     return _staff_view(_staff_concern(request, concern_id))
 
 
-@staff_router.post("/{int:concern_id}/status", response=StaffConcern, summary="Change the status")
+@staff_router.post(
+    "/{int:concern_id}/status",
+    response={200: StaffConcern, **STAFF_ERRORS},
+    summary="Change the status",
+)
 def staff_set_status(request, concern_id: int, payload: StatusChange):
     concern = _staff_concern(request, concern_id)
     try:

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from openbeat.api.errors import PUBLIC_ERRORS
 from openbeat.core.models import Agency
 from openbeat.events import queries
 
@@ -41,7 +42,7 @@ class MeetingFilters(Schema):
     start: datetime.date | None = Field(None, description="On or after this date")
     end: datetime.date | None = Field(None, description="On or before this date")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def _meeting(occurrence):
@@ -70,7 +71,9 @@ def _meeting(occurrence):
     }
 
 
-@router.get("/", response=list[Meeting], summary="Upcoming meetings, soonest first")
+@router.get(
+    "/", response={200: list[Meeting], **PUBLIC_ERRORS}, summary="Upcoming meetings, soonest first"
+)
 def list_meetings(request, filters: Query[MeetingFilters]):
     occurrences = queries.public_occurrences()
     if filters.agency:
@@ -88,7 +91,7 @@ def list_meetings(request, filters: Query[MeetingFilters]):
     return [_meeting(occurrence) for occurrence in window]
 
 
-@router.get("/{int:meeting_id}", response=Meeting, summary="One meeting")
+@router.get("/{int:meeting_id}", response={200: Meeting, **PUBLIC_ERRORS}, summary="One meeting")
 def get_meeting(request, meeting_id: int):
     occurrence = queries.public_occurrences().filter(pk=meeting_id).first()
     if occurrence is None:
