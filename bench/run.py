@@ -535,9 +535,15 @@ def environment(db):
             "select sqlite_version()" if connection.vendor == "sqlite" else "show server_version"
         )
         db_version = cursor.fetchone()[0]
+    import importlib.metadata
+
     import django
-    import granian
     import gunicorn
+
+    try:
+        granian_version = importlib.metadata.version("granian")  # pip install -e ".[bench]"
+    except importlib.metadata.PackageNotFoundError:
+        granian_version = None
 
     return {
         "db": db,
@@ -545,7 +551,7 @@ def environment(db):
         "python": platform.python_version(),
         "django": django.get_version(),
         "gunicorn": gunicorn.__version__,
-        "granian": granian.__version__,
+        "granian": granian_version,
         "cpus": os.cpu_count(),
         "load_generator": "wrk" if shutil.which("wrk") else "python threads",
     }
