@@ -270,6 +270,7 @@ def main(argv=None):
 
     prefix = f"load-{uuid.uuid4().hex[:8]}"
     server = run.openbeat_serve(args.workers, args.threads, work)
+    env["load_average_before"] = os.getloadavg()  # the machine is shared: say how busy it was
     result = {"db": args.db, "paths": paths, "submit_every": SUBMIT_EVERY, "environment": env}
     try:
         server.start()
@@ -319,10 +320,11 @@ def main(argv=None):
     finally:
         server.stop()
     result["server_log"] = server_log_errors(server)
+    env["load_average_after"] = os.getloadavg()
 
     ok = not result["main"]["problems"] and result["main"]["submissions"]["acknowledged"] > 0
     result["main_run_clean"] = ok
-    stamp = datetime.date.today().isoformat()
+    stamp = datetime.datetime.now(datetime.UTC).date().isoformat()  # Django set TZ to local
     output = args.output or RESULTS / f"{stamp}-load-{args.db}.json"
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nmain run clean: {ok}; breaking point: {result['breaking_point']}; wrote {output}")
