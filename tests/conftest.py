@@ -47,3 +47,12 @@ def mailbox(transactional_db, smtp_sink, settings):
     settings.EMAIL_USE_SSL = False
     smtp_sink.clear()
     return smtp_sink
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored in the database for the worker, as in production (tests run them at once)."""
+    # django-tasks rebuilds its backends when the TASKS setting changes.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }

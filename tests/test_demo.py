@@ -45,3 +45,22 @@ def test_demo_has_a_problem_in_each_part_of_its_life_with_real_measures(db, clie
     # The resident who raised it finds the joint response from their own tracking link.
     track = client.get(f"/concerns/track/{raised.tracking_token}/").content.decode()
     assert speeding.get_absolute_url() in track
+
+
+def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
+    import h3
+
+    from openbeat.demo.hotspots import PARK
+    from openbeat.hotspots.models import HotspotMap
+
+    load_demo()
+    hotspot_map = HotspotMap.objects.get(agency__slug="smyrna-pd")
+    park = h3.latlng_to_cell(*PARK, hotspot_map.resolution)
+    assert hotspot_map.cells.get(cell=park).kind == "hot"
+    assert hotspot_map.cells.get(cell=park).confidence == 99
+    # The quiet edge of town is not: the map tells places apart.
+    edge = h3.latlng_to_cell(39.275, -75.575, hotspot_map.resolution)
+    assert hotspot_map.cells.get(cell=edge).kind != "hot"
+    assert hotspot_map.cells.filter(kind="hot").count() < hotspot_map.cells_count / 10
+    page = client.get("/agencies/smyrna-pd/hotspots/").content.decode()
+    assert "Hot spot" in page and "hotspot-cells" in page

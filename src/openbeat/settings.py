@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "openbeat.events",
     "openbeat.concerns",
     "openbeat.problems",
+    "openbeat.hotspots",
     "openbeat.demo",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     # public pages can be cached whole.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("agencies/<slug:slug>/", core_views.agency, name="agency"),
+    path("", include("openbeat.hotspots.urls")),
     path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
     path("events.ics", event_views.feed, name="feed"),
     path("events/", include("openbeat.events.urls")),

@@ -230,6 +230,9 @@ def test_each_mistake_is_said_once_beside_its_field(client, town):
 
 def test_an_empty_report_lists_every_missing_part(client, town):
     page = client.post("/concerns/new/", {"nonce": ""}).content.decode()
-    for message in ("Choose what the problem is about.", "Please describe the problem",
-                    "Tell us where"):
+    for message in (
+        "Choose what the problem is about.",
+        "Please describe the problem",
+        "Tell us where",
+    ):
         assert message in page

@@ -2,30 +2,9 @@
 
 import pytest
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 
 from tests import factories
-
-
-@pytest.fixture
-def database_tasks(settings):
-    # django-tasks rebuilds its backends when the TASKS setting changes.
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-
-
-def _drain():
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    ).run()
+from tests.tasks import drain
 
 
 def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox, database_tasks):
@@ -35,7 +14,7 @@ def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox
     factories.rsvp(occurrence, email="queued@example.org")
     assert DBTaskResult.objects.count() == 1
     assert mailbox.to("queued@example.org") == []
-    _drain()
+    drain()
     (message,) = mailbox.to("queued@example.org")
     assert message["Subject"].startswith("You're on the list")
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
@@ -50,13 +29,13 @@ def test_an_smtp_outage_retries_later_instead_of_losing_the_email(
     factories.rsvp(occurrence, email="outage@example.org")
     good_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there: connection refused
-    _drain()
+    drain()
     retry = DBTaskResult.objects.get(status="READY")
     assert retry.args_kwargs["args"][-1] == 1 and retry.run_after > timezone.now()
     assert mailbox.to("outage@example.org") == []
     settings.EMAIL_PORT = good_port
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # the hour has passed
-    _drain()
+    drain()
     assert len(mailbox.to("outage@example.org")) == 1
 
 
@@ -74,7 +53,7 @@ def test_a_reply_rolled_back_leaves_no_email_queued(town, mailbox, database_task
         assert DBTaskResult.objects.count() == 1  # queued with the write...
         raise Abort
     assert DBTaskResult.objects.count() == 0  # ...and gone with it
-    _drain()
+    drain()
     assert mailbox.to("rolled-back@example.org") == []
 
 
@@ -114,7 +93,7 @@ def test_tasks_left_by_a_dead_worker_go_back_in_the_queue(town, mailbox, databas
     assert requeue_abandoned() == 2  # the dead local worker's, and the one past its lease
     states = [DBTaskResult.objects.get(pk=t.pk).status for t in tasks]
     assert states == ["READY", "RUNNING", "RUNNING", "READY"]
-    _drain()
+    drain()
     assert (
         len(mailbox.to("claimed0@example.org")) == 1
         and len(mailbox.to("claimed3@example.org")) == 1

@@ -448,6 +448,7 @@ TABLE = {
     "set_language": Row((post(Public(302), {"language": "es", "next": "/"}),)),
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
+    "hotspots:agency": Row((get(PUBLIC),), kinds=("agency",)),
     "feed": Row((get(PUBLIC),)),
     "media/logos/<path:path>": Row((get(PUBLIC),), kinds=("logo",)),
     "events:finder": Row((get(PUBLIC),)),

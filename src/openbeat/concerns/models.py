@@ -13,6 +13,18 @@ def new_token():
     return secrets.token_urlsafe(24)
 
 
+def public_location(latitude, longitude, about_people):
+    """A point as the public may see it: exact, or rounded to ~100 m for concerns about people.
+
+    Every public output (pages, map pins, open data, hotspots) rounds through this one rule.
+    """
+    lat, lon = float(latitude), float(longitude)
+    if about_people:
+        # Three decimals of latitude is about 111 m; of longitude at 40° N about 85 m.
+        return round(lat, 3), round(lon, 3)
+    return round(lat, 5), round(lon, 5)
+
+
 class Category(models.Model):
     """What a concern is about. Sensitive categories are accepted but never shown in public."""
 
@@ -178,11 +190,7 @@ class Concern(models.Model):
         """The location the public may see: exact, or rounded to ~100 m for concerns about people."""
         if not self.has_point:
             return None
-        lat, lon = float(self.latitude), float(self.longitude)
-        if self.category.about_people:
-            # Three decimals of latitude is about 111 m; of longitude at 40° N about 85 m.
-            return round(lat, 3), round(lon, 3)
-        return round(lat, 5), round(lon, 5)
+        return public_location(self.latitude, self.longitude, self.category.about_people)
 
 
 class UpdateKind(models.TextChoices):

@@ -1,0 +1,158 @@
+"""Hotspots of an agency's public concerns: binning on H3, Gi*, storing and refreshing the result.
+
+Only what the public may see goes in: public concerns (not private, not hidden, not in a
+sensitive category) at their public precision (about-people concerns rounded to ~100 m before
+binning), reported in the last WINDOW_DAYS days.
+"""
+
+import datetime
+from collections import Counter
+
+import h3.api.basic_int as h3
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from openbeat.concerns.models import public_location
+from openbeat.concerns.queries import public_concerns
+from openbeat.core import pagecache
+from openbeat.core.background import enqueue_with_write
+from openbeat.hotspots import gistar
+from openbeat.hotspots.models import HotspotCell, HotspotMap, Kind
+
+WINDOW_DAYS = 365
+MIN_CONCERNS = 30  # fewer than this and no cell is called hot or cold
+RESOLUTION_WITHOUT_AREAS = 9
+REQUEST_AGAIN_AFTER = datetime.timedelta(minutes=15)  # a queued run that never ran is asked again
+
+
+def _window_start(now):
+    return (now - datetime.timedelta(days=WINDOW_DAYS)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def _concerns(agency, since):
+    return public_concerns().filter(
+        agency=agency, created_at__gte=since, latitude__isnull=False, longitude__isnull=False
+    )
+
+
+def resolution_of(agency):
+    boundaries = list(agency.areas.values_list("boundary", flat=True))
+    if not boundaries:
+        return RESOLUTION_WITHOUT_AREAS
+    return gistar.resolution_for(gistar.area_km2(boundaries))
+
+
+def signature(agency, now=None):
+    """What a map depends on: the window, the resolution and which public concerns are in it.
+
+    A concern hidden, made private or reported changes the count or the sum of ids.
+    """
+    since = _window_start(now or timezone.now())
+    seen = _concerns(agency, since).order_by().aggregate(n=Count("pk"), ids=Sum("pk"))
+    return f"{since.date().isoformat()}|{resolution_of(agency)}|{seen['n']}|{seen['ids'] or 0}"
+
+
+def bin_concerns(rows, resolution):
+    """Counts per H3 cell (int) of (latitude, longitude, about_people) rows, at public precision."""
+    counts = Counter()
+    for lat, lon, about_people in rows:
+        public_lat, public_lon = public_location(lat, lon, about_people)
+        counts[h3.latlng_to_cell(public_lat, public_lon, resolution)] += 1
+    return counts
+
+
+def study_cells(agency, counts, resolution):
+    """Every cell of the agency's areas (empty ones count: they are the quiet background), and
+    any cell outside them that holds a concern."""
+    cells = set(counts)
+    for boundary in agency.areas.values_list("boundary", flat=True):
+        cells.update(h3.geo_to_cells(boundary, resolution))
+    return np.array(sorted(cells), dtype=np.uint64)
+
+
+def analyse(cells, counts):
+    """Gi* z, two-sided p, BH q and confidence level for each cell (row order of `cells`)."""
+    y = np.array([counts.get(int(c), 0) for c in cells], dtype=np.float64)
+    z = gistar.gi_star(y, gistar.neighbour_index(cells))
+    p = gistar.two_sided_p(z)
+    q = gistar.benjamini_hochberg(p)
+    return y, z, p, q, gistar.confidence(q)
+
+
+def compute(agency, now=None):
+    """Recompute and store an agency's hotspot map (replacing the last one) in one transaction."""
+    now = now or timezone.now()
+    since = _window_start(now)
+    resolution = resolution_of(agency)
+    key = signature(agency, now)
+    rows = (
+        _concerns(agency, since)
+        .values_list("latitude", "longitude", "category__about_people")
+        .order_by()
+        .iterator(chunk_size=5000)
+    )
+    counts = bin_concerns(rows, resolution)
+    total = sum(counts.values())
+    cells = study_cells(agency, counts, resolution)
+    y, z, p, q, level = analyse(cells, counts)
+    if total < MIN_CONCERNS:
+        level[:] = 0
+    with transaction.atomic():
+        hotspot_map, _created = HotspotMap.objects.update_or_create(
+            agency=agency,
+            defaults={
+                "resolution": resolution,
+                "window_days": WINDOW_DAYS,
+                "signature": key,
+                "concerns_count": total,
+                "cells_count": len(cells),
+                "computed_at": now,
+                "requested_at": None,
+            },
+        )
+        hotspot_map.cells.all().delete()
+        HotspotCell.objects.bulk_create(
+            (
+                HotspotCell(
+                    map=hotspot_map,
+                    agency=agency,
+                    cell=h3.int_to_str(int(cell)),
+                    concerns=int(y[i]),
+                    z=float(z[i]),
+                    p=float(p[i]),
+                    q=float(q[i]),
+                    confidence=int(level[i]),
+                    kind=(Kind.HOT if z[i] > 0 else Kind.COLD) if level[i] else Kind.NONE,
+                )
+                for i, cell in enumerate(cells)
+            ),
+            batch_size=1000,
+        )
+        pagecache.bump()
+    return hotspot_map
+
+
+def refresh_if_stale(agency, now=None):
+    """Queue one background run when the stored map is missing or stale; returns the map."""
+    from openbeat.hotspots.tasks import refresh_hotspots
+
+    now = now or timezone.now()
+    hotspot_map = HotspotMap.objects.filter(agency=agency).first()
+    if hotspot_map is not None and hotspot_map.signature == signature(agency, now):
+        return hotspot_map
+    requested = hotspot_map.requested_at if hotspot_map is not None else None
+    if requested and now - requested < REQUEST_AGAIN_AFTER:
+        return hotspot_map
+    with transaction.atomic():
+        if hotspot_map is None:
+            HotspotMap.objects.get_or_create(
+                agency=agency,
+                defaults={"resolution": 0, "window_days": WINDOW_DAYS, "signature": ""},
+            )
+        HotspotMap.objects.filter(agency=agency).update(requested_at=now)
+        enqueue_with_write(refresh_hotspots, agency.pk)
+    return HotspotMap.objects.filter(agency=agency).first()

@@ -1,0 +1,125 @@
+"""Getis-Ord Gi* on H3 cells, with the analytic z-score and a Benjamini-Hochberg correction.
+
+Weights, as PySAL's `esda.G_Local(y, w, transform="B", star=True)` takes them:
+
+- binary: a cell's neighbours (its H3 k-ring, `grid_disk(cell, k)`, among the cells studied)
+  weigh 1, every other cell 0. Not row-standardised: esda's analytic variance,
+  E[G]·(n - W_i)/(n - 1)·s²/x̄², holds only when Σ_j w_ij² = Σ_j w_ij, i.e. for 0/1 weights;
+  with row-standardised weights its z-scores would not be Getis and Ord's.
+- the cell itself is included with weight 1 (that is what makes it Gi* rather than Gi): a cell
+  full of concerns is hot even when its neighbours are quiet.
+
+So for cell i with W_i = 1 + (its neighbours among the studied cells), n cells, counts x,
+x̄ = mean(x) and s² the population variance (divided by n):
+
+    z_i = (Σ_j w_ij x_j − x̄ W_i) / (s · sqrt(W_i (n − W_i) / (n − 1)))
+
+which is esda's (G_i − E[G_i]) / sqrt(V[G_i]) multiplied through by Σx. Cells at the edge of the
+study area have fewer neighbours, and a smaller W_i, exactly as in esda.
+"""
+
+import math
+
+import h3.api.basic_int as h3
+import numpy as np
+from scipy.special import ndtr
+
+# Two-sided confidence levels, highest first, as hot-spot maps conventionally show them.
+LEVELS = (99, 95, 90)
+
+
+def neighbour_index(cells, k=1):
+    """An (n, m) array of row numbers: each cell's k-ring within `cells`, itself in column 0.
+
+    `cells` are H3 cells as integers, unique. Neighbours outside `cells` are -1 (padding).
+    The H3 look-up is per cell (h3 has no array API); matching neighbours to rows is one
+    vectorised sort and search.
+    """
+    cells = np.asarray(cells, dtype=np.uint64)
+    n = len(cells)
+    width = 3 * k * (k + 1) + 1
+    ring = np.zeros((n, width), dtype=np.uint64)
+    for row, cell in enumerate(cells.tolist()):
+        disk = h3.grid_disk(cell, k)
+        disk.remove(cell)
+        ring[row, 0] = cell
+        ring[row, 1 : len(disk) + 1] = disk  # a pentagon's ring is one short: 0 stays, unmatched
+    order = np.argsort(cells)
+    ordered = cells[order]
+    found = np.searchsorted(ordered, ring).clip(max=max(n - 1, 0))
+    match = ordered[found] == ring if n else np.zeros_like(ring, dtype=bool)
+    return np.where(match, order[found], -1)
+
+
+def gi_star(counts, neighbours):
+    """Analytic Gi* z-scores for `counts` (one per row) with the binary k-ring weights above.
+
+    Returns an array of z-scores; all zeros when the counts do not vary (nothing stands out).
+    """
+    x = np.asarray(counts, dtype=np.float64)
+    n = len(x)
+    present = neighbours >= 0
+    if n < 2:
+        return np.zeros(n)
+    lag = np.where(present, x[neighbours.clip(min=0)], 0.0).sum(axis=1)
+    weight = present.sum(axis=1).astype(np.float64)
+    mean = x.mean()
+    spread = x.std()  # population standard deviation, as esda's E[x²] − E[x]²
+    if spread == 0:
+        return np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (lag - mean * weight) / (spread * np.sqrt(weight * (n - weight) / (n - 1)))
+    # A cell whose ring covers every studied cell (W_i = n) has no variance: it cannot stand out.
+    return np.where(weight < n, z, 0.0)
+
+
+def two_sided_p(z):
+    return 2.0 * ndtr(-np.abs(z))
+
+
+def benjamini_hochberg(p):
+    """Benjamini-Hochberg adjusted p-values (q-values): the false discovery rate of each test."""
+    p = np.asarray(p, dtype=np.float64)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    q = np.empty(m)
+    q[order] = adjusted
+    return q
+
+
+def confidence(q):
+    """The highest level (99, 95, 90) at which each cell stands out after the correction; 0 if none."""
+    result = np.zeros(len(q), dtype=np.int16)
+    for level in reversed(LEVELS):
+        result[q <= 1 - level / 100 + 1e-12] = level
+    return result
+
+
+def resolution_for(area_km2, max_cells=2000, finest=9, coarsest=6):
+    """The finest H3 resolution at which the area is at most `max_cells` cells.
+
+    Never finer than 9 (cells of about 0.1 km², some 350 m across): a cell then always spans
+    more than the ~100 m to which concerns about people are rounded in public.
+    """
+    for resolution in range(finest, coarsest - 1, -1):
+        if area_km2 / h3.average_hexagon_area(resolution, "km^2") <= max_cells:
+            return resolution
+    return coarsest
+
+
+def area_km2(polygons):
+    """Rough area of GeoJSON polygons in km² (equirectangular at each polygon's latitude)."""
+    from shapely.geometry import shape
+
+    total = 0.0
+    for polygon in polygons:
+        geometry = shape(polygon)
+        if geometry.is_empty:
+            continue
+        lat = geometry.centroid.y
+        total += geometry.area * 111.32**2 * math.cos(math.radians(lat))
+    return total

@@ -1,0 +1,50 @@
+import h3
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from openbeat.core.models import Agency
+from openbeat.core.pagecache import public_page
+from openbeat.hotspots import compute
+from openbeat.hotspots.models import Kind
+
+
+def significant_cells(hotspot_map):
+    """The hot and cold cells of a map, with their outline and centre, as pages show them."""
+    if hotspot_map is None or hotspot_map.computed_at is None:
+        return []
+    cells = []
+    for cell in hotspot_map.cells.filter(confidence__gt=0).order_by("-confidence", "-z", "cell"):
+        lat, lon = h3.cell_to_latlng(cell.cell)
+        cells.append(
+            {
+                "cell": cell.cell,
+                "kind": cell.kind,
+                "hot": cell.kind == Kind.HOT,
+                "label": cell.get_kind_display(),
+                "confidence": cell.confidence,
+                "concerns": cell.concerns,
+                "z": round(cell.z, 2),
+                "q": cell.q,
+                "lat": round(lat, 4),
+                "lon": round(lon, 4),
+                "outline": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell.cell)],
+            }
+        )
+    return cells
+
+
+def hotspot_context(agency):
+    """What a page needs to show an agency's hotspots; queues a run when the map is stale."""
+    hotspot_map = compute.refresh_if_stale(agency)
+    return {
+        "hotspot_map": hotspot_map,
+        "hotspot_cells": significant_cells(hotspot_map),
+        "min_concerns": compute.MIN_CONCERNS,
+    }
+
+
+@require_GET
+@public_page
+def agency_hotspots(request, slug):
+    agency = get_object_or_404(Agency, slug=slug)
+    return render(request, "hotspots/agency.html", {"agency": agency, **hotspot_context(agency)})
