@@ -1,0 +1,39 @@
+"""The hotspot page on a phone: axe-clean in English and Spanish, hexagons drawn, table without JS."""
+
+import pytest
+from playwright.sync_api import expect
+
+from openbeat.hotspots import compute
+from tests import factories
+from tests.e2e.test_accessibility import Audit
+from tests.hotspots.test_hotspots import _cluster, _spread
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def hot_town(site):
+    town = factories.town()
+    _spread(15)
+    _cluster(25)
+    compute.compute(town.smyrna)
+    return town
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_hotspot_page_passes_axe_and_draws_the_hot_hexagons(site, resident, hot_town, language):
+    person = resident(locale=language)
+    page = person.page
+    audit = Audit(person, language)
+    page.goto(site.url + "/agencies/smyrna-pd/hotspots/")
+    expect(page.locator(".hotspot-map path.leaflet-interactive").first).to_be_visible()
+    audit.check("hotspots")
+    assert not audit.problems, audit.report()
+
+
+def test_hotspot_table_needs_no_script(site, resident, hot_town):
+    page = resident(js=False).page
+    page.goto(site.url + "/agencies/smyrna-pd/hotspots/")
+    rows = page.locator("table.hotspot-table tbody tr")
+    expect(rows.first).to_contain_text("Hot spot")
+    expect(rows.first).to_contain_text("99 %")
