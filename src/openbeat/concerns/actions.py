@@ -25,7 +25,7 @@ from openbeat.concerns.models import (
 )
 from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
-from openbeat.core import audit, images
+from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
 
 MAX_DESCRIPTION = 4000
@@ -224,6 +224,7 @@ def submit_concern(
                 photo = Photo(concern=concern, agency=concern.agency, width=width, height=height)
                 photo.image.save("photo.jpg", content, save=False)
                 photo.save()
+            pagecache.bump(*concern.page_scopes())  # the resident sees it listed at once
             if actor is not None:
                 audit.record(actor, "concern.intake", concern, after=_public_snapshot(concern))
             if email:
@@ -418,9 +419,11 @@ def support(concern, email="", language="en"):
         raise ConcernRefused({"email": _("This concern is closed, so it is not taking support.")})
     try:
         with transaction.atomic():
-            return Supporter.objects.create(
+            supporter = Supporter.objects.create(
                 concern=concern, agency=concern.agency, email=email, language=language[:8]
-            ), True
+            )
+            pagecache.bump(*concern.page_scopes())  # the supporter count on lists and Open311
+            return supporter, True
     except IntegrityError:
         return concern.supporters.get(email=email), False
 
@@ -458,6 +461,7 @@ def contest(token, reason):
         update = _add_update(
             concern, UpdateKind.CONTEST, None, reason, True, previous, Status.ACKNOWLEDGED
         )
+        pagecache.bump(*concern.page_scopes())
         enqueue_with_write(notify_staff_of_contest, concern.pk, update.pk)
     return concern
 

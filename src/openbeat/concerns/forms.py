@@ -59,7 +59,7 @@ class ConcernForm(forms.Form):
         help_text=_("For example: corner of Main Street and Glenwood Avenue."),
     )
     area = forms.ModelChoiceField(
-        Area.objects.select_related("agency"),
+        Area.objects.select_related("agency").defer("boundary"),
         required=False,
         label=_("Neighbourhood"),
         empty_label=_("Choose…"),

@@ -2,6 +2,10 @@
 
 import math
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from openbeat.core import geo
 from openbeat.core.models import Area
 
 EARTH_RADIUS_M = 6_371_000
@@ -23,8 +27,13 @@ def bbox_around(lat, lon, metres):
 
 
 def area_at(lat, lon):
-    """The area holding the point, or None when no agency here serves it."""
-    for area in Area.objects.select_related("agency"):
-        if area.contains(lat, lon):
-            return area
+    """The area holding the point, or None when no agency here serves it.
+
+    Boundaries are read as text, not decoded: each is parsed and prepared once per process
+    (`geo.prepared`), and only those whose bounding box holds the point are tested.
+    """
+    boundaries = Area.objects.annotate(text=Cast("boundary", TextField())).values_list("pk", "text")
+    for pk, text in boundaries:
+        if geo.text_contains(text, lat, lon):
+            return Area.objects.select_related("agency").get(pk=pk)
     return None

@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from openbeat.concerns import tiles
+from openbeat.core import pagecache
 from openbeat.core.models import Agency, Area, Venue
+
+# The page cache's scopes: every concern write bumps ALL_CONCERNS (the site-wide list), its
+# agency's scope and its map tile's; category changes bump CATEGORIES (every map tile's pins).
+ALL_CONCERNS = "concerns"
+CATEGORIES = "categories"
 
 
 def new_token():
@@ -61,6 +68,9 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def page_scopes(self):
+        return [ALL_CONCERNS, CATEGORIES]
 
     @property
     def display_name(self):
@@ -152,6 +162,8 @@ class Concern(models.Model):
     tracking_token = models.CharField(max_length=64, unique=True, default=new_token)
     # A hidden value from the form, so submitting it twice makes one concern.
     form_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The map tile of the point (`tiles.tile_of`), set on save.
+    tile = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -164,6 +176,14 @@ class Concern(models.Model):
             # The public list and staff queue show an agency's newest concerns by status.
             models.Index(fields=["agency", "status", "-created_at"], name="concern_queue"),
             models.Index(fields=["-created_at"], name="concern_recent"),
+            # The map's pins: the newest public concerns of one tile, an index range.
+            models.Index(fields=["tile", "-created_at"], name="concern_tile"),
+            # A problem's charts: its area's concerns of its categories over time; with status
+            # and is_private the index covers the query (no table reads).
+            models.Index(
+                fields=["area", "category", "created_at", "status", "is_private"],
+                name="concern_area_category",
+            ),
         ]
         verbose_name = _("concern")
         verbose_name_plural = _("concerns")
@@ -171,8 +191,21 @@ class Concern(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.category.name}"
 
+    def save(self, *args, **kwargs):
+        self.tile = tiles.tile_of(self.latitude, self.longitude)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "tile"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("concerns:detail", args=[self.pk])
+
+    def page_scopes(self):
+        """The cached public pages this concern is on (`openbeat.core.pagecache`)."""
+        scopes = [ALL_CONCERNS, pagecache.agency_scope(self.agency_id)]
+        if self.tile is not None:
+            scopes.append(tiles.scope(self.tile))
+        return scopes
 
     @property
     def is_open(self):
@@ -226,6 +259,9 @@ class ConcernUpdate(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.concern_id}"
 
+    def page_scopes(self):
+        return self.concern.page_scopes()
+
 
 class Supporter(models.Model):
     """A resident adding their voice ("me too"); with an email they follow its updates."""
@@ -270,6 +306,9 @@ class Photo(models.Model):
 
     def get_absolute_url(self):
         return reverse("concerns:photo", args=[self.pk])
+
+    def page_scopes(self):
+        return self.concern.page_scopes()
 
 
 class Flag(models.Model):

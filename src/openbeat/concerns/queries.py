@@ -6,8 +6,13 @@ from django.db.models.functions import Coalesce
 from openbeat.concerns.models import Concern, ConcernUpdate, Photo, Supporter
 
 
-def public_concerns():
+def public_filter():
     """Concerns the public may see: not private, not sensitive, not hidden by moderators."""
+    return Concern.objects.filter(is_private=False, is_hidden=False, category__is_sensitive=False)
+
+
+def public_concerns(queryset=None):
+    """`public_filter()` (or `queryset`, already filtered) with what a list shows of each."""
     supporters = (
         Supporter.objects.filter(concern=OuterRef("pk"))
         .order_by()
@@ -16,7 +21,7 @@ def public_concerns():
         .values("n")
     )
     return (
-        Concern.objects.filter(is_private=False, is_hidden=False, category__is_sensitive=False)
+        (public_filter() if queryset is None else queryset)
         .select_related("category", "agency", "area")
         # A correlated subquery, not a JOIN with GROUP BY: it runs only for the rows of the page.
         .annotate(support_count=Coalesce(Subquery(supporters, output_field=IntegerField()), 0))
@@ -60,4 +65,11 @@ def search(queryset, status=None, category=None, area=None):
     return queryset
 
 
-__all__ = ["in_bbox", "public_concerns", "public_history", "public_photos", "search"]
+__all__ = [
+    "in_bbox",
+    "public_concerns",
+    "public_filter",
+    "public_history",
+    "public_photos",
+    "search",
+]

@@ -2,22 +2,38 @@ import math
 import secrets
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openbeat.concerns import actions, duplicates, queries
+from openbeat.concerns import actions, duplicates, queries, tiles
 from openbeat.concerns.forms import ConcernForm, ContestForm, FlagForm, SupportForm
-from openbeat.concerns.models import CLOSED_STATUSES, Category, Concern, Photo, Supporter
+from openbeat.concerns.models import (
+    ALL_CONCERNS,
+    CATEGORIES,
+    CLOSED_STATUSES,
+    Category,
+    Concern,
+    Photo,
+    Status,
+    Supporter,
+    public_location,
+)
 from openbeat.concerns.questions import answers_from_post
-from openbeat.core import ratelimit
-from openbeat.core.models import Area
+from openbeat.core import pagecache, ratelimit
+from openbeat.core.models import AREAS, Area
+from openbeat.core.pagecache import public_page
 
 PAGE_SIZE = 20
+COUNT_CAP = 1000  # the list says "more than 1,000" rather than count a million rows
 PIN_PAGE_SIZE = 500
+MAX_PIN_TILES = 64  # a larger box is answered from the newest anywhere in it
+LINK_PLACEHOLDER = 987654321
 
 SUBMIT_LIMIT = (10, 3600)  # concerns per client per hour
 SUPPORT_LIMIT = (30, 3600)
@@ -37,7 +53,67 @@ def _category_filter_choices():
     )
 
 
+def _area_agency(area_id):
+    """The agency of an area id from the query string (memoised), or None."""
+    if not area_id.isdigit():
+        return None
+    return pagecache.memo(
+        f"area-agency:{area_id}",
+        lambda: Area.objects.filter(pk=area_id).values_list("agency_id", flat=True).first(),
+    )
+
+
+def _list_scopes(request):
+    area_id = request.GET.get("area") or ""
+    if not area_id:
+        return [ALL_CONCERNS, CATEGORIES, AREAS]
+    agency_id = _area_agency(area_id)
+    if agency_id is None:
+        return None
+    return [pagecache.agency_scope(agency_id), CATEGORIES, AREAS]
+
+
+def _keyset_page(concerns, before, after):
+    """One page of the list, newest first, by (created_at, id) from a cursor concern.
+
+    Returns (rows, newer cursor, older cursor) or None when the cursor is not a public concern.
+    Keyset paging costs the same on the last page as on the first; page numbers would not.
+    """
+    cursor = before or after
+    mark = None
+    if cursor:
+        if cursor.isdigit():
+            mark = queries.public_filter().filter(pk=cursor).values_list("created_at", "pk").first()
+        if mark is None:
+            return None
+    if mark is None:
+        rows = list(concerns.order_by("-created_at", "-id")[: PAGE_SIZE + 1])
+        has_newer, has_older = False, len(rows) > PAGE_SIZE
+    elif before:
+        at, pk = mark
+        rows = list(
+            concerns.filter(created_at__lte=at)
+            .exclude(created_at=at, pk__gte=pk)
+            .order_by("-created_at", "-id")[: PAGE_SIZE + 1]
+        )
+        has_newer, has_older = True, len(rows) > PAGE_SIZE
+    else:
+        at, pk = mark
+        rows = list(
+            concerns.filter(created_at__gte=at)
+            .exclude(created_at=at, pk__lte=pk)
+            .order_by("created_at", "id")[: PAGE_SIZE + 1]
+        )
+        has_newer, has_older = len(rows) > PAGE_SIZE, True
+        rows = rows[:PAGE_SIZE][::-1]
+    rows = rows[:PAGE_SIZE]
+    newer = rows[0].pk if rows and has_newer else None
+    older = rows[-1].pk if rows and has_older else None
+    return rows, newer, older
+
+
 @require_GET
+@public_page(scopes=_list_scopes)
 def concern_list(request):
     status = request.GET.get("status") or ""
     category = request.GET.get("category") or ""
@@ -49,77 +125,146 @@ def concern_list(request):
     if category and not Category.objects.filter(slug=category, is_sensitive=False).exists():
         errors.append(_("There is no such category. Choose one from the list."))
     if area_id:
-        area = Area.objects.filter(pk=area_id).first() if area_id.isdigit() else None
+        area = (
+            Area.objects.filter(pk=area_id).only("id", "name").first()
+            if area_id.isdigit()
+            else None
+        )
         if area is None:
             errors.append(_("There is no such neighbourhood. Choose one from the list."))
-    concerns = (
-        queries.public_concerns().none()
+    concerns = queries.search(queries.public_filter(), status, category, area)
+    page = (
+        None
         if errors
-        else queries.search(queries.public_concerns(), status, category, area)
+        else _keyset_page(
+            queries.public_concerns(concerns).defer("area__boundary", "attributes"),
+            request.GET.get("before") or "",
+            request.GET.get("after") or "",
+        )
     )
-    page = Paginator(concerns.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    if page is None and not errors:
+        errors.append(_("That page of the list is not available. Start again from the newest."))
+    rows, newer, older = page or ([], None, None)
+    # A capped count: counting a million rows on every miss would cost more than the page.
+    total = 0 if errors else concerns.values("pk")[: COUNT_CAP + 1].count()
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "before", "after"):
+        query.pop(name, None)
     return render(
         request,
         "concerns/list.html",
         {
-            "page": page,
+            "concerns": rows,
+            "newer": newer,
+            "older": older,
+            "total": total,
+            "over_cap": total > COUNT_CAP,
+            "cap": number_format(COUNT_CAP, force_grouping=True),
             "errors": errors,
             "status": status,
             "category": category,
             "area": area,
             "categories": _category_filter_choices(),
-            "areas": Area.objects.select_related("agency"),
+            "areas": Area.objects.only("id", "name"),
             "query": query.urlencode(),
         },
         status=400 if errors else 200,
     )
 
 
+def _bbox(raw):
+    """(south, west, north, east) from "west,south,east,north", or None with what is wrong."""
+    try:
+        west, south, east, north = (float(v) for v in raw.split(","))
+    except ValueError:
+        return None, _("Give bbox=west,south,east,north in degrees.")
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        return None, _("The bbox is not a box on the map.")
+    return (south, west, north, east), None
+
+
+def _pin_scopes(request):
+    box, _error = _bbox(request.GET.get("bbox", ""))
+    if box is None:
+        return None
+    found = tiles.tiles_in(*box, most=MAX_PIN_TILES)
+    if found is None:
+        return [ALL_CONCERNS, CATEGORIES]
+    return [*(tiles.scope(t) for t in found), CATEGORIES]
+
+
+PIN_COLUMNS = ("id", "latitude", "longitude", "status", "category__name", "category__about_people")
+
+
+def _pin_rows(box, start, count):
+    """Rows of public pins in the box, newest first: per tile, each one index range."""
+    south, west, north, east = box
+    base = queries.public_filter().filter(
+        latitude__range=(south, north), longitude__range=(west, east)
+    )
+    found = tiles.tiles_in(*box, most=MAX_PIN_TILES)
+    if found is None:  # a whole region: the newest anywhere in it
+        ordered = base.order_by("-created_at", "-id").values_list(*PIN_COLUMNS, "created_at")
+        return list(ordered[start : start + count])
+    parts = [
+        base.filter(tile=tile)
+        .order_by("-created_at", "-id")
+        .values_list(*PIN_COLUMNS, "created_at")[: start + count]
+        for tile in found
+    ]
+    if len(parts) == 1:
+        return list(parts[0])[start:]
+    # The newest of each tile (an index range each), merged: neither SQLite nor PostgreSQL can
+    # merge ordered ranges of `tile IN (...)` themselves, they would sort every row in the box.
+    # Raw SQL because Django refuses LIMIT inside a UNION's parts on SQLite.
+    selects, params = [], []
+    for number, part in enumerate(parts):
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"SELECT * FROM ({sql}) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
+        params.extend(part_params)
+    newest = len(PIN_COLUMNS) + 1  # created_at, then id: the columns' positions
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(selects) + f" ORDER BY {newest} DESC, 1 DESC LIMIT %s OFFSET %s",
+            [*params, count, start],
+        )
+        return cursor.fetchall()
+
+
 @require_GET
+@public_page(scopes=_pin_scopes)
 def pins(request):
     """Pins for the visible map only: ?bbox=west,south,east,north&page=N (500 a page)."""
-    try:
-        west, south, east, north = (float(v) for v in request.GET.get("bbox", "").split(","))
-    except ValueError:
-        return JsonResponse({"error": _("Give bbox=west,south,east,north in degrees.")}, status=400)
-    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
-        return JsonResponse({"error": _("The bbox is not a box on the map.")}, status=400)
+    box, error = _bbox(request.GET.get("bbox", ""))
+    if box is None:
+        return JsonResponse({"error": error}, status=400)
     try:
         number = int(request.GET.get("page") or 1)
     except ValueError:
         return JsonResponse({"error": _("page must be a whole number.")}, status=400)
-    concerns = (
-        queries.in_bbox(
-            Concern.objects.filter(is_private=False, is_hidden=False, category__is_sensitive=False),
-            south,
-            west,
-            north,
-            east,
-        )
-        .select_related("category")
-        .order_by("-created_at", "-id")
-    )
     start = (max(number, 1) - 1) * PIN_PAGE_SIZE
-    chunk = list(concerns[start : start + PIN_PAGE_SIZE + 1])
+    rows = _pin_rows(box, start, PIN_PAGE_SIZE + 1)
+    # Labels, names and the link pattern once per answer, not once per pin.
+    labels = {value: str(label) for value, label in Status.choices}
+    names = {}
+    link = reverse("concerns:detail", args=[LINK_PLACEHOLDER]).replace(str(LINK_PLACEHOLDER), "{}")
     items = []
-    for concern in chunk[:PIN_PAGE_SIZE]:
-        lat, lon = concern.public_point()
+    for pk, lat, lon, status, name, about_people, _created in rows[:PIN_PAGE_SIZE]:
+        if name not in names:
+            names[name] = _(name)
+        lat, lon = public_location(lat, lon, about_people)
         items.append(
             {
-                "id": concern.pk,
+                "id": pk,
                 "lat": lat,
                 "lon": lon,
-                "category": concern.category.display_name,
-                "status": concern.get_status_display(),
-                "url": concern.get_absolute_url(),
+                "category": names[name],
+                "status": labels[status],
+                "url": link.format(pk),
             }
         )
     return JsonResponse(
-        {"pins": items, "next_page": number + 1 if len(chunk) > PIN_PAGE_SIZE else None}
+        {"pins": items, "next_page": number + 1 if len(rows) > PIN_PAGE_SIZE else None}
     )
 
 
@@ -155,11 +300,7 @@ def _point(concern):
 
 
 def _form_context(form, suggestions=()):
-    return {
-        "form": form,
-        "suggestions": suggestions,
-        "areas": Area.objects.select_related("agency"),
-    }
+    return {"form": form, "suggestions": suggestions}
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,7 +308,6 @@ def new(request):
     if request.method == "GET":
         form = ConcernForm(initial={"nonce": secrets.token_urlsafe(16)})
         return render(request, "concerns/new.html", _form_context(form))
-    form = ConcernForm(request.POST, request.FILES)
     if request.POST.get("website"):
         # A bot filled the hidden field: answer like a success, store nothing.
         return render(request, "concerns/received.html", {"concern": None})
@@ -190,6 +330,7 @@ def new(request):
             data, request.FILES.getlist("photos"), language=translation.get_language() or "en"
         )
     except actions.ConcernRefused as refused:
+        form = ConcernForm(request.POST, request.FILES)  # built only to show it again
         form.show_refusal(refused.errors)
         return render(request, "concerns/new.html", _form_context(form), status=400)
     messages.success(

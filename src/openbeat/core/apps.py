@@ -8,4 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Agencies and staff")
 
     def ready(self):
-        from openbeat.core import sessions  # noqa: F401  (connects the sign-in audit signals)
+        from django.db.models.signals import post_migrate
+
+        from openbeat.core import (
+            dbstats,
+            sessions,  # noqa: F401  (connects the sign-in audit signals)
+        )
+
+        post_migrate.connect(dbstats.after_migrate, sender=self)

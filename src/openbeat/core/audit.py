@@ -36,11 +36,15 @@ def snapshot(instance, exclude=()):
 def record(actor, action, instance, before=None, after=None, agency=None):
     """Write one audit event; call inside the same transaction as the write it describes.
 
-    Every staff write may change a public page, so it also moves the page cache's version on.
+    Every staff write may change a public page, so it also moves the page cache's versions on:
+    the site's, the agency's, and those the instance names in `page_scopes()`.
     """
-    pagecache.bump()
     if agency is None:
         agency = getattr(instance, "agency", None)
+    scopes = [pagecache.SITE, *getattr(instance, "page_scopes", list)()]
+    if isinstance(agency, models.Model):
+        scopes.append(pagecache.agency_scope(agency.pk))
+    pagecache.bump(*scopes)
     return AuditEvent.objects.create(
         agency=agency if isinstance(agency, models.Model) else None,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

@@ -6,6 +6,7 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
+from shapely.prepared import prep
 
 
 def validate_polygon(value):
@@ -28,3 +29,18 @@ def _shape(frozen):
 
 def polygon_contains(boundary, lat, lon):
     return _shape(json.dumps(boundary, sort_keys=True)).covers(Point(lon, lat))
+
+
+@lru_cache(maxsize=2048)
+def prepared(text):
+    """(bounds, prepared shape) of a boundary given as its stored JSON text, once per process."""
+    geometry = shape(json.loads(text))
+    return geometry.bounds, prep(geometry)
+
+
+def text_contains(text, lat, lon):
+    """Whether the boundary stored as `text` holds the point; cheap when it is far away."""
+    (west, south, east, north), geometry = prepared(text)
+    if not (south <= lat <= north and west <= lon <= east):
+        return False
+    return geometry.covers(Point(lon, lat))

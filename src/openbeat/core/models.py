@@ -46,6 +46,9 @@ class Agency(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+AREAS = "areas"  # the page cache's scope of every area's name (`openbeat.core.pagecache`)
+
+
 class Area(models.Model):
     """A beat or neighbourhood, as a GeoJSON polygon in WGS 84."""
 
@@ -73,6 +76,9 @@ class Area(models.Model):
 
     def contains(self, lat, lon):
         return geo.polygon_contains(self.boundary, lat, lon)
+
+    def page_scopes(self):
+        return [AREAS]
 
 
 class Venue(models.Model):
@@ -223,10 +229,12 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.agency.name}, {self.prefix}…)"
 
 
-class PublicVersion(models.Model):
-    """A counter bumped by every write that can change a public page: the key of the page cache."""
+class PageVersion(models.Model):
+    """A counter per scope ("site", "agency:3", ...) that every write changing its pages bumps:
+    the key of the page cache. A write in one agency leaves other agencies' pages cached."""
 
+    scope = models.CharField(max_length=100, primary_key=True)
     counter = models.PositiveBigIntegerField(default=0)
 
     def __str__(self):
-        return str(self.counter)
+        return f"{self.scope}: {self.counter}"

@@ -1,7 +1,12 @@
-"""A cache of whole public pages for anonymous readers, keyed by a version every write bumps.
+"""A cache of whole public pages for anonymous readers, keyed by versions that writes bump.
 
-The version lives in the database (one row), so every server process sees every write; each
-process re-reads it at most once a second (VERSION_TTL), and at once after its own writes. The
+Each page depends on one or more *scopes*: "site" (every staff write; the events pages),
+"agency:<id>" (that agency's concerns, problems and categories), or a narrower one a model
+names in its `page_scopes()` (a map tile, a problem). A write bumps the scopes it changes, so a
+report in one agency leaves every other agency's pages cached.
+
+The versions live in the database, so every server process sees every write; each process
+re-reads a scope at most once a second (VERSION_TTL), and at once after its own writes. The
 cached bytes live in Django's cache (per process). Cached pages are gzipped once, for the
 readers (browsers, calendar apps) that accept it.
 """
@@ -19,37 +24,76 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from openbeat.core.models import PublicVersion
+from openbeat.core.models import PageVersion
 
 TTL = 300  # pages also change as meetings pass: at most five minutes behind the clock
 VERSION_TTL = 1.0  # seconds another process may take to see a write
-_local = {"version": None, "read_at": 0.0}
+MEMO_TTL = 60.0  # seconds a looked-up scope (an agency's id for its slug) is trusted
+SITE = "site"
+_local = {}  # scope -> [counter, read at]
+_memo = {}  # key -> (value, read at)
 _lock = threading.Lock()
 
 
-def current():
+def agency_scope(agency_id):
+    return f"agency:{agency_id}"
+
+
+def versions(scopes):
+    """The current counter of each scope, from this process's copy when under a second old."""
     now = time.monotonic()
-    if _local["version"] is not None and now - _local["read_at"] < VERSION_TTL:
-        return _local["version"]
-    row = PublicVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
-    with _lock:
-        _local["version"], _local["read_at"] = row or 0, now
-    return row or 0
+    stale = [s for s in scopes if s not in _local or now - _local[s][1] >= VERSION_TTL]
+    if stale:
+        rows = dict(PageVersion.objects.filter(scope__in=stale).values_list("scope", "counter"))
+        with _lock:
+            for scope in stale:
+                _local[scope] = [rows.get(scope, 0), now]
+    return tuple(_local[s][0] for s in scopes)
+
+
+def current():
+    return versions([SITE])[0]
 
 
 def forget():
-    """Read the version afresh next time (after this process's own writes, and in tests)."""
+    """Read the versions afresh next time (after this process's own writes, and in tests)."""
     with _lock:
-        _local["version"] = None
+        _local.clear()
+        _memo.clear()
 
 
-def bump():
-    """Call inside the write's transaction: public pages change when (and if) it commits."""
-    if not PublicVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        with transaction.atomic():
-            PublicVersion.objects.get_or_create(pk=1, defaults={"counter": 1})
+def bump(*scopes):
+    """Call inside the write's transaction: its pages change when (and if) it commits.
+
+    Every bump locks the "site" row first (PostgreSQL), so two writers that bump several scopes
+    in separate statements never hold them in opposite orders (no deadlock).
+    """
+    scopes = sorted(set(scopes or (SITE,)))
+    with transaction.atomic():
+        locked = PageVersion.objects.select_for_update().filter(scope=SITE)
+        if not locked.values_list("scope", flat=True):
+            PageVersion.objects.bulk_create([PageVersion(scope=SITE)], ignore_conflicts=True)
+        done = PageVersion.objects.filter(scope__in=scopes).update(counter=F("counter") + 1)
+        if done < len(scopes):
+            have = set(PageVersion.objects.filter(scope__in=scopes).values_list("scope", flat=True))
+            PageVersion.objects.bulk_create(
+                [PageVersion(scope=s, counter=1) for s in scopes if s not in have],
+                ignore_conflicts=True,
+            )
     forget()
     transaction.on_commit(forget)
+
+
+def memo(key, compute, ttl=MEMO_TTL):
+    """`compute()` once per `ttl` seconds per process: for the lookups that name a page's scopes."""
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and now - hit[1] < ttl:
+        return hit[0]
+    value = compute()
+    with _lock:
+        _memo[key] = (value, now)
+    return value
 
 
 def _cacheable(request):
@@ -61,15 +105,24 @@ def _cacheable(request):
     )
 
 
-def public_page(view):
-    """Serve `view` from the cache for anonymous GETs; answer 304 when the reader has it."""
+def public_page(view=None, *, scopes=None):
+    """Serve `view` from the cache for anonymous GETs; answer 304 when the reader has it.
+
+    `scopes(request, *args, **kwargs)` names the scopes the page depends on (default: "site");
+    it may return None when the page cannot be cached (e.g. a parameter names nothing).
+    """
+    if view is None:
+        return functools.partial(public_page, scopes=scopes)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        version = current()
-        raw = f"{version}:{translation.get_language()}:{request.get_full_path()}"
+        names = scopes(request, *args, **kwargs) if scopes else [SITE]
+        if names is None:
+            return view(request, *args, **kwargs)
+        stamp = ",".join(f"{n}={v}" for n, v in zip(names, versions(names), strict=True))
+        raw = f"{stamp}:{translation.get_language()}:{request.get_full_path()}"
         key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
         etag = f'"{key[5:37]}"'
         if request.headers.get("If-None-Match") == etag:

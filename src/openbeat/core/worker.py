@@ -16,6 +16,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from openbeat.core import dbstats
+
 logger = logging.getLogger(__name__)
 
 # A claim older than this is abandoned even when its worker's machine cannot be checked
@@ -94,6 +96,9 @@ def run_worker(interval=1.0, in_thread=False):
     stop = threading.Event()
     threading.Thread(
         target=_sweep_forever, args=(stop,), daemon=True, name="openbeat-sweeper"
+    ).start()
+    threading.Thread(
+        target=dbstats.refresh_forever, args=(stop,), daemon=True, name="openbeat-statistics"
     ).start()
     if in_thread:
         threading.Thread(target=worker.run, daemon=True, name="openbeat-worker").start()

@@ -8,7 +8,7 @@ Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bb
 import datetime
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,22 +18,43 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openbeat.concerns import actions, queries
 from openbeat.concerns.location import bbox_around, distance_m
 from openbeat.concerns.models import (
+    ALL_CONCERNS,
+    CATEGORIES,
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Category,
     Concern,
+    ConcernUpdate,
+    Photo,
     Source,
     Status,
 )
 from openbeat.concerns.questions import answers_from_post
-from openbeat.core import apikeys, ratelimit
+from openbeat.core import apikeys, pagecache, ratelimit
 from openbeat.core.models import Agency
+from openbeat.core.pagecache import public_page
 from openbeat.open311.render import errors, respond
 
 MAX_WINDOW = datetime.timedelta(days=90)
 # Dates outside these years are typing mistakes, and would overflow the 90-day window's arithmetic.
 EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2200, 1, 1)
-DEFAULT_CAP = 1000
+DEFAULT_CAP = 1000  # the spec's default: the first 1,000 requests of at most 90 days
+# What `_request_item` reads of a concern (and `public_point` of its category).
+ITEM_FIELDS = (
+    "id",
+    "agency_id",
+    "status",
+    "referred_to",
+    "description",
+    "created_at",
+    "updated_at",
+    "location_text",
+    "latitude",
+    "longitude",
+    "category__slug",
+    "category__name",
+    "category__about_people",
+)
 KEY_LIMIT = (600, 3600)  # service requests per key per hour
 
 
@@ -243,7 +264,43 @@ def _parse_when(request, name):
     return when
 
 
-def _request_item(concern):
+def _agency_scopes(request, *args, **kwargs):
+    """The page cache's scopes of a GET answer: the jurisdiction's concerns and categories."""
+    slug = _param(request, "jurisdiction_id")
+    if slug is None:
+        return [ALL_CONCERNS, CATEGORIES]
+    agency_id = pagecache.memo(
+        f"agency-slug:{slug}",
+        lambda: Agency.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+    )
+    if agency_id is None:
+        return None
+    return [pagecache.agency_scope(agency_id), CATEGORIES]
+
+
+def _published(agency):
+    """The agency's public concerns with only what `_request_item` reads (no supporter count,
+    no area, no agency: every item's agency is `agency`)."""
+    updates = ConcernUpdate.objects.filter(is_public=True, is_hidden=False).only(
+        "concern", "body", "status_after", "created_at"
+    )
+    return (
+        queries.public_filter()
+        .filter(agency=agency)
+        .select_related("category")
+        .only(*ITEM_FIELDS)
+        .prefetch_related(
+            Prefetch("updates", queryset=updates, to_attr="public_updates"),
+            Prefetch(
+                "photos",
+                queryset=Photo.objects.filter(is_hidden=False).only("concern"),
+                to_attr="public_photos",
+            ),
+        )
+    )
+
+
+def _request_item(concern, agency):
     point = concern.public_point() or (None, None)
     updates = concern.public_updates
     notes = [u.body for u in updates if u.body and u.status_after]
@@ -257,7 +314,7 @@ def _request_item(concern):
         "description": concern.description,
         "agency_responsible": concern.referred_to
         if concern.status == Status.REFERRED and concern.referred_to
-        else concern.agency.name,
+        else agency.name,
         "service_notice": "",
         "requested_datetime": concern.created_at.isoformat(),
         "updated_datetime": concern.updated_at.isoformat(),
@@ -285,7 +342,7 @@ def _numbers(request, name, default, low, high):
 
 
 def _query_requests(request, agency):
-    concerns = queries.with_public_detail(queries.public_concerns().filter(agency=agency))
+    concerns = _published(agency)
     ids = _param(request, "service_request_id")
     if ids is not None:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
@@ -362,26 +419,28 @@ def _spatial(request, concerns):
 def service_requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
+    return _list_requests(request, fmt)
+
+
+@public_page(scopes=_agency_scopes)
+def _list_requests(request, fmt):
     agency = _jurisdiction(request)
     concerns = _query_requests(request, agency)
     size = _numbers(request, "page_size", DEFAULT_CAP, 1, DEFAULT_CAP)
     page = _numbers(request, "page", 1, 1, 1_000_000)
     window = concerns[(page - 1) * size : page * size]
-    return respond(fmt, "service_requests", [_request_item(c) for c in window])
+    return respond(fmt, "service_requests", [_request_item(c, agency) for c in window])
 
 
 @require_GET
 @_open311
+@public_page(scopes=_agency_scopes)
 def service_request(request, fmt, request_id):
     agency = _jurisdiction(request)
-    concern = (
-        queries.with_public_detail(queries.public_concerns().filter(agency=agency))
-        .filter(pk=request_id)
-        .first()
-    )
+    concern = _published(agency).filter(pk=request_id).first()
     if concern is None:
         raise Refused(404, f"service_request_id {request_id} was not found")
-    return respond(fmt, "service_requests", [_request_item(concern)])
+    return respond(fmt, "service_requests", [_request_item(concern, agency)])
 
 
 @require_GET

@@ -7,13 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from openbeat.concerns.models import Category, Concern
-from openbeat.core import geo
+from openbeat.core import geo, pagecache
 from openbeat.core.models import Agency, Area
 from openbeat.events.models import Occurrence
 
 
 def new_token():
     return secrets.token_urlsafe(24)
+
+
+def page_scope(problem_id):
+    """The page cache's scope of one problem's public page."""
+    return f"problem:{problem_id}"
 
 
 class Phase(models.TextChoices):
@@ -92,6 +97,13 @@ class Problem(models.Model):
     def get_absolute_url(self):
         return reverse("problems:detail", args=[self.pk])
 
+    def page_scopes(self):
+        """The page cache's scopes of its public page (`openbeat.core.pagecache`)."""
+        scopes = [page_scope(self.pk)]
+        if self.co_owner_id:
+            scopes.append(pagecache.agency_scope(self.co_owner_id))
+        return scopes
+
 
 class OwnerKind(models.TextChoices):
     POLICE = "police", _("Police")
@@ -136,6 +148,9 @@ class ProblemAction(models.Model):
 
     def __str__(self):
         return self.title
+
+    def page_scopes(self):
+        return [page_scope(self.problem_id)]
 
     @property
     def takes_volunteers(self):
@@ -188,6 +203,9 @@ class Measure(models.Model):
     def __str__(self):
         return f"{self.label}: {self.value}"
 
+    def page_scopes(self):
+        return [page_scope(self.problem_id)]
+
 
 class PhaseChange(models.Model):
     """The problem's public history: each phase change with its note."""
@@ -204,6 +222,9 @@ class PhaseChange(models.Model):
 
     def __str__(self):
         return f"{self.from_phase} → {self.to_phase}"
+
+    def page_scopes(self):
+        return [page_scope(self.problem_id)]
 
 
 class OptOut(models.Model):

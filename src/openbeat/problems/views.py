@@ -5,12 +5,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns import queries as concern_queries
-from openbeat.core import ratelimit
+from openbeat.concerns.models import CATEGORIES
+from openbeat.core import pagecache, ratelimit
+from openbeat.core.pagecache import public_page
 from openbeat.problems import actions, analysis
-from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer
+from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer, page_scope
 from openbeat.problems.tasks import read_opt_out_token
 
 VOLUNTEER_LIMIT = (20, 3600)
@@ -24,8 +27,7 @@ def index(request):
 
 def problem_context(problem):
     """Everything the public page shows; computed charts included."""
-    tz = problem.agency.tz
-    concerns = analysis.concerns_for(problem)
+    series = analysis.charts(analysis.concerns_for(problem), problem.agency.tz)
     return {
         "problem": problem,
         "phases": [(value, label, problem.phase == value) for value, label in Phase.choices],
@@ -40,28 +42,35 @@ def problem_context(problem):
         ),
         "assessment": analysis.before_after(problem),
         "charts": [
-            (
-                "chart-month",
-                _("Concerns per month"),
-                analysis.bar_chart(analysis.by_month(concerns, tz)),
-            ),
-            ("chart-hour", _("By hour of day"), analysis.bar_chart(analysis.by_hour(concerns, tz))),
-            (
-                "chart-day",
-                _("By day of week"),
-                analysis.bar_chart(analysis.by_weekday(concerns, tz)),
-            ),
+            ("chart-month", _("Concerns per month"), analysis.bar_chart(series["month"])),
+            ("chart-hour", _("By hour of day"), analysis.bar_chart(series["hour"])),
+            ("chart-day", _("By day of week"), analysis.bar_chart(series["weekday"])),
         ],
         "community": OwnerKind.COMMUNITY,
     }
 
 
+def _problem_scopes(request, pk):
+    owners = pagecache.memo(
+        f"problem-owners:{pk}",
+        lambda: Problem.objects.filter(pk=pk).values_list("agency_id", "co_owner_id").first(),
+        ttl=pagecache.VERSION_TTL,
+    )
+    if owners is None:
+        return None
+    return [page_scope(pk), *(pagecache.agency_scope(a) for a in owners if a), CATEGORIES]
+
+
 @require_GET
+@public_page(scopes=_problem_scopes)
 def detail(request, pk):
     problem = get_object_or_404(Problem.objects.select_related("agency", "area", "co_owner"), pk=pk)
     return render(request, "problems/detail.html", problem_context(problem))
 
 
+# No CSRF token: the page carrying this form is served from the page cache to everyone, and the
+# offer needs no session to ride on (no account; it counts only once confirmed by email).
+@csrf_exempt
 @require_POST
 def volunteer(request, pk, action_id):
     problem = get_object_or_404(Problem, pk=pk)
