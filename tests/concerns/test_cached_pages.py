@@ -161,3 +161,10 @@ def test_stored_tiles_match_for_points_on_tile_edges(town):
     with connection.cursor() as cursor:  # what the migration runs on an existing database
         migration.fill_tiles(None, SimpleNamespace(connection=connection, execute=cursor.execute))
     assert dict(Concern.objects.values_list("pk", "tile")) == saved
+
+
+def test_pins_keep_to_the_box_inside_a_map_tile(client, town):
+    inside = factories.concern(point=("39.3010", "-75.6010"))
+    factories.concern(point=("39.3040", "-75.6040"))  # the same 0.05° tile, outside the box
+    box = client.get("/concerns/pins.json?bbox=-75.6020,39.3000,-75.6000,39.3020").json()
+    assert [p["id"] for p in box["pins"]] == [inside.pk]

@@ -175,9 +175,11 @@ class Concern(models.Model):
             models.Index(fields=["latitude", "longitude"], name="concern_location"),
             # The public list and staff queue show an agency's newest concerns by status.
             models.Index(fields=["agency", "status", "-created_at"], name="concern_queue"),
-            models.Index(fields=["-created_at"], name="concern_recent"),
+            # Newest first, in the lists' exact order (with the id): the first page is the
+            # first 20 entries, and no planner is tempted to sort the table instead.
+            models.Index(fields=["-created_at", "-id"], name="concern_newest"),
             # The map's pins: the newest public concerns of one tile, an index range.
-            models.Index(fields=["tile", "-created_at"], name="concern_tile"),
+            models.Index(fields=["tile", "-created_at", "-id"], name="concern_tile"),
             # A problem's charts: its area's concerns of its categories over time; with status
             # and is_private the index covers the query (no table reads).
             models.Index(

@@ -38,6 +38,23 @@ def tiles_in(south, west, north, east, most):
     ]
 
 
+def bounds(tile):
+    """(south, west, north, east) of a tile."""
+    row, column = divmod(tile, 10_000)
+    return (
+        row / PER_DEGREE - 90,
+        column / PER_DEGREE - 180,
+        (row + 1) / PER_DEGREE - 90,
+        (column + 1) / PER_DEGREE - 180,
+    )
+
+
+def inside(tile, south, west, north, east):
+    """Whether the whole tile lies in the box (its points need no test of their own)."""
+    t_south, t_west, t_north, t_east = bounds(tile)
+    return south <= t_south and t_north <= north and west <= t_west and t_east <= east
+
+
 def scope(tile):
     """The page cache's scope for one tile's pins."""
     return f"tile:{tile}"

@@ -95,11 +95,18 @@ def charts(concerns, tz, months=12, now=None):
         .order_by()
         .values_list("bucket", "n", "recent")
     )
-    pattern = "%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d %H"
     per_month, per_hour, per_day = Counter(), Counter(), Counter()
     for bucket, n, recent in rows:
-        local = datetime.datetime.strptime(bucket, pattern).replace(tzinfo=datetime.UTC)
-        local = local.astimezone(tz)
+        # "YYYY-MM-DD HH[:MM]" by position: strptime would cost more than the query.
+        utc = datetime.datetime(
+            int(bucket[:4]),
+            int(bucket[5:7]),
+            int(bucket[8:10]),
+            int(bucket[11:13]),
+            int(bucket[14:16]) if minutes else 0,
+            tzinfo=datetime.UTC,
+        )
+        local = utc.astimezone(tz)
         per_hour[local.hour] += n
         per_day[local.isoweekday()] += n
         if recent:

@@ -37,7 +37,12 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_tiles, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="concern",
-            index=models.Index(fields=["tile", "-created_at"], name="concern_tile"),
+            index=models.Index(fields=["tile", "-created_at", "-id"], name="concern_tile"),
+        ),
+        migrations.RemoveIndex(model_name="concern", name="concern_recent"),
+        migrations.AddIndex(
+            model_name="concern",
+            index=models.Index(fields=["-created_at", "-id"], name="concern_newest"),
         ),
         migrations.AddIndex(
             model_name="concern",
