@@ -45,7 +45,7 @@ def other_openbeat(tmp_path_factory):
             try:
                 if requests.get(url + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or still migrating
                 time.sleep(0.5)
         else:
             pytest.fail("the source OpenBeat did not start")

@@ -42,13 +42,20 @@ def agency_scope(agency_id):
 def versions(scopes):
     """The current counter of each scope, from this process's copy when under a second old."""
     now = time.monotonic()
-    stale = [s for s in scopes if s not in _local or now - _local[s][1] >= VERSION_TTL]
+    found, stale = {}, []
+    for scope in scopes:  # another thread may forget() meanwhile: read each entry once
+        entry = _local.get(scope)
+        if entry is not None and now - entry[1] < VERSION_TTL:
+            found[scope] = entry[0]
+        else:
+            stale.append(scope)
     if stale:
         rows = dict(PageVersion.objects.filter(scope__in=stale).values_list("scope", "counter"))
         with _lock:
             for scope in stale:
-                _local[scope] = [rows.get(scope, 0), now]
-    return tuple(_local[s][0] for s in scopes)
+                found[scope] = rows.get(scope, 0)
+                _local[scope] = [found[scope], now]
+    return tuple(found[s] for s in scopes)
 
 
 def current():
