@@ -162,6 +162,79 @@ def cmd_restore(args):
     print(f"Restored {rows} rows and {files} files; every count and checksum matches.")
 
 
+def _bar(done, total, width=30):
+    filled = width if not total else width * done // total
+    return f"[{'#' * filled}{'.' * (width - filled)}]"
+
+
+def _progress_line(mailing, counts):
+    return (
+        f"{_bar(counts['total'] - counts['remaining'], counts['total'])} {counts['percent']:3d}% "
+        f"mailing {mailing.pk} ({mailing.get_kind_display()}, {mailing.agency.slug}): "
+        f"sent {counts['sent']}, failed {counts['failed']}, not sent {counts['skipped']}, "
+        f"remaining {counts['remaining']} of {counts['total']}"
+    )
+
+
+def cmd_outreach_progress(args):
+    """Progress of mailings: the newest few, or one, optionally followed until it finishes."""
+    import time
+
+    from openbeat.outreach.delivery import progress
+    from openbeat.outreach.models import Mailing
+
+    mailings = Mailing.objects.select_related("agency")
+    if args.mailing is not None:
+        mailing = mailings.filter(pk=args.mailing).first()
+        if mailing is None:
+            sys.exit(f"No mailing {args.mailing}. Run without a number to list the newest.")
+        chosen = [mailing]
+    else:
+        chosen = list(mailings.order_by("-created_at", "-id")[: args.last])
+        if not chosen:
+            print("No mailings yet.")
+            return
+    if not args.follow:
+        for mailing in chosen:
+            print(_progress_line(mailing, progress(mailing)))
+        return
+    mailing = chosen[0]
+    interactive = sys.stdout.isatty()
+    while True:
+        mailing.refresh_from_db()
+        counts = progress(mailing)
+        line = _progress_line(mailing, counts)
+        print(f"\r{line}" if interactive else line, end="" if interactive else "\n", flush=True)
+        if counts["planned"] and not counts["remaining"]:
+            break
+        time.sleep(args.interval)
+    if interactive:
+        print()
+
+
+def cmd_outreach_tick(args):
+    """Publish scheduled announcements that are due, start this week's digests, forget
+    addresses that never confirmed. Safe to run as often as you like (cron: hourly)."""
+    from openbeat.outreach import actions
+
+    published = actions.publish_due()
+    digests = actions.start_digests()
+    forgotten = actions.forget_unconfirmed()
+    print(
+        f"Published {published} scheduled announcement(s); started {len(digests)} digest(s); "
+        f"forgot {forgotten} unconfirmed address(es)."
+    )
+
+
+def cmd_outreach_bounce(args):
+    """Stop all email to addresses your mail server reported as undeliverable."""
+    from openbeat.outreach import actions
+
+    for address in args.email:
+        actions.record_bounce(address, args.reason)
+    print(f"{len(args.email)} address(es) will not be emailed again.")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["manage"]:
@@ -208,6 +281,24 @@ def main(argv=None):
     load.add_argument("path")
     load.add_argument("--force", action="store_true", help="even if the database has data")
     load.set_defaults(func=cmd_restore)
+    progress = commands.add_parser(
+        "outreach-progress", help="sent / failed / remaining of announcement mailings"
+    )
+    progress.add_argument("mailing", nargs="?", type=int, help="a mailing's number")
+    progress.add_argument("--last", type=int, default=5, help="how many of the newest to list")
+    progress.add_argument(
+        "--follow", action="store_true", help="redraw the bar until the mailing finishes"
+    )
+    progress.add_argument("--interval", type=float, default=1.0)
+    progress.set_defaults(func=cmd_outreach_progress)
+    tick = commands.add_parser(
+        "outreach-tick", help="publish due announcements and start weekly digests (cron)"
+    )
+    tick.set_defaults(func=cmd_outreach_tick)
+    bounce = commands.add_parser("outreach-bounce", help="never email these addresses again")
+    bounce.add_argument("email", nargs="+")
+    bounce.add_argument("--reason", default="reported undeliverable by the mail server")
+    bounce.set_defaults(func=cmd_outreach_bounce)
     commands.add_parser("manage", help="Django's manage.py commands")
     args = parser.parse_args(argv)
     _setup()

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "openbeat.concerns",
     "openbeat.problems",
     "openbeat.hotspots",
+    "openbeat.outreach",
     "openbeat.demo",
 ]
 

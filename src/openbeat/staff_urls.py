@@ -5,6 +5,7 @@ from django.urls import path, reverse_lazy
 
 from openbeat.concerns import staff_views as concerns
 from openbeat.events import staff_views as events
+from openbeat.outreach import staff_views as outreach
 from openbeat.problems import staff_views as problems
 
 app_name = "staff"
@@ -69,4 +70,18 @@ urlpatterns = [
         problems.link_from_concern,
         name="problem_link_from_concern",
     ),
+    path("outreach/", outreach.home, name="outreach"),
+    path("outreach/announcements/new/", outreach.new, name="announcement_new"),
+    path("outreach/announcements/<int:pk>/", outreach.announcement, name="announcement"),
+    path(
+        "outreach/announcements/<int:pk>/publish/",
+        outreach.publish,
+        name="announcement_publish",
+    ),
+    path(
+        "outreach/announcements/<int:pk>/withdraw/",
+        outreach.withdraw,
+        name="announcement_withdraw",
+    ),
+    path("outreach/mailings/<int:pk>/", outreach.mailing, name="mailing"),
 ]

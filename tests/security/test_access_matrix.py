@@ -211,7 +211,7 @@ class AdminLoginPage(Rule):
         return Expect(302, "/admin/", exact=True) if person.signed_in else Expect(200)
 
 
-SCOPED_APPS = {"core", "events", "concerns"}
+SCOPED_APPS = {"core", "events", "concerns", "outreach"}
 
 
 class AdminAppIndex(Rule):
@@ -391,6 +391,12 @@ SHARED = ("event", "cohosted_event")
 CONCERNS = ("concern", "private_concern", "hidden_concern")
 PROBLEMS = ("problem", "coowned_problem")
 FORMATS = ({"fmt": "json"}, {"fmt": "xml"})
+ANNOUNCEMENTS = ("announcement", "draft_announcement")
+SUBSCRIBE_FORM = {
+    "agency": "smyrna-pd",
+    "email": "new.subscriber@example.org",
+    "frequency": "weekly",
+}
 RSVP_FORM = {"name": "New Neighbour", "email": "new.neighbour@example.org", "party_size": "1"}
 
 ADMIN_MODELS = {
@@ -415,6 +421,7 @@ ADMIN_MODELS = {
     "concerns.category": AdminModel(("sensitive_category",)),
     "concerns.responsetemplate": AdminModel(("responsetemplate",)),
     "concerns.concern": AdminModel(("private_concern",), add=NOBODY),
+    "outreach.topic": AdminModel(("topic",)),
 }
 
 
@@ -482,6 +489,35 @@ TABLE = {
     ),
     "problems:volunteer_confirm": Row((get(TOKEN), post(Token(302))), kinds=("volunteer",)),
     "problems:opt_out": Row((get(TOKEN), post(Token(302))), kinds=("opt_out",)),
+    "outreach:programmes": Row((get(PUBLIC),)),
+    "outreach:programme": Row((get(PUBLIC),), kinds=("programme",)),
+    "outreach:announcements": Row((get(PUBLIC), get(PUBLIC, query={"agency": "smyrna-pd"}))),
+    "outreach:announcement": Row((get(PUBLIC_OBJECT),), kinds=ANNOUNCEMENTS),
+    "outreach:agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
+    "outreach:area_feed": Row((get(PUBLIC),), kinds=("area",)),
+    "outreach:topic_feed": Row((get(PUBLIC),), kinds=("topic",)),
+    "outreach:subscribe": Row(
+        (
+            get(PUBLIC),
+            get(PUBLIC, query={"agency": "clayton-pd"}),
+            post(Public(400)),
+            post(Public(302), SUBSCRIBE_FORM, name="POST subscribe"),
+        )
+    ),
+    "outreach:subscribe_sent": Row((get(PUBLIC),)),
+    "outreach:confirm": Row((get(TOKEN), post(Token(302))), kinds=("subscription",)),
+    "outreach:manage": Row(
+        (get(TOKEN), post(Token(400)), post(Token(302), {"unsubscribe": "1"}, name="POST stop")),
+        kinds=("subscription",),
+    ),
+    # The one-click unsubscribe answers a mail program's POST itself (RFC 8058: no redirect).
+    "outreach:unsubscribe": Row((get(TOKEN), post(TOKEN)), kinds=("unsubscribe_link",)),
+    "outreach:follow_concern": Row(
+        (post(PublicObject(302), {"email": "follower@example.org"}),), kinds=CONCERNS
+    ),
+    "outreach:follow_problem": Row(
+        (post(Public(302), {"email": "follower@example.org"}),), kinds=PROBLEMS
+    ),
     # Staff pages
     "staff:login": Row((get(PUBLIC),)),
     "staff:logout": Row((post(Public(302)),)),
@@ -564,6 +600,20 @@ TABLE = {
         kinds=(*PROBLEMS, MISSING),
     ),
     "staff:problem_meeting": Row((post(STAFF_WRITE, _ref("meeting")),), kinds=(*PROBLEMS, MISSING)),
+    "staff:outreach": Row((get(STAFF_PAGE),)),
+    "staff:announcement_new": Row((get(CoordinatorPage()), post(CoordinatorPage(400)))),
+    "staff:announcement": Row(
+        (get(STAFF_OBJECT), post(StaffObject(302, COORDINATOR), {"title": "T", "body": "B"})),
+        kinds=(*ANNOUNCEMENTS, MISSING),
+    ),
+    "staff:announcement_publish": Row(
+        (post(StaffObject(302, COORDINATOR), {"publish_at": ""}),),
+        kinds=("draft_announcement", MISSING),
+    ),
+    "staff:announcement_withdraw": Row(
+        (post(StaffObject(302, COORDINATOR)),), kinds=(*ANNOUNCEMENTS, MISSING)
+    ),
+    "staff:mailing": Row((get(STAFF_OBJECT),), kinds=("mailing", MISSING)),
     # The JSON API
     "api:api-root": Row((get(Public(404)),)),
     "api_unrouted": Row((get(Public(404)),)),

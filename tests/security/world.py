@@ -26,6 +26,9 @@ from openbeat.core.models import AuditEvent, Role, StaffRole
 from openbeat.events import actions as event_actions
 from openbeat.events.models import Event
 from openbeat.hotspots import compute as hotspots
+from openbeat.outreach import actions as outreach_actions
+from openbeat.outreach import links as outreach_links
+from openbeat.outreach.models import Announcement, Mailing, Topic
 from openbeat.problems import actions as problem_actions
 from openbeat.problems.models import OwnerKind
 from openbeat.problems.tasks import opt_out_token
@@ -399,7 +402,14 @@ def _agency_records(world, key, setup):
     _thing(world, "agency", key, agency, refs={"slug": agency.slug, "jurisdiction_id": agency.slug})
     _thing(world, "area", key, setup["area"], refs={"area_id": setup["area"].pk})
     _thing(world, "venue", key, setup["venue"])
-    _thing(world, "programme", key, setup["programme"])
+    programme = setup["programme"]
+    _thing(
+        world,
+        "programme",
+        key,
+        programme,
+        refs={"agency_slug": agency.slug, "slug": programme.slug},
+    )
     _thing(world, "staffrole", key, StaffRole.objects.get(user=setup["officer"]))
     for kind, slug in (("category", "noise"), ("sensitive_category", "officer-conduct")):
         category = Category.objects.get(agency=agency, slug=slug)
@@ -434,6 +444,53 @@ def _agency_records(world, key, setup):
     world.files.append(logo)
     _thing(world, "logo", key, agency, refs={"path": logo.name})
     return raw
+
+
+def _outreach(world, key, setup):
+    """A topic, a draft and a published announcement (with its mailing), and a subscriber."""
+    agency, coordinator = setup["agency"], setup["coordinator"]
+    topic = Topic.objects.create(agency=agency, name=f"{key.title()} traffic", slug="traffic")
+    _thing(world, "topic", key, topic, refs={"topic_id": topic.pk})
+    for kind, title in (
+        ("announcement", f"{key.title()} announces its unit"),
+        ("draft_announcement", f"Xylo {key} draft announcement"),
+    ):
+        item = outreach_actions.save_announcement(
+            coordinator,
+            Announcement(agency=agency),
+            {"title": title, "body": "Meet the unit."},
+            topics=[topic],
+        )
+        if kind == "announcement":
+            outreach_actions.publish(coordinator, item)
+            mailing = Mailing.objects.get(announcement=item)
+            _thing(world, "mailing", key, mailing, public=False, refs={"pk": mailing.pk})
+        _thing(
+            world,
+            kind,
+            key,
+            item,
+            public=kind == "announcement",
+            refs={"pk": item.pk},
+            secrets=() if kind == "announcement" else (title,),
+        )
+    subscription, _outcome = outreach_actions.subscribe(
+        agency, f"xylo.{key}.subscriber@example.org", topics=[topic]
+    )
+    outreach_actions.confirm(subscription)
+    unsubscribe = outreach_links.unsubscribe_token(subscription.pk, subscription.email)
+    # One resident holds both links; each is a secret of its own page.
+    for kind, token in (("subscription", subscription.token), ("unsubscribe_link", unsubscribe)):
+        _thing(
+            world,
+            kind,
+            key,
+            subscription,
+            public=False,
+            refs={"token": token},
+            guess={"token": str(subscription.pk)},
+            secrets=(subscription.email, token),
+        )
 
 
 def _site_records(world):
@@ -529,6 +586,7 @@ def build():
         concern, private = _concerns(world, key, setup)
         _problems(world, key, other, setup, concern, private, *events)
         world.keys[f"{key}_key"] = _agency_records(world, key, setup)
+        _outreach(world, key, setup)
         world.things["agency", key].refs["point"] = setup["point"]
     for agency in (town.smyrna, town.clayton):
         hotspots.compute(agency)  # the hotspot pages show their table, not "being computed"

@@ -27,6 +27,7 @@ from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
+from openbeat.outreach.actions import concern_updated
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
@@ -250,6 +251,7 @@ def _public_snapshot(concern):
 
 
 def _notify_followers(concern, update):
+    concern_updated(concern, update)  # residents who follow it by subscription
     if concern.reporter_email:
         enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
     for supporter_id in concern.supporters.exclude(email="").values_list("pk", flat=True):

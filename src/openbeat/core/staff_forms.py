@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
-def _show(form, error):
+def show_errors(form, error):
     """Each message beside its field when the form has it, above the form otherwise."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -23,7 +23,7 @@ def apply_form(request, form, write, done, show_again):
         try:
             write(form.cleaned_data)
         except ValidationError as exc:
-            _show(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(done)

@@ -31,7 +31,8 @@ def worker_id():
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64]
 
 
-def _alive_here(claimed_by):
+def alive_here(claimed_by):
+    """Whether the worker `host:pid:...` still runs: True, False, or None (another machine)."""
     host, _sep, rest = claimed_by.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
@@ -54,7 +55,7 @@ def requeue_abandoned(now=None):
     with transaction.atomic():
         for task in DBTaskResult.objects.select_for_update().filter(status="RUNNING"):
             claimed_by = task.worker_ids[-1] if task.worker_ids else ""
-            alive = _alive_here(claimed_by)
+            alive = alive_here(claimed_by)
             expired = task.started_at is None or now - task.started_at > LEASE
             if alive is False or (alive is None and expired):
                 task.status = "READY"

@@ -9,8 +9,8 @@ from openbeat.events.models import RSVP, Event, Occurrence, Programme
 
 @admin.register(Programme)
 class ProgrammeAdmin(AgencyScopedAdmin):
-    list_display = ["name", "agency"]
-    list_filter = ["agency"]
+    list_display = ["name", "agency", "contact_officer", "is_listed"]
+    list_filter = ["agency", "is_listed"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -21,7 +21,27 @@ class Programme(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="programmes")
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name in links"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (Markdown)"), blank=True)
+    contact_officer = models.ForeignKey(
+        StaffRole,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact officer"),
+        help_text=_("Shown by name and title on the programme's page; never their email."),
+    )
+    contact_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("A unit's public mailbox, e.g. community.policing@smyrna.example."),
+    )
+    how_to_join = models.TextField(
+        _("how to join (Markdown)"),
+        blank=True,
+        help_text=_("What a resident does to take part: come along, apply, sign up..."),
+    )
+    is_listed = models.BooleanField(_("listed in the programme catalogue"), default=True)
 
     class Meta:
         ordering = ["name"]
@@ -33,6 +53,15 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("outreach:programme", args=[self.agency.slug, self.slug])
+
+    def clean(self):
+        if self.contact_officer_id and self.contact_officer.agency_id != self.agency_id:
+            raise ValidationError(
+                {"contact_officer": _("Choose an officer of the programme's own agency.")}
+            )
 
 
 class Event(models.Model):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from openbeat.core import audit, geo
 from openbeat.core.background import enqueue_with_write
+from openbeat.outreach.actions import problem_phase_changed
 from openbeat.problems.models import (
     PHASE_ORDER,
     ActionStatus,
@@ -201,6 +202,7 @@ def set_phase(actor, problem, phase, note=""):
         )
         for email, language in _followers(problem).items():
             enqueue_with_write(send_phase_email, problem.pk, change.pk, email, language)
+        problem_phase_changed(problem, change)  # residents who follow it by subscription
         audit.record(
             actor,
             "problem.phase",

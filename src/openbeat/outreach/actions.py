@@ -1,0 +1,403 @@
+"""The write paths of outreach: subscriptions, follows, announcements and the mailings they start.
+
+Residents' writes (subscribe, confirm, change preferences, unsubscribe, follow) need no account:
+the emailed token is the key. Staff writes are scoped by the caller (views use core.access) and
+every one is audited.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openbeat.core import audit
+from openbeat.core.background import enqueue_with_write
+from openbeat.outreach import links
+from openbeat.outreach.models import (
+    Announcement,
+    AnnouncementStatus,
+    Frequency,
+    Kind,
+    Mailing,
+    MailingKind,
+    Subscription,
+    SubscriptionStatus,
+    Suppression,
+)
+from openbeat.outreach.tasks import plan_mailing, publish_when_due, send_subscription_notice
+
+# -- Residents: subscriptions and follows ----------------------------------------------------
+
+
+def clean_email(raw):
+    email = (raw or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            {"email": _("Enter an email address such as name@example.org.")}
+        ) from None
+    if Suppression.objects.filter(email=email).exists():
+        raise ValidationError(
+            {
+                "email": _(
+                    "Email to this address could not be delivered before, so we no longer send "
+                    "to it. Please use another address."
+                )
+            }
+        )
+    return email
+
+
+def _check_choices(agency, areas, topics, frequency):
+    errors = {}
+    if any(area.agency_id != agency.pk for area in areas):
+        errors["areas"] = _("Choose areas from the list for this agency.")
+    if any(topic.agency_id != agency.pk for topic in topics):
+        errors["topics"] = _("Choose topics from the list for this agency.")
+    if frequency not in Frequency.values:
+        errors["frequency"] = _("Choose how often: each announcement, or a weekly digest.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _ask_to_confirm(subscription, template):
+    enqueue_with_write(send_subscription_notice, subscription.pk, template)
+
+
+def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE, language="en"):
+    """Ask for an agency's announcements. Returns (subscription, outcome).
+
+    Nothing but the confirmation email is sent until the address confirms ("new"). Asking again
+    changes nothing: a waiting subscription gets its confirmation again ("pending"), an active
+    one a note with its preferences link ("already"), so the page never tells a stranger
+    whether an address is subscribed. An address that unsubscribed may opt in again.
+    """
+    email = clean_email(email)
+    areas, topics = list(areas), list(topics)
+    _check_choices(agency, areas, topics, frequency)
+    try:
+        with transaction.atomic():
+            existing = (
+                Subscription.objects.select_for_update()
+                .filter(agency=agency, kind=Kind.NEWS, email=email)
+                .first()
+            )
+            if existing is not None and existing.status == SubscriptionStatus.ACTIVE:
+                _ask_to_confirm(existing, "already")
+                return existing, "already"
+            if existing is not None and existing.status == SubscriptionStatus.PENDING:
+                _ask_to_confirm(existing, "confirm")
+                return existing, "pending"
+            subscription = existing or Subscription(agency=agency, kind=Kind.NEWS, email=email)
+            subscription.status = SubscriptionStatus.PENDING
+            subscription.frequency = frequency
+            subscription.language = language
+            subscription.unsubscribed_at = None
+            subscription.save()
+            subscription.areas.set(areas)
+            subscription.topics.set(topics)
+            _ask_to_confirm(subscription, "confirm")
+    except IntegrityError:  # the same address, twice at once: the other request made it
+        existing = Subscription.objects.get(agency=agency, kind=Kind.NEWS, email=email)
+        return existing, "pending"
+    return subscription, "new"
+
+
+def follow(target, email, language="en"):
+    """Follow one concern or problem by email (double opt-in, like every subscription)."""
+    from openbeat.concerns.models import Concern
+
+    email = clean_email(email)
+    kind = Kind.CONCERN if isinstance(target, Concern) else Kind.PROBLEM
+    lookup = {"kind": kind, kind: target, "email": email}
+    try:
+        with transaction.atomic():
+            existing = Subscription.objects.select_for_update().filter(**lookup).first()
+            if existing is not None and existing.status == SubscriptionStatus.ACTIVE:
+                _ask_to_confirm(existing, "already")
+                return existing, "already"
+            if existing is not None and existing.status == SubscriptionStatus.PENDING:
+                _ask_to_confirm(existing, "confirm")
+                return existing, "pending"
+            subscription = existing or Subscription(agency=target.agency, **lookup)
+            subscription.status = SubscriptionStatus.PENDING
+            subscription.language = language
+            subscription.unsubscribed_at = None
+            subscription.save()
+            _ask_to_confirm(subscription, "confirm")
+    except IntegrityError:
+        return Subscription.objects.get(**lookup), "pending"
+    return subscription, "new"
+
+
+def confirm(subscription):
+    """The address proved it wants the email. Returns False when there was nothing to confirm."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.status != SubscriptionStatus.PENDING:
+            return False
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.confirmed_at = timezone.now()
+        subscription.save(update_fields=["status", "confirmed_at"])
+    return True
+
+
+def update_preferences(subscription, areas, topics, frequency):
+    """Change what an active subscription receives."""
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise ValidationError(
+            _("This subscription is not active: confirm it first, or subscribe again.")
+        )
+    areas, topics = list(areas), list(topics)
+    _check_choices(subscription.agency, areas, topics, frequency)
+    with transaction.atomic():
+        subscription.frequency = frequency
+        subscription.save(update_fields=["frequency"])
+        subscription.areas.set(areas)
+        subscription.topics.set(topics)
+
+
+def unsubscribe(subscription):
+    """Stop all email from this subscription. Returns False when it had already stopped."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.status == SubscriptionStatus.UNSUBSCRIBED:
+            return False
+        subscription.status = SubscriptionStatus.UNSUBSCRIBED
+        subscription.unsubscribed_at = timezone.now()
+        subscription.save(update_fields=["status", "unsubscribed_at"])
+    return True
+
+
+def unsubscribe_by_link(token):
+    """The one-click unsubscribe: "done", "already" (stopped before) or "gone" (no longer
+    exists, so nothing is sent to it either). A forged link raises signing.BadSignature."""
+    subscription_id, email = links.read_unsubscribe_token(token)
+    subscription = Subscription.objects.filter(pk=subscription_id, email=email).first()
+    if subscription is None:
+        return "gone", None
+    return ("done" if unsubscribe(subscription) else "already"), subscription
+
+
+def record_bounce(email, reason):
+    """A mail server refused this address for good: nothing is ever sent to it again."""
+    email = (email or "").strip().lower()
+    Suppression.objects.get_or_create(email=email, defaults={"reason": reason[:200]})
+
+
+PENDING_KEPT = datetime.timedelta(days=7)
+
+
+def forget_unconfirmed(now=None):
+    """Addresses that never confirmed are not kept: removed a week after they were given."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    deleted, _counts = Subscription.objects.filter(
+        status=SubscriptionStatus.PENDING, created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+# -- Staff: announcements ----------------------------------------------------------------------
+
+
+def _announcement_snapshot(announcement):
+    return audit.snapshot(announcement)
+
+
+def save_announcement(actor, announcement, fields, areas=(), topics=()):
+    """Create or edit an announcement's text and audience; sending is a separate step.
+
+    Areas, topics and programme must be the announcement's own agency's.
+    """
+    errors = {}
+    title = (fields.get("title") or "").strip()
+    body = (fields.get("body") or "").strip()
+    if not title:
+        errors["title"] = _("Give the announcement a title.")
+    if not body:
+        errors["body"] = _("Write the announcement's text.")
+    agency = announcement.agency
+    programme = fields.get("programme")
+    if programme is not None and programme.agency_id != agency.pk:
+        errors["programme"] = _("Choose one of your agency's programmes.")
+    areas, topics = list(areas), list(topics)
+    if any(a.agency_id != agency.pk for a in areas):
+        errors["areas"] = _("Choose areas from the list for this agency.")
+    if any(t.agency_id != agency.pk for t in topics):
+        errors["topics"] = _("Choose topics from the list for this agency.")
+    if announcement.status == AnnouncementStatus.WITHDRAWN:
+        errors["title"] = _("A withdrawn announcement cannot be changed; write a new one.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        is_new = announcement.pk is None
+        before = None if is_new else _announcement_snapshot(announcement)
+        announcement.title = title[:200]
+        announcement.body = body
+        announcement.programme = programme
+        if is_new:
+            announcement.created_by = actor if getattr(actor, "is_authenticated", False) else None
+        announcement.save()
+        announcement.areas.set(areas)
+        announcement.topics.set(topics)
+        audit.record(
+            actor,
+            "announcement.create" if is_new else "announcement.update",
+            announcement,
+            before=before,
+            after=_announcement_snapshot(announcement),
+        )
+    return announcement
+
+
+def publish(actor, announcement, at=None):
+    """Publish now (the page, the feeds, and email to immediate subscribers), or schedule it.
+
+    An announcement is mailed once: publishing cannot be repeated, only withdrawn.
+    """
+    now = timezone.now()
+    if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        raise ValidationError(
+            _("This announcement is %(status)s: only a draft or a scheduled one can be published.")
+            % {"status": announcement.get_status_display().lower()}
+        )
+    if at is not None and at <= now:
+        raise ValidationError({"publish_at": _("Choose a time in the future, or publish now.")})
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        before = _announcement_snapshot(announcement)
+        if at is None:
+            _publish_now(announcement, now)
+        else:
+            announcement.status = AnnouncementStatus.SCHEDULED
+            announcement.publish_at = at
+            announcement.save(update_fields=["status", "publish_at", "updated_at"])
+            backend = publish_when_due.get_backend()
+            if backend.supports_defer:
+                # Committed with the schedule; `openbeat outreach-tick` also publishes it.
+                publish_when_due.using(run_after=at).enqueue(announcement.pk)
+        audit.record(
+            actor,
+            "announcement.publish" if at is None else "announcement.schedule",
+            announcement,
+            before=before,
+            after=_announcement_snapshot(announcement),
+        )
+    return announcement
+
+
+def _publish_now(announcement, now):
+    announcement.status = AnnouncementStatus.PUBLISHED
+    announcement.published_at = now
+    announcement.save(update_fields=["status", "published_at", "updated_at"])
+    mailing, created = Mailing.objects.get_or_create(
+        kind=MailingKind.ANNOUNCEMENT,
+        announcement=announcement,
+        defaults={"agency": announcement.agency},
+    )
+    if created:
+        enqueue_with_write(plan_mailing, mailing.pk)
+    return mailing
+
+
+def publish_due(now=None):
+    """Publish every scheduled announcement whose time has come; returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Announcement.objects.filter(
+        status=AnnouncementStatus.SCHEDULED, publish_at__lte=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            announcement = Announcement.objects.select_for_update().get(pk=pk)
+            if announcement.status != AnnouncementStatus.SCHEDULED:
+                continue  # published or withdrawn meanwhile
+            _publish_now(announcement, now)
+            audit.record(None, "announcement.publish", announcement, after={"scheduled": True})
+            done += 1
+    return done
+
+
+def withdraw(actor, announcement):
+    """Take an announcement down: its page and feed entries go, and emails not yet built are not
+    sent (each message is built from the announcement as it is when its batch is claimed)."""
+    if announcement.status == AnnouncementStatus.WITHDRAWN:
+        raise ValidationError(_("This announcement is already withdrawn."))
+    with transaction.atomic():
+        before = _announcement_snapshot(announcement)
+        announcement.status = AnnouncementStatus.WITHDRAWN
+        announcement.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor,
+            "announcement.withdraw",
+            announcement,
+            before=before,
+            after=_announcement_snapshot(announcement),
+        )
+
+
+# -- Mailings started by other parts of OpenBeat -------------------------------------------------
+
+
+def _start_mailing(agency, kind, **target):
+    mailing = Mailing.objects.create(agency=agency, kind=kind, **target)
+    enqueue_with_write(plan_mailing, mailing.pk)
+    return mailing
+
+
+def _followers_mailing(target, kind, **source):
+    followed = {"kind": kind, kind: target, "status": SubscriptionStatus.ACTIVE}
+    if not Subscription.objects.filter(**followed).exists():
+        return None
+    return _start_mailing(target.agency, kind, **source)
+
+
+def concern_updated(concern, update):
+    """A public update of a concern: its followers (by subscription) are emailed."""
+    return _followers_mailing(concern, MailingKind.CONCERN, concern_update=update)
+
+
+def problem_phase_changed(problem, change):
+    """A problem moved along SARA: its followers (by subscription) are emailed."""
+    return _followers_mailing(problem, MailingKind.PROBLEM, phase_change=change)
+
+
+def start_digests(now=None):
+    """Start this week's digest for each agency with weekly subscribers (once per week, however
+    often it is called). Each covers what was published since the agency's previous digest."""
+    from openbeat.core.models import Agency
+
+    now = now or timezone.now()
+    started = []
+    agency_ids = (
+        Subscription.objects.filter(
+            kind=Kind.NEWS, status=SubscriptionStatus.ACTIVE, frequency=Frequency.WEEKLY
+        )
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+    for agency in Agency.objects.filter(pk__in=list(agency_ids)):
+        local = timezone.localtime(now, agency.tz).date()
+        monday = local - datetime.timedelta(days=local.weekday())
+        previous = (
+            Mailing.objects.filter(agency=agency, kind=MailingKind.DIGEST)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                mailing = _start_mailing(
+                    agency,
+                    MailingKind.DIGEST,
+                    period_start=monday,
+                    covers_from=previous or now - datetime.timedelta(days=7),
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue  # this week's digest was started already
+        started.append(mailing)
+    return started

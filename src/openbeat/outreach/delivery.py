@@ -1,0 +1,471 @@
+"""Fan-out of a mailing: one Delivery row per recipient, claimed in batches, sent, marked.
+
+How "never twice, never skipped" holds:
+
+- Planning inserts one row per recipient; the unique (mailing, subscription) constraint makes a
+  re-run of the plan (a retry, a crashed worker) add nobody twice, and the plan commits whole.
+- A worker claims a batch of QUEUED rows in one transaction (PostgreSQL: FOR UPDATE SKIP LOCKED;
+  SQLite: the IMMEDIATE transaction holds the write lock), marking them SENDING with its id, so
+  two workers never hold the same row.
+- Each row is marked SENT in its own commit right after the SMTP server accepted the message —
+  never before, so a crash can never mark an unsent email as sent (nobody is skipped).
+- Rows a dead worker left SENDING are put back to QUEUED (its pid is gone on this machine, or
+  its 30-minute lease ran out) and sent again.
+
+The crash window: a worker killed after the SMTP server accepted a message but before the SENT
+mark committed (a few hundred microseconds per message) leaves that one row SENDING, and it is
+sent again. We chose at-least-once over at-most-once there: a resident may, after a crash at
+that instant, get the same email twice, but nobody silently misses a message. The resent copy
+carries the same Message-ID (built from the delivery's id), so mail systems that deduplicate by
+Message-ID show it once.
+
+The privacy decision is made when messages are built: the announcement, concern update or
+problem is re-read when each batch is claimed, the subscription's state and the suppression
+list are read with the batch, and anything no longer public, unsubscribed or bounced is not sent
+(SKIPPED). A withdrawal therefore stops a fan-out within one batch.
+"""
+
+import datetime
+import logging
+import os
+import smtplib
+import socket
+import threading
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from openbeat.core.worker import LEASE, alive_here
+from openbeat.outreach import links
+from openbeat.outreach.models import (
+    Announcement,
+    AnnouncementStatus,
+    Delivery,
+    DeliveryStatus,
+    Frequency,
+    Kind,
+    Mailing,
+    MailingKind,
+    Subscription,
+    SubscriptionStatus,
+    Suppression,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100  # rows claimed in one transaction
+TASK_BUDGET = 1000  # rows one task sends before handing on to a successor task
+PARALLEL = 2  # send tasks started per mailing, so two workers can share a large one
+PLAN_CHUNK = 5000
+MAX_ATTEMPTS = 8
+RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+LINK_MARK = "\x00{}\x00"
+
+
+def worker_name():
+    """host:pid:thread — the claim's owner, which `alive_here` can check on this machine."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"[:64]
+
+
+# -- Who receives a mailing ----------------------------------------------------------------------
+
+
+def _matching(queryset, area_ids, topic_ids):
+    """Subscriptions that want something about these areas and topics: one that chose none of
+    a kind wants everything of that kind; an announcement that names none is for everyone."""
+    through_areas = Subscription.areas.through.objects.filter(subscription_id=OuterRef("pk"))
+    through_topics = Subscription.topics.through.objects.filter(subscription_id=OuterRef("pk"))
+    if area_ids:
+        queryset = queryset.filter(
+            ~Exists(through_areas) | Exists(through_areas.filter(area_id__in=area_ids))
+        )
+    if topic_ids:
+        queryset = queryset.filter(
+            ~Exists(through_topics) | Exists(through_topics.filter(topic_id__in=topic_ids))
+        )
+    return queryset
+
+
+def recipients(mailing):
+    """The subscriptions a mailing goes to, when it is planned."""
+    active = Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).exclude(
+        email__in=Suppression.objects.values("email")
+    )
+    if mailing.kind == MailingKind.ANNOUNCEMENT:
+        announcement = mailing.announcement
+        queryset = active.filter(
+            agency=mailing.agency_id, kind=Kind.NEWS, frequency=Frequency.IMMEDIATE
+        )
+        return _matching(
+            queryset,
+            list(announcement.areas.values_list("pk", flat=True)),
+            list(announcement.topics.values_list("pk", flat=True)),
+        )
+    if mailing.kind == MailingKind.DIGEST:
+        return active.filter(agency=mailing.agency_id, kind=Kind.NEWS, frequency=Frequency.WEEKLY)
+    if mailing.kind == MailingKind.CONCERN:
+        return active.filter(kind=Kind.CONCERN, concern=mailing.concern_update.concern_id)
+    return active.filter(kind=Kind.PROBLEM, problem=mailing.phase_change.problem_id)
+
+
+def plan(mailing_id):
+    """Insert one QUEUED delivery per recipient (in one transaction) and start the senders."""
+    from openbeat.core.background import enqueue_with_write
+    from openbeat.outreach.tasks import send_mailing
+
+    with transaction.atomic():
+        mailing = Mailing.objects.select_for_update().get(pk=mailing_id)
+        if mailing.planned_at is not None:
+            return 0
+        ids = recipients(mailing).order_by("pk").values_list("pk", flat=True)
+        created = 0
+        chunk = []
+        for subscription_id in ids.iterator(chunk_size=PLAN_CHUNK):
+            chunk.append(Delivery(mailing_id=mailing_id, subscription_id=subscription_id))
+            if len(chunk) == PLAN_CHUNK:
+                created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
+                chunk = []
+        if chunk:
+            created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
+        mailing.planned_at = timezone.now()
+        if not created:
+            mailing.finished_at = mailing.planned_at
+        mailing.save(update_fields=["planned_at", "finished_at"])
+        for _n in range(min(PARALLEL, -(-created // TASK_BUDGET))):
+            enqueue_with_write(send_mailing, mailing_id)
+    return created
+
+
+# -- Claiming ----------------------------------------------------------------------------------
+
+
+def reclaim_abandoned(mailing_id, now=None):
+    """Put back rows a dead worker left SENDING (see the module docstring: the crash window)."""
+    now = now or timezone.now()
+    stale = []
+    for pk, claimed_by, claimed_at in Delivery.objects.filter(
+        mailing_id=mailing_id, status=DeliveryStatus.SENDING
+    ).values_list("pk", "claimed_by", "claimed_at"):
+        alive = alive_here(claimed_by)
+        expired = claimed_at is None or now - claimed_at > LEASE
+        if alive is False or (alive is None and expired):
+            stale.append(pk)
+    if stale:
+        Delivery.objects.filter(pk__in=stale, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.QUEUED, claimed_by=""
+        )
+        logger.warning(
+            "Mailing %s: %s email(s) left by a stopped worker queued again", mailing_id, len(stale)
+        )
+    return len(stale)
+
+
+def claim(mailing_id, worker, limit=BATCH):
+    """Atomically take up to `limit` QUEUED rows for this worker; returns them with their
+    subscriptions."""
+    now = timezone.now()
+    with transaction.atomic():
+        queued = Delivery.objects.filter(mailing_id=mailing_id, status=DeliveryStatus.QUEUED)
+        if connection.features.has_select_for_update_skip_locked:
+            queued = queued.select_for_update(skip_locked=True)
+        ids = list(queued.order_by("id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENDING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+        claimed = list(
+            Delivery.objects.filter(id__in=ids, claimed_by=worker, status=DeliveryStatus.SENDING)
+            .select_related("subscription")
+            .order_by("id")
+        )
+    return claimed
+
+
+def _release(deliveries):
+    """Hand unsent claimed rows back to the queue (after an SMTP outage or an error)."""
+    ids = [d.pk for d in deliveries]
+    if ids:
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.QUEUED, claimed_by=""
+        )
+
+
+def _mark(delivery, status, error=""):
+    fields = {"status": status, "error": error[:200]}
+    if status == DeliveryStatus.SENT:
+        fields["sent_at"] = timezone.now()
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+
+
+# -- Building messages ---------------------------------------------------------------------------
+
+
+def _message_domain():
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "openbeat.invalid"
+
+
+class Composer:
+    """Builds one mailing's messages; `refresh()` re-reads what they say (once per batch)."""
+
+    def __init__(self, mailing):
+        self.mailing = mailing
+        self.domain = _message_domain()
+        self.list_id = f"<{mailing.agency.slug}.{self.domain}>"
+        self.refresh()
+
+    def refresh(self):
+        self.bodies = {}
+        mailing = self.mailing
+        self.visible = True
+        self.context = {"agency": mailing.agency, "base_url": settings.BASE_URL}
+        if mailing.kind == MailingKind.ANNOUNCEMENT:
+            announcement = Announcement.objects.get(pk=mailing.announcement_id)
+            self.visible = announcement.status == AnnouncementStatus.PUBLISHED
+            self.context.update(
+                announcement=announcement,
+                page_url=settings.BASE_URL + announcement.get_absolute_url(),
+            )
+        elif mailing.kind == MailingKind.DIGEST:
+            self._digest_items()
+        elif mailing.kind == MailingKind.CONCERN:
+            from openbeat.concerns import queries
+
+            update = mailing.concern_update
+            concern = queries.public_concerns().filter(pk=update.concern_id).first()
+            update.refresh_from_db()
+            self.visible = concern is not None and update.is_public and not update.is_hidden
+            self.context.update(
+                concern=concern,
+                update=update,
+                page_url=settings.BASE_URL + (concern.get_absolute_url() if concern else ""),
+            )
+        else:
+            change = mailing.phase_change
+            problem = change.problem
+            self.context.update(
+                problem=problem,
+                change=change,
+                page_url=settings.BASE_URL + problem.get_absolute_url(),
+            )
+
+    def _digest_items(self):
+        mailing = self.mailing
+        published = Announcement.objects.filter(
+            agency=mailing.agency_id,
+            status=AnnouncementStatus.PUBLISHED,
+            published_at__gte=mailing.covers_from,
+            published_at__lt=mailing.created_at,
+        ).order_by("published_at", "id")
+        self.items = []
+        for announcement in published.prefetch_related("areas", "topics"):
+            self.items.append(
+                (
+                    announcement,
+                    {a.pk for a in announcement.areas.all()},
+                    {t.pk for t in announcement.topics.all()},
+                )
+            )
+
+    def prepare(self, deliveries):
+        """What the batch's messages depend on beyond the mailing: bounces, and for a digest
+        each subscription's areas and topics."""
+        emails = {d.subscription.email for d in deliveries}
+        self.suppressed = set(
+            Suppression.objects.filter(email__in=emails).values_list("email", flat=True)
+        )
+        self.choices = {}
+        if self.mailing.kind == MailingKind.DIGEST:
+            ids = [d.subscription_id for d in deliveries]
+            for model, key in (
+                (Subscription.areas.through, "area_id"),
+                (Subscription.topics.through, "topic_id"),
+            ):
+                for sub_id, value in model.objects.filter(subscription_id__in=ids).values_list(
+                    "subscription_id", key
+                ):
+                    self.choices.setdefault(sub_id, ({}, {}))
+                    self.choices[sub_id][0 if key == "area_id" else 1][value] = True
+
+    def _wanted_items(self, subscription_id):
+        areas, topics = self.choices.get(subscription_id, ({}, {}))
+        wanted = []
+        for announcement, a_areas, a_topics in self.items:
+            area_ok = not a_areas or not areas or any(a in areas for a in a_areas)
+            topic_ok = not a_topics or not topics or any(t in topics for t in a_topics)
+            if area_ok and topic_ok:
+                wanted.append(announcement)
+        return wanted
+
+    def _render(self, language, items):
+        key = (language, tuple(a.pk for a in items) if items is not None else None)
+        found = self.bodies.get(key)
+        if found is None:
+            context = dict(
+                self.context,
+                items=items,
+                manage_url=LINK_MARK.format("manage"),
+                unsubscribe_url=LINK_MARK.format("unsubscribe"),
+            )
+            kind = self.mailing.kind
+            with translation.override(language):
+                subject = render_to_string(f"outreach/email/{kind}_subject.txt", context)
+                body = render_to_string(f"outreach/email/{kind}.txt", context)
+            found = (" ".join(subject.split()), body)
+            self.bodies[key] = found
+        return found
+
+    def build(self, delivery):
+        """The message for one delivery, or (None, why) when it must not be sent."""
+        subscription = delivery.subscription
+        if not self.visible:
+            return None, "no longer public"
+        if subscription.status != SubscriptionStatus.ACTIVE:
+            return None, "unsubscribed"
+        if subscription.email in self.suppressed:
+            return None, "address bounced"
+        items = None
+        if self.mailing.kind == MailingKind.DIGEST:
+            items = self._wanted_items(subscription.pk)
+            if not items:
+                return None, "nothing new for this subscriber"
+        subject, body = self._render(subscription.language, items)
+        unsubscribe = links.unsubscribe_url(subscription)
+        body = body.replace(LINK_MARK.format("manage"), links.manage_url(subscription)).replace(
+            LINK_MARK.format("unsubscribe"), unsubscribe
+        )
+        headers = {
+            **links.list_headers(unsubscribe),
+            "List-Id": self.list_id,
+            "Message-ID": f"<ob.{self.mailing.pk}.{delivery.pk}@{self.domain}>",
+            "Auto-Submitted": "auto-generated",
+        }
+        return EmailMessage(subject, body, to=[subscription.email], headers=headers), ""
+
+
+# -- Sending -------------------------------------------------------------------------------------
+
+
+class Outage(Exception):
+    """The SMTP server could not be reached or refused for now: try the rest later."""
+
+
+def _send_one(smtp, message, delivery):
+    """Send; mark SENT only once the server accepted. A permanent refusal of the address is a
+    bounce (suppressed for good); anything temporary raises Outage."""
+    try:
+        smtp.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code = next(iter(exc.recipients.values()))[0] if exc.recipients else 0
+        if 500 <= code < 600:
+            from openbeat.outreach.actions import record_bounce
+
+            record_bounce(delivery.subscription.email, f"{code} refused by the mail server")
+            _mark(delivery, DeliveryStatus.FAILED, f"{code} address refused")
+            return DeliveryStatus.FAILED
+        raise Outage(str(exc)) from exc
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPServerDisconnected):
+            _mark(delivery, DeliveryStatus.FAILED, f"{exc.smtp_code} message refused")
+            return DeliveryStatus.FAILED
+        raise Outage(str(exc)) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Outage(str(exc)) from exc
+    _mark(delivery, DeliveryStatus.SENT)
+    return DeliveryStatus.SENT
+
+
+def send_some(mailing_id, budget=TASK_BUDGET, worker=None):
+    """Send up to `budget` of a mailing's emails. Returns (sent, rows still queued, outage)."""
+    worker = worker or worker_name()
+    mailing = Mailing.objects.select_related("agency", "announcement").get(pk=mailing_id)
+    reclaim_abandoned(mailing_id)
+    composer = None
+    smtp = get_connection()
+    done = 0
+    outage = None
+    try:
+        while done < budget:
+            batch = claim(mailing_id, worker, min(BATCH, budget - done))
+            if not batch:
+                break
+            if composer is None:
+                composer = Composer(mailing)
+            else:
+                composer.refresh()
+            composer.prepare(batch)
+            pending = list(batch)
+            try:
+                while pending:
+                    delivery = pending[0]
+                    if delivery.attempts > MAX_ATTEMPTS:
+                        _mark(delivery, DeliveryStatus.FAILED, "gave up after repeated outages")
+                        pending.pop(0)
+                        continue
+                    message, why = composer.build(delivery)
+                    if message is None:
+                        _mark(delivery, DeliveryStatus.SKIPPED, why)
+                    else:
+                        _send_one(smtp, message, delivery)
+                        done += 1
+                    pending.pop(0)
+            except Outage as exc:
+                outage = exc
+                break
+            finally:
+                _release(pending)
+    finally:
+        smtp.close()
+    counts = progress(mailing)
+    if not counts["remaining"]:
+        Mailing.objects.filter(pk=mailing_id, finished_at__isnull=True).update(
+            finished_at=timezone.now()
+        )
+    # Rows another live worker holds are its to finish: only QUEUED ones need a successor.
+    return done, counts["queued"], outage
+
+
+def retry_delay(mailing_id):
+    attempts = (
+        Delivery.objects.filter(mailing_id=mailing_id, status=DeliveryStatus.QUEUED)
+        .order_by("-attempts")
+        .values_list("attempts", flat=True)
+        .first()
+        or 0
+    )
+    return datetime.timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS) - 1)])
+
+
+# -- Progress ------------------------------------------------------------------------------------
+
+
+def progress(mailing):
+    """Counts for staff and the CLI: total, sent, failed, skipped, remaining."""
+    counts = dict(
+        Delivery.objects.filter(mailing=mailing)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    total = sum(counts.values())
+    remaining = counts.get(DeliveryStatus.QUEUED, 0) + counts.get(DeliveryStatus.SENDING, 0)
+    return {
+        "total": total,
+        "sent": counts.get(DeliveryStatus.SENT, 0),
+        "failed": counts.get(DeliveryStatus.FAILED, 0),
+        "skipped": counts.get(DeliveryStatus.SKIPPED, 0),
+        "remaining": remaining,
+        "queued": counts.get(DeliveryStatus.QUEUED, 0),
+        "planned": mailing.planned_at is not None,
+        "finished": mailing.finished_at is not None,
+        "percent": 100 if not total else round(100 * (total - remaining) / total),
+    }

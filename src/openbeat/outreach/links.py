@@ -1,0 +1,46 @@
+"""The links a subscriber holds: manage preferences (a stored token) and unsubscribe (signed).
+
+The unsubscribe link is signed rather than looked up, so it keeps working after the
+subscription it names is gone (a purged unconfirmed address, a deleted concern): a valid
+signature always answers "you will get no more email from this list". A forged one is refused.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SALT = "openbeat.outreach.unsubscribe"
+
+
+def unsubscribe_token(subscription_id, email):
+    return signing.Signer(salt=SALT).sign_object([subscription_id, email], compress=True)
+
+
+def read_unsubscribe_token(token):
+    """(subscription id, email) from an unsubscribe link, or raise signing.BadSignature."""
+    try:
+        subscription_id, email = signing.Signer(salt=SALT).unsign_object(token)
+    except (ValueError, TypeError) as exc:  # a well-signed value of the wrong shape
+        raise signing.BadSignature(str(exc)) from exc
+    return int(subscription_id), str(email)
+
+
+def unsubscribe_url(subscription):
+    token = unsubscribe_token(subscription.pk, subscription.email)
+    return settings.BASE_URL + reverse("outreach:unsubscribe", args=[token])
+
+
+def manage_url(subscription):
+    return settings.BASE_URL + reverse("outreach:manage", args=[subscription.token])
+
+
+def confirm_url(subscription):
+    return settings.BASE_URL + reverse("outreach:confirm", args=[subscription.token])
+
+
+def list_headers(unsubscribe):
+    """RFC 2369 and RFC 8058 headers: mail programs show an "Unsubscribe" button that POSTs."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
