@@ -19,6 +19,7 @@ from openbeat.concerns.defaults import ensure_default_categories
 from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.demo.hotspots import load_hotspots
+from openbeat.demo.outreach import load_outreach
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 from openbeat.problems import actions as problem_actions
@@ -419,6 +420,7 @@ def load_demo():
     first_meeting = Occurrence.objects.get(event=meetings, original_start=_local(2025, 7, 7, 18))
     _problems(smyrna, dunning, first_meeting)
     load_hotspots(smyrna)
+    load_outreach(smyrna)
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",

@@ -19,22 +19,33 @@ that instant, get the same email twice, but nobody silently misses a message. Th
 carries the same Message-ID (built from the delivery's id), so mail systems that deduplicate by
 Message-ID show it once.
 
+The SENT marks are committed without waiting for the disk (SQLite `synchronous=NORMAL` in WAL
+mode, PostgreSQL `synchronous_commit=off`, for the sending connection only, while it sends).
+A killed worker loses none of them — the database has them — and a power cut can only forget
+the last few: those emails are sent again, never skipped. An fsync per email would otherwise
+cost more than the email itself.
+
 The privacy decision is made when messages are built: the announcement, concern update or
 problem is re-read when each batch is claimed, the subscription's state and the suppression
 list are read with the batch, and anything no longer public, unsubscribed or bounced is not sent
 (SKIPPED). A withdrawal therefore stops a fan-out within one batch.
 """
 
+import collections
+import contextlib
 import datetime
+import email.policy
 import logging
 import os
 import smtplib
 import socket
 import threading
-from email.utils import parseaddr
+from email.message import EmailMessage as MIMEMessage
+from email.utils import formatdate, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.template.loader import render_to_string
@@ -64,7 +75,6 @@ PARALLEL = 2  # send tasks started per mailing, so two workers can share a large
 PLAN_CHUNK = 5000
 MAX_ATTEMPTS = 8
 RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
-LINK_MARK = "\x00{}\x00"
 
 
 def worker_name():
@@ -221,10 +231,11 @@ class Composer:
         self.mailing = mailing
         self.domain = _message_domain()
         self.list_id = f"<{mailing.agency.slug}.{self.domain}>"
+        self.links = links.LinkMaker()
         self.refresh()
 
     def refresh(self):
-        self.bodies = {}
+        self.drafts = {}
         mailing = self.mailing
         self.visible = True
         self.context = {"agency": mailing.agency, "base_url": settings.BASE_URL}
@@ -306,26 +317,32 @@ class Composer:
                 wanted.append(announcement)
         return wanted
 
-    def _render(self, language, items):
+    def _draft(self, language, items):
         key = (language, tuple(a.pk for a in items) if items is not None else None)
-        found = self.bodies.get(key)
+        found = self.drafts.get(key)
         if found is None:
             context = dict(
                 self.context,
                 items=items,
-                manage_url=LINK_MARK.format("manage"),
-                unsubscribe_url=LINK_MARK.format("unsubscribe"),
+                manage_url=MARKS["manage"],
+                unsubscribe_url=MARKS["unsubscribe"],
             )
             kind = self.mailing.kind
             with translation.override(language):
                 subject = render_to_string(f"outreach/email/{kind}_subject.txt", context)
                 body = render_to_string(f"outreach/email/{kind}.txt", context)
-            found = (" ".join(subject.split()), body)
-            self.bodies[key] = found
+            headers = {
+                **links.list_headers(MARKS["unsubscribe"]),
+                "List-Id": self.list_id,
+                "Message-ID": f"<ob.{self.mailing.pk}.{MARKS['id']}@{self.domain}>",
+                "Auto-Submitted": "auto-generated",
+            }
+            found = Draft(" ".join(subject.split()), body, headers)
+            self.drafts[key] = found
         return found
 
     def build(self, delivery):
-        """The message for one delivery, or (None, why) when it must not be sent."""
+        """The email for one delivery, or (None, why) when it must not be sent."""
         subscription = delivery.subscription
         if not self.visible:
             return None, "no longer public"
@@ -338,21 +355,109 @@ class Composer:
             items = self._wanted_items(subscription.pk)
             if not items:
                 return None, "nothing new for this subscriber"
-        subject, body = self._render(subscription.language, items)
-        unsubscribe = links.unsubscribe_url(subscription)
-        body = body.replace(LINK_MARK.format("manage"), links.manage_url(subscription)).replace(
-            LINK_MARK.format("unsubscribe"), unsubscribe
-        )
-        headers = {
-            **links.list_headers(unsubscribe),
-            "List-Id": self.list_id,
-            "Message-ID": f"<ob.{self.mailing.pk}.{delivery.pk}@{self.domain}>",
-            "Auto-Submitted": "auto-generated",
+        values = {
+            "to": subscription.email,
+            "manage": self.links.manage(subscription),
+            "unsubscribe": self.links.unsubscribe(subscription),
+            "id": str(delivery.pk),
         }
-        return EmailMessage(subject, body, to=[subscription.email], headers=headers), ""
+        return Outgoing(self._draft(subscription.language, items), values), ""
 
 
 # -- Sending -------------------------------------------------------------------------------------
+
+# Where each recipient's own details go in a draft: plain ASCII words that survive the
+# standard library's header and body encoding unchanged.
+MARKS = {
+    "to": "obmark-recipient@openbeat.invalid",
+    "manage": "OBMARKMANAGELINK",
+    "unsubscribe": "OBMARKUNSUBSCRIBELINK",
+    "id": "OBMARKDELIVERY",
+}
+# Lines up to RFC 5322's hard limit: folded at 78 the standard library would turn a long
+# List-Unsubscribe URL into encoded words, which mail programs do not read as a link.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+LONGEST_8BIT_LINE = 900
+
+
+class Draft:
+    """One rendered email, with a mark where each recipient's address, links and Message-ID go.
+
+    For SMTP it is flattened to bytes once (by the standard library) and each recipient's
+    email is those bytes with the marks replaced: building a whole message per recipient cost
+    more than sending it. When a mark does not survive the encoding (a body that needs
+    quoted-printable), each email is built whole instead.
+    """
+
+    def __init__(self, subject, body, headers):
+        self.subject, self.body, self.headers = subject, body, headers
+        self.sender = settings.DEFAULT_FROM_EMAIL
+        self._template = None
+
+    def _fill_text(self, text, values):
+        for name, value in values.items():
+            text = text.replace(MARKS[name], value)
+        return text
+
+    def _flatten(self, values):
+        message = MIMEMessage(policy=POLICY)
+        message["Subject"] = self.subject
+        message["From"] = self.sender
+        message["To"] = values["to"]
+        message["Date"] = formatdate()
+        for name, value in self.headers.items():
+            message[name] = self._fill_text(value, values)
+        body = self._fill_text(self.body, values)
+        long_lines = max(map(len, body.splitlines() or [""])) > LONGEST_8BIT_LINE
+        message.set_content(body, cte="quoted-printable" if long_lines else "8bit")
+        return message.as_bytes()
+
+    def as_bytes(self, values):
+        if self._template is None:
+            template = self._flatten(MARKS)
+            whole = all(mark.encode() in template for mark in MARKS.values())
+            self._template = template if whole else b""
+        if not self._template:
+            return self._flatten(values)
+        data = self._template
+        for name, value in values.items():
+            data = data.replace(MARKS[name].encode(), value.encode())
+        return data
+
+    def as_django_message(self, values):
+        headers = {name: self._fill_text(value, values) for name, value in self.headers.items()}
+        body = self._fill_text(self.body, values)
+        return EmailMessage(self.subject, body, to=[values["to"]], headers=headers)
+
+
+Outgoing = collections.namedtuple("Outgoing", "draft values")
+
+
+class Transport:
+    """Sends drafts through the configured email backend: straight through the open connection
+    of Django's SMTP backend, or as Django messages to any other (the console in the demo) and
+    for an address that is not plain ASCII (the SMTP backend encodes its domain)."""
+
+    def __init__(self):
+        self.backend = get_connection()
+        self.direct = isinstance(self.backend, SMTPBackend)
+        self.envelope_sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+    def open(self):
+        self.backend.open()
+
+    def close(self):
+        self.backend.close()
+
+    def send(self, outgoing):
+        to = outgoing.values["to"]
+        if not self.direct or not to.isascii():
+            self.backend.send_messages([outgoing.draft.as_django_message(outgoing.values)])
+            return
+        if self.backend.connection is None:
+            self.backend.open()
+        data = outgoing.draft.as_bytes(outgoing.values)
+        self.backend.connection.sendmail(self.envelope_sender, [to], data)
 
 
 class Outage(Exception):
@@ -363,7 +468,7 @@ def _send_one(smtp, message, delivery):
     """Send; mark SENT only once the server accepted. A permanent refusal of the address is a
     bounce (suppressed for good); anything temporary raises Outage."""
     try:
-        smtp.send_messages([message])
+        smtp.send(message)
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0] if exc.recipients else 0
         if 500 <= code < 600:
@@ -384,47 +489,75 @@ def _send_one(smtp, message, delivery):
     return DeliveryStatus.SENT
 
 
-def send_some(mailing_id, budget=TASK_BUDGET, worker=None):
-    """Send up to `budget` of a mailing's emails. Returns (sent, rows still queued, outage)."""
-    worker = worker or worker_name()
-    mailing = Mailing.objects.select_related("agency", "announcement").get(pk=mailing_id)
-    reclaim_abandoned(mailing_id)
+@contextlib.contextmanager
+def _marks_without_fsync():
+    """See the module docstring: what a power cut may cost (a resend), and why it is worth it."""
+    vendor = connection.vendor
+    if connection.in_atomic_block or vendor not in ("sqlite", "postgresql"):
+        yield
+        return
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            before = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        else:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if vendor == "sqlite":
+                cursor.execute(f"PRAGMA synchronous={int(before)}")
+            else:
+                cursor.execute("RESET synchronous_commit")
+
+
+def _send_batches(mailing, worker, budget):
+    """Claim, build, send and mark batches until `budget` emails were sent or none are left."""
     composer = None
-    smtp = get_connection()
+    smtp = Transport()
     done = 0
-    outage = None
     try:
         while done < budget:
-            batch = claim(mailing_id, worker, min(BATCH, budget - done))
+            batch = claim(mailing.pk, worker, min(BATCH, budget - done))
             if not batch:
                 break
             if composer is None:
                 composer = Composer(mailing)
+                smtp.open()  # one connection for the whole share, not one per email
             else:
                 composer.refresh()
             composer.prepare(batch)
-            pending = list(batch)
+            pending = list(reversed(batch))
             try:
                 while pending:
-                    delivery = pending[0]
+                    delivery = pending[-1]
                     if delivery.attempts > MAX_ATTEMPTS:
                         _mark(delivery, DeliveryStatus.FAILED, "gave up after repeated outages")
-                        pending.pop(0)
-                        continue
-                    message, why = composer.build(delivery)
-                    if message is None:
-                        _mark(delivery, DeliveryStatus.SKIPPED, why)
                     else:
-                        _send_one(smtp, message, delivery)
-                        done += 1
-                    pending.pop(0)
+                        message, why = composer.build(delivery)
+                        if message is None:
+                            _mark(delivery, DeliveryStatus.SKIPPED, why)
+                        else:
+                            _send_one(smtp, message, delivery)
+                            done += 1
+                    pending.pop()
             except Outage as exc:
-                outage = exc
-                break
+                return done, exc
             finally:
                 _release(pending)
     finally:
         smtp.close()
+    return done, None
+
+
+def send_some(mailing_id, budget=TASK_BUDGET, worker=None):
+    """Send up to `budget` of a mailing's emails. Returns (sent, rows still queued, outage)."""
+    mailing = Mailing.objects.select_related("agency", "announcement").get(pk=mailing_id)
+    reclaim_abandoned(mailing_id)
+    with _marks_without_fsync():
+        done, outage = _send_batches(mailing, worker or worker_name(), budget)
     counts = progress(mailing)
     if not counts["remaining"]:
         Mailing.objects.filter(pk=mailing_id, finished_at__isnull=True).update(

@@ -25,6 +25,27 @@ def read_unsubscribe_token(token):
     return int(subscription_id), str(email)
 
 
+class LinkMaker:
+    """The two links of every email, for many subscribers: the URL patterns are reversed once,
+    not once per email."""
+
+    PLACEHOLDER = "LINK-TOKEN"
+
+    def __init__(self):
+        def pattern(name):
+            return settings.BASE_URL + reverse(name, args=[self.PLACEHOLDER])
+
+        self.unsubscribe_pattern = pattern("outreach:unsubscribe")
+        self.manage_pattern = pattern("outreach:manage")
+
+    def unsubscribe(self, subscription):
+        token = unsubscribe_token(subscription.pk, subscription.email)
+        return self.unsubscribe_pattern.replace(self.PLACEHOLDER, token)
+
+    def manage(self, subscription):
+        return self.manage_pattern.replace(self.PLACEHOLDER, subscription.token)
+
+
 def unsubscribe_url(subscription):
     token = unsubscribe_token(subscription.pk, subscription.email)
     return settings.BASE_URL + reverse("outreach:unsubscribe", args=[token])
