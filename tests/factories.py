@@ -158,3 +158,42 @@ def concern(
         **extra,
     }
     return concern_actions.submit_concern(data, photos)[0]
+
+
+def project(town, *, slots=4, shifts=1, requirements="", days=7, agency=None, problem=None):
+    """A published project next week with one role and `shifts` shifts of `slots` places."""
+    from openbeat.projects import actions as project_actions
+    from openbeat.projects.models import Project
+
+    agency = agency or town.smyrna
+    programme = town.meeting if agency == town.smyrna else town.clayton_meeting
+    today = timezone.localdate(timezone=TZ)
+    record = project_actions.save_project(
+        None,
+        Project(agency=agency),
+        title="Neighbourhood Watch walks",
+        goal="Fewer break-ins on Main Street.",
+        programme=programme,
+        problem=problem,
+        area=agency.areas.first(),
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=60),
+    )
+    role = project_actions.add_role(None, record, "Walker", requirements=requirements)
+    for n in range(shifts):
+        start = in_days(days + n, hour=18)
+        project_actions.add_shift(
+            None, role, start, start + datetime.timedelta(hours=2), "Smyrna Town Hall", slots
+        )
+    return record
+
+
+def volunteer(shift, name="Volunteer", email=None, confirm=True, **extra):
+    """A sign-up made and (by default) confirmed through the real write paths."""
+    from openbeat.projects import actions as project_actions
+
+    email = email or f"volunteer{next(_counter)}@example.org"
+    signed, _created = project_actions.sign_up(shift.pk, name, email, **extra)
+    if confirm:
+        signed, _changed = project_actions.confirm_sign_up(signed.token)
+    return signed

@@ -64,3 +64,20 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     assert hotspot_map.cells.filter(kind="hot").count() < hotspot_map.cells_count / 10
     page = client.get("/agencies/smyrna-pd/hotspots/").content.decode()
     assert "Hot spot" in page and "hotspot-cells" in page
+
+
+def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, client):
+    from openbeat.projects.models import Project, SignUpStatus
+
+    load_demo()
+    load_demo()
+    project = Project.objects.get(title="Neighbourhood Watch evening walks")
+    assert project.programme.name == "Neighbourhood Watch"
+    first = project.roles.get(name="Walker").shifts.order_by("start").first()
+    statuses = list(first.sign_ups.order_by("confirmed_at", "id").values_list("status", flat=True))
+    assert statuses == [SignUpStatus.CONFIRMED] * 4 + [SignUpStatus.WAITLISTED] * 2
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "full: join the waiting list (2 waiting)" in page
+    assert "Rosa Martinez" not in page and "rosa.martinez@example.org" not in page
+    problem = client.get(project.problem.get_absolute_url()).content.decode()
+    assert project.get_absolute_url() in problem

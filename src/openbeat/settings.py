@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "openbeat.problems",
     "openbeat.hotspots",
     "openbeat.outreach",
+    "openbeat.projects",
     "openbeat.demo",
 ]
 

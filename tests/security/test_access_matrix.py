@@ -397,6 +397,8 @@ SUBSCRIBE_FORM = {
     "email": "new.subscriber@example.org",
     "frequency": "weekly",
 }
+PROJECTS = ("project", "draft_project")
+NEW_EMAIL = "new.neighbour@example.org"
 RSVP_FORM = {"name": "New Neighbour", "email": "new.neighbour@example.org", "party_size": "1"}
 
 ADMIN_MODELS = {
@@ -518,6 +520,14 @@ TABLE = {
     "outreach:follow_problem": Row(
         (post(Public(302), {"email": "follower@example.org"}),), kinds=PROBLEMS
     ),
+    "projects:index": Row((get(PUBLIC),)),
+    "projects:detail": Row((get(PUBLIC_OBJECT),), kinds=PROJECTS),
+    "projects:sign_up_create": Row(
+        (post(PublicObject(302), _ref("shift", name="New Neighbour", email=NEW_EMAIL)),),
+        kinds=PROJECTS,
+    ),
+    "projects:sign_up": Row((get(TOKEN), post(Token(302))), kinds=("sign_up",)),
+    "projects:confirm": Row((get(TOKEN), post(Token(302))), kinds=("pending_sign_up",)),
     # Staff pages
     "staff:login": Row((get(PUBLIC),)),
     "staff:logout": Row((post(Public(302)),)),

@@ -397,6 +397,36 @@ def _problems(world, key, other, setup, concern, private, event, shared, draft):
         )
 
 
+def _projects(world, town, key, setup):
+    from openbeat.projects.models import Shift
+
+    project = factories.project(town, agency=setup["agency"])
+    draft = factories.project(town, agency=setup["agency"])
+    draft.is_published = False
+    draft.save(update_fields=["is_published"])
+    for kind, record, public in (("project", project, True), ("draft_project", draft, False)):
+        shift = Shift.objects.get(role__project=record)
+        _thing(world, kind, key, record, public=public, refs={"pk": record.pk, "shift": shift.pk})
+    shift = Shift.objects.get(role__project=project)
+    for kind, confirm in (("sign_up", True), ("pending_sign_up", False)):
+        signed = factories.volunteer(
+            shift,
+            name=f"Xylo {key} {kind} volunteer",
+            email=f"xylo.{key}.{kind}@example.org",
+            confirm=confirm,
+        )
+        _thing(
+            world,
+            kind,
+            key,
+            signed,
+            public=False,
+            refs={"token": signed.token, "sign_up": signed.pk},
+            guess={"token": str(signed.pk)},
+            secrets=(signed.name, signed.email, signed.token),
+        )
+
+
 def _agency_records(world, key, setup):
     agency = setup["agency"]
     _thing(world, "agency", key, agency, refs={"slug": agency.slug, "jurisdiction_id": agency.slug})
@@ -585,6 +615,7 @@ def build():
         events = _events(world, town, key, other, setup)
         concern, private = _concerns(world, key, setup)
         _problems(world, key, other, setup, concern, private, *events)
+        _projects(world, town, key, setup)
         world.keys[f"{key}_key"] = _agency_records(world, key, setup)
         _outreach(world, key, setup)
         world.things["agency", key].refs["point"] = setup["point"]

@@ -20,6 +20,7 @@ from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.demo.hotspots import load_hotspots
 from openbeat.demo.outreach import load_outreach
+from openbeat.demo.projects import load_projects
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 from openbeat.problems import actions as problem_actions
@@ -421,6 +422,7 @@ def load_demo():
     _problems(smyrna, dunning, first_meeting)
     load_hotspots(smyrna)
     load_outreach(smyrna)
+    load_projects(smyrna, dunning)
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",

@@ -4,7 +4,6 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.contact import clean_contact
 from openbeat.events import recurrence
 from openbeat.events.models import RSVP, Event, Occurrence, OccurrenceStatus, RSVPStatus
 from openbeat.events.tasks import send_rsvp_email
@@ -93,18 +93,7 @@ def save_event(actor, event, is_new):
 
 
 def _clean_reply(name, email, party_size):
-    name = (name or "").strip()
-    if not name:
-        raise RSVPRefused(_("Please tell us your name."), "name")
-    if len(name) > 120:
-        raise RSVPRefused(_("Please shorten your name to 120 characters or fewer."), "name")
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise RSVPRefused(
-            _("Please enter an email address such as name@example.com."), "email"
-        ) from exc
+    name, email = clean_contact(name, email, RSVPRefused)
     try:
         party_size = int(party_size)
     except (TypeError, ValueError) as exc:

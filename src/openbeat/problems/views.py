@@ -47,6 +47,7 @@ def problem_context(problem):
             ("chart-day", _("By day of week"), analysis.bar_chart(series["weekday"])),
         ],
         "community": OwnerKind.COMMUNITY,
+        "projects": problem.projects.filter(is_published=True).select_related("programme"),
     }
 
 

@@ -1,0 +1,298 @@
+"""The one write path for projects, shifts and volunteer sign-ups.
+
+Capacity: every change to who holds a place on a shift (confirming, cancelling) locks the shift's
+row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write transaction is IMMEDIATE,
+so writers already queue one at a time), then counts. Confirmed sign-ups never exceed the slots.
+"""
+
+import datetime
+import decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openbeat.core import audit
+from openbeat.core.background import enqueue_with_write
+from openbeat.core.contact import clean_contact
+from openbeat.projects.models import (
+    LIVE,
+    MAX_SLOTS,
+    Project,
+    Shift,
+    SignUp,
+    SignUpStatus,
+    VolunteerRole,
+)
+from openbeat.projects.tasks import send_sign_up_email
+
+MAX_HOURS = decimal.Decimal(24)
+MAX_SHIFT = datetime.timedelta(hours=24)
+
+
+class SignUpRefused(Exception):
+    """The sign-up cannot be taken or changed; `message` tells the resident why and what to do."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# -- Staff: projects, roles, shifts, hours --------------------------------------------------------
+
+
+def _check_project(agency, programme, problem, area, starts_on, ends_on):
+    errors = {}
+    if programme is None or programme.agency_id != agency.pk:
+        errors["programme"] = _("Choose one of your agency's programmes.")
+    if problem is not None and agency.pk not in {problem.agency_id, problem.co_owner_id}:
+        errors["problem"] = _("Choose one of your agency's problems, or none.")
+    if area is not None and area.agency_id != agency.pk:
+        errors["area"] = _("Choose one of your agency's areas, or none.")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("The last day must be on or after the first day.")
+    if errors:
+        raise ValidationError(errors)
+
+
+PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on"]
+
+
+def save_project(actor, project, **fields):
+    """Create or change a project; its programme, problem and area must be its agency's."""
+    for name, value in fields.items():
+        setattr(project, name, value.strip() if isinstance(value, str) else value)
+    if not project.title or not project.goal:
+        raise ValidationError(_("Give the project a title and a goal."))
+    _check_project(
+        project.agency,
+        project.programme if project.programme_id else None,
+        project.problem,
+        project.area,
+        project.starts_on,
+        project.ends_on,
+    )
+    is_new = project.pk is None
+    with transaction.atomic():
+        before = None if is_new else audit.snapshot(Project.objects.get(pk=project.pk))
+        project.save()
+        audit.record(
+            actor,
+            "project.create" if is_new else "project.update",
+            project,
+            before=before,
+            after=audit.snapshot(project),
+        )
+    return project
+
+
+def add_role(actor, project, name, description="", requirements=""):
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the role, e.g. Walker or Walk leader.")})
+    with transaction.atomic():
+        role = VolunteerRole.objects.create(
+            project=project,
+            agency=project.agency,
+            name=name[:120],
+            description=(description or "").strip(),
+            requirements=(requirements or "").strip(),
+        )
+        audit.record(actor, "project.role.create", role, after=audit.snapshot(role))
+    return role
+
+
+def add_shift(actor, role, start, end, place, slots):
+    """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
+    errors = {}
+    if start <= timezone.now():
+        errors["start"] = _("Choose a start in the future.")
+    if end <= start:
+        errors["end"] = _("The shift must end after it starts.")
+    elif end - start > MAX_SHIFT:
+        errors["end"] = _("A shift lasts at most 24 hours; add several shifts for longer.")
+    if not (place or "").strip():
+        errors["place"] = _("Say where volunteers meet.")
+    if not isinstance(slots, int) or not 1 <= slots <= MAX_SLOTS:
+        errors["slots"] = _("Places must be a whole number from 1 to %(most)s.") % {
+            "most": MAX_SLOTS
+        }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        shift = Shift.objects.create(
+            role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
+        )
+        audit.record(actor, "project.shift.create", shift, after=audit.snapshot(shift))
+    return shift
+
+
+def log_hours(actor, sign_up, hours):
+    """Record the hours a volunteer worked: only for a confirmed sign-up on a shift that has
+    begun, from 0 (did not come) to 24."""
+    try:
+        hours = decimal.Decimal(str(hours)).quantize(decimal.Decimal("0.01"))
+    except (decimal.InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"hours": _("Give the hours as a number, e.g. 2.5.")}) from exc
+    if not decimal.Decimal(0) <= hours <= MAX_HOURS:
+        raise ValidationError({"hours": _("Hours must be from 0 to 24 for one shift.")})
+    with transaction.atomic():
+        sign_up = SignUp.objects.select_for_update().select_related("shift").get(pk=sign_up.pk)
+        if sign_up.status != SignUpStatus.CONFIRMED:
+            raise ValidationError(
+                {"hours": _("Hours can only be logged for a volunteer with a confirmed place.")}
+            )
+        if not sign_up.shift.has_started:
+            raise ValidationError(
+                {"hours": _("This shift has not started yet; log hours once it has.")}
+            )
+        before = {"hours": None if sign_up.hours is None else str(sign_up.hours)}
+        sign_up.hours = hours
+        sign_up.save(update_fields=["hours"])
+        audit.record(actor, "project.hours", sign_up, before=before, after={"hours": str(hours)})
+    return sign_up
+
+
+# -- Residents: sign up, confirm, cancel ----------------------------------------------------------
+
+
+def _duplicate_message():
+    return _(
+        "This email address has already signed up for this shift. Use the link in the email we "
+        "sent you to confirm or cancel it."
+    )
+
+
+def _open_shift(shift_id):
+    """The shift, locked, if residents may still sign up for it."""
+    shift = (
+        Shift.objects.select_for_update()
+        .select_related("role__project")
+        .filter(pk=shift_id, role__project__is_published=True)
+        .first()
+    )
+    if shift is None:
+        raise SignUpRefused(_("Choose one of the shifts listed."), "shift")
+    if shift.has_started:
+        raise SignUpRefused(
+            _("This shift has already started or taken place. Choose a later shift."), "shift"
+        )
+    return shift
+
+
+def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, language="en"):
+    """Take a resident's offer for one shift; they confirm by the link emailed to them.
+
+    Invariants: one live sign-up per email per shift; the same form sent twice makes one
+    sign-up; a role with requirements needs the resident to say they meet them.
+    Returns (sign_up, created).
+    """
+    name, email = clean_contact(name, email, SignUpRefused)
+    form_nonce = (form_nonce or "")[:64] or None
+    try:
+        with transaction.atomic():
+            if form_nonce and (same := SignUp.objects.filter(form_nonce=form_nonce).first()):
+                return same, False
+            shift = _open_shift(shift_id)
+            if shift.role.requirements and not meets_requirements:
+                raise SignUpRefused(
+                    _("This role asks for: %(requirements)s Tick the box if you meet it.")
+                    % {"requirements": shift.role.requirements},
+                    "meets_requirements",
+                )
+            if shift.sign_ups.filter(email=email, status__in=LIVE).exists():
+                raise SignUpRefused(_duplicate_message(), "email")
+            created = SignUp.objects.create(
+                shift=shift,
+                agency_id=shift.agency_id,
+                name=name,
+                email=email,
+                form_nonce=form_nonce,
+                language=language[:8],
+            )
+            enqueue_with_write(send_sign_up_email, created.pk, "confirm")
+            return created, True
+    except IntegrityError:
+        # Two submissions raced; the other one won. Answer as if it were this one.
+        if form_nonce and (same := SignUp.objects.filter(form_nonce=form_nonce).first()):
+            return same, False
+        raise SignUpRefused(_duplicate_message(), "email") from None
+
+
+def _locked(token):
+    """The sign-up with this token and its shift, the shift's row locked; 404s are the caller's."""
+    found = SignUp.objects.filter(token=token).values_list("shift_id", flat=True).first()
+    if found is None:
+        raise SignUp.DoesNotExist
+    shift = Shift.objects.select_for_update().select_related("role__project").get(pk=found)
+    return SignUp.objects.get(token=token), shift
+
+
+def _confirmed_count(shift):
+    return shift.sign_ups.filter(status=SignUpStatus.CONFIRMED).count()
+
+
+def confirm_sign_up(token):
+    """The resident confirmed their address: give them a place, or the waiting list when full.
+
+    Confirming twice changes nothing. Returns (sign_up, changed).
+    """
+    with transaction.atomic():
+        signed, shift = _locked(token)
+        if signed.status == SignUpStatus.CANCELLED:
+            raise SignUpRefused(
+                _(
+                    "This sign-up was cancelled. Sign up again on the project's page if you can help."
+                )
+            )
+        if signed.status != SignUpStatus.PENDING:
+            return signed, False
+        if shift.has_started:
+            raise SignUpRefused(
+                _("This shift has already started or taken place. Choose a later shift.")
+            )
+        full = _confirmed_count(shift) >= shift.slots
+        signed.status = SignUpStatus.WAITLISTED if full else SignUpStatus.CONFIRMED
+        signed.confirmed_at = timezone.now()
+        signed.save(update_fields=["status", "confirmed_at"])
+        enqueue_with_write(send_sign_up_email, signed.pk, signed.status)
+    return signed, True
+
+
+def _promote(shift):
+    """Give free places to the waiting list, in the order addresses were confirmed."""
+    free = shift.slots - _confirmed_count(shift)
+    if free <= 0:
+        return []
+    waiting = list(
+        shift.sign_ups.filter(status=SignUpStatus.WAITLISTED).order_by("confirmed_at", "id")[:free]
+    )
+    now = timezone.now()
+    for person in waiting:
+        person.status = SignUpStatus.CONFIRMED
+        person.promoted_at = now
+        person.save(update_fields=["status", "promoted_at"])
+        enqueue_with_write(send_sign_up_email, person.pk, "promoted")
+    return [person.pk for person in waiting]
+
+
+def cancel_sign_up(token):
+    """Cancel by the private link; a freed place goes to the first on the waiting list.
+
+    A link already used to cancel changes nothing and says so. Returns (sign_up, promoted ids).
+    """
+    with transaction.atomic():
+        signed, shift = _locked(token)
+        if signed.status == SignUpStatus.CANCELLED:
+            raise SignUpRefused(_("This sign-up is already cancelled. Nothing was changed."))
+        if shift.has_started:
+            raise SignUpRefused(
+                _("This shift has already started or taken place, so the sign-up stays as it was.")
+            )
+        signed.status = SignUpStatus.CANCELLED
+        signed.cancelled_at = timezone.now()
+        signed.save(update_fields=["status", "cancelled_at"])
+        promoted = _promote(shift)
+    return signed, promoted

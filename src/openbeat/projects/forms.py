@@ -1,0 +1,100 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openbeat.projects.models import MAX_SLOTS
+
+
+class SignUpForm(forms.Form):
+    """A resident's sign-up for one shift; the choices are the project's open shifts."""
+
+    shift = forms.TypedChoiceField(
+        label=_("Choose a shift"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        choices=(),
+        error_messages={
+            "required": _("Choose a shift."),
+            "invalid_choice": _(
+                "Choose one of the shifts listed; that one is not open for sign-ups."
+            ),
+        },
+    )
+    name = forms.CharField(
+        label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_(
+            "We email you a link to confirm, and later a reminder and a link to cancel. "
+            "Never shown in public."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    meets_requirements = forms.BooleanField(
+        label=_("I meet the requirements of the role I chose (if it has any)"), required=False
+    )
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, shifts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].choices = [(shift.pk, shift.pk) for shift in shifts]
+
+
+class ProjectForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=None, label=_("Agency"), empty_label=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    goal = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 4}))
+    programme = forms.ModelChoiceField(queryset=None, label=_("Programme"))
+    problem = forms.ModelChoiceField(
+        queryset=None, label=_("Problem it serves"), required=False, empty_label=_("None")
+    )
+    area = forms.ModelChoiceField(
+        queryset=None, label=_("Area"), required=False, empty_label=_("Whole town")
+    )
+    starts_on = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+
+    def __init__(self, *args, agencies, programmes, problems, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["programme"].queryset = programmes
+        self.fields["problem"].queryset = problems
+        self.fields["area"].queryset = areas
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("Role"), max_length=120)
+    description = forms.CharField(
+        label=_("What volunteers do"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    requirements = forms.CharField(
+        label=_("Requirements (e.g. training)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ShiftForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=None, label=_("Role"), empty_label=None)
+    start = forms.DateTimeField(
+        label=_("Start (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = forms.DateTimeField(
+        label=_("End (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Meeting place"), max_length=300)
+    slots = forms.IntegerField(label=_("Places"), min_value=1, max_value=MAX_SLOTS)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = roles
+
+
+class HoursForm(forms.Form):
+    sign_up = forms.IntegerField(widget=forms.HiddenInput)
+    hours = forms.DecimalField(
+        label=_("Hours"), min_value=0, max_value=24, max_digits=4, decimal_places=2
+    )
