@@ -7,6 +7,7 @@ from openbeat.concerns import staff_views as concerns
 from openbeat.events import staff_views as events
 from openbeat.outreach import staff_views as outreach
 from openbeat.problems import staff_views as problems
+from openbeat.projects import staff_views as projects
 
 app_name = "staff"
 urlpatterns = [
@@ -84,4 +85,13 @@ urlpatterns = [
         name="announcement_withdraw",
     ),
     path("outreach/mailings/<int:pk>/", outreach.mailing, name="mailing"),
+    path("projects/", projects.project_list, name="projects"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/<int:pk>/", projects.project, name="project"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/roles/", projects.project_role, name="project_role"),
+    path("projects/<int:pk>/shifts/", projects.project_shift, name="project_shift"),
+    path("projects/<int:pk>/hours/", projects.project_hours, name="project_hours"),
+    path("projects/<int:pk>/roster.csv", projects.roster_csv, name="project_roster_csv"),
+    path("projects/<int:pk>/hours.csv", projects.hours_csv, name="project_hours_csv"),
 ]

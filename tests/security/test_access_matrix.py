@@ -360,6 +360,28 @@ def _moved(cell):
     return {"start": start.strftime("%Y-%m-%dT18:00"), "note": "Moved to the library."}
 
 
+def _project_details(cell):
+    today = timezone.localdate()
+    return {
+        "title": "Renamed walks",
+        "goal": "Fewer break-ins.",
+        "programme": cell.thing.refs["programme"],
+        "starts_on": today.isoformat(),
+        "ends_on": (today + datetime.timedelta(days=30)).isoformat(),
+    }
+
+
+def _new_shift(cell):
+    day = timezone.localtime() + datetime.timedelta(days=20)
+    return {
+        "role": cell.thing.refs["role"],
+        "start": day.strftime("%Y-%m-%dT18:00"),
+        "end": day.strftime("%Y-%m-%dT20:00"),
+        "place": "Town Hall",
+        "slots": "5",
+    }
+
+
 def _api_report(cell):
     lat, lon = cell.thing.refs["point"]
     return {
@@ -578,6 +600,34 @@ TABLE = {
     "staff:problem_link_from_concern": Row(
         (post(STAFF_WRITE, lambda c: {"problem": _problem_of(c)}),), kinds=(*CONCERNS, MISSING)
     ),
+    "staff:projects": Row((get(STAFF_PAGE),)),
+    "staff:project_new": Row((get(CoordinatorPage()), post(CoordinatorPage(400)))),
+    "staff:project": Row((get(STAFF_OBJECT),), kinds=(*PROJECTS, MISSING)),
+    "staff:project_edit": Row(
+        (post(StaffObject(302, COORDINATOR), _project_details),), kinds=(*PROJECTS, MISSING)
+    ),
+    "staff:project_role": Row(
+        (post(StaffObject(302, COORDINATOR), {"name": "Walk leader"}),), kinds=(*PROJECTS, MISSING)
+    ),
+    "staff:project_shift": Row(
+        (post(StaffObject(302, COORDINATOR), _new_shift),), kinds=(*PROJECTS, MISSING)
+    ),
+    # Hours are refused (400) for a shift not yet begun: reaching that refusal is the access.
+    "staff:project_hours": Row(
+        (
+            post(StaffObject(400, COORDINATOR), _ref("sign_up", hours="2")),
+            post(
+                StaffObject(404, COORDINATOR),
+                {"hours": "2"},
+                name="POST another agency's sign-up",
+                kinds=("project",),
+                foreign=("sign_up", "sign_up"),
+            ),
+        ),
+        kinds=("project", MISSING),
+    ),
+    "staff:project_roster_csv": Row((get(STAFF_OBJECT),), kinds=(*PROJECTS, MISSING)),
+    "staff:project_hours_csv": Row((get(STAFF_OBJECT),), kinds=(*PROJECTS, MISSING)),
     "staff:problems": Row((get(STAFF_PAGE),)),
     "staff:problem_new": Row((get(CoordinatorPage()), post(CoordinatorPage(400)))),
     "staff:problem": Row((get(STAFF_OBJECT),), kinds=(*PROBLEMS, MISSING)),

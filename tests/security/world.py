@@ -406,7 +406,13 @@ def _projects(world, town, key, setup):
     draft.save(update_fields=["is_published"])
     for kind, record, public in (("project", project, True), ("draft_project", draft, False)):
         shift = Shift.objects.get(role__project=record)
-        _thing(world, kind, key, record, public=public, refs={"pk": record.pk, "shift": shift.pk})
+        refs = {
+            "pk": record.pk,
+            "shift": shift.pk,
+            "role": shift.role_id,
+            "programme": record.programme_id,
+        }
+        _thing(world, kind, key, record, public=public, refs=refs)
     shift = Shift.objects.get(role__project=project)
     for kind, confirm in (("sign_up", True), ("pending_sign_up", False)):
         signed = factories.volunteer(
@@ -421,10 +427,11 @@ def _projects(world, town, key, setup):
             key,
             signed,
             public=False,
-            refs={"token": signed.token, "sign_up": signed.pk},
+            refs={"token": signed.token, "pk": signed.pk},
             guess={"token": str(signed.pk)},
             secrets=(signed.name, signed.email, signed.token),
         )
+        world.things["project", key].refs.setdefault("sign_up", signed.pk)
 
 
 def _agency_records(world, key, setup):
@@ -561,6 +568,10 @@ def _missing(world):
         "original",
         "concern",
         "meeting",
+        "shift",
+        "role",
+        "programme",
+        "sign_up",
     )
     world.things[MISSING, None] = Thing(
         kind=MISSING,
