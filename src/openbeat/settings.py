@@ -267,6 +267,9 @@ if TASKS_MODE == "rq":
     INSTALLED_APPS.append("django_tasks_rq")
     RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
+# Idempotent jobs every worker runs at start and every few minutes (core/worker.py).
+PERIODIC_JOBS = ["openbeat.projects.tasks.queue_due_reminders"]
+
 # Map tiles are the one thing fetched from elsewhere; a department can point at its own server.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env_str(

@@ -4,6 +4,7 @@ django-tasks-db marks a task RUNNING when a worker claims it and never looks at 
 worker killed mid-task (power cut, OOM, SIGKILL) would drop that email for good. Before it
 starts, and every few minutes, our worker puts such tasks back in the queue: at-least-once
 delivery, the semantics the rest of OpenBeat relies on ("nothing acknowledged is ever lost").
+The same timer runs the periodic jobs (settings.PERIODIC_JOBS), such as volunteer reminders.
 """
 
 import datetime
@@ -13,8 +14,10 @@ import socket
 import threading
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from openbeat.core import dbstats
 
@@ -82,17 +85,31 @@ def make_worker(interval=1.0):
     )
 
 
+def run_periodic_jobs():
+    """Run each job of settings.PERIODIC_JOBS once (e.g. queueing the day-before reminders).
+
+    Jobs must be idempotent: every worker runs them, at start and every SWEEP_EVERY seconds.
+    """
+    for path in settings.PERIODIC_JOBS:
+        try:
+            import_string(path)()
+        except Exception:  # one failing job must neither stop the others nor the worker
+            logger.exception("Periodic job %s failed; trying again later", path)
+
+
 def _sweep_forever(stop):
     while not stop.wait(SWEEP_EVERY):
         try:
             requeue_abandoned()
         except Exception:  # a sweep must never take the worker down
             logger.exception("Sweeping abandoned tasks failed; trying again later")
+        run_periodic_jobs()
 
 
 def run_worker(interval=1.0, in_thread=False):
     """Recover abandoned tasks, then work the queue (in this thread, or a daemon thread)."""
     requeue_abandoned()
+    run_periodic_jobs()
     worker = make_worker(interval)
     stop = threading.Event()
     threading.Thread(
