@@ -1,8 +1,12 @@
 """The public project pages and a volunteer's private links, as a resident's browser uses them."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from openbeat.problems import actions as problem_actions
+from openbeat.projects import actions
 from openbeat.projects.models import Shift, SignUp, SignUpStatus
 from tests import factories
 
@@ -30,11 +34,24 @@ def test_project_page_shows_shifts_and_places_but_never_volunteers(client, proje
     assert "Neighbourhood Watch walks" in page and "Fewer break-ins on Main Street." in page
     assert "full: join the waiting list (0 waiting)" in page
     assert "Xylo" not in page and "xylo.private" not in page
-    # Until the programme has a page of its own, its link finds its events.
-    assert f"/events/?programme={project.programme.slug}" in page
+    assert f"/programmes/smyrna-pd/{project.programme.slug}/" in page
     assert project.problem.get_absolute_url() in page
     listing = client.get("/projects/").content.decode()
     assert project.get_absolute_url() in listing
+
+
+def test_the_programme_page_lists_its_open_projects_only(client, town, project):
+    url = f"/programmes/smyrna-pd/{project.programme.slug}/"
+    page = client.get(url).content.decode()
+    assert "Open projects: volunteers welcome" in page
+    assert project.get_absolute_url() in page
+    actions.save_project(town.smyrna_coordinator, project, is_published=False)
+    page = client.get(url).content.decode()
+    assert project.get_absolute_url() not in page and "Open projects" not in page
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ended = factories.project(town)
+    actions.save_project(None, ended, starts_on=yesterday, ends_on=yesterday)
+    assert ended.get_absolute_url() not in client.get(url).content.decode()
 
 
 def test_the_problem_page_shows_the_project_that_serves_it(client, project):

@@ -15,6 +15,17 @@ def new_token():
     return secrets.token_urlsafe(24)
 
 
+class ProjectQuerySet(models.QuerySet):
+    def open(self):
+        """Published projects that have not ended, soonest first (templates call it too:
+        `programme.projects.open`)."""
+        return (
+            self.filter(is_published=True, ends_on__gte=timezone.localdate())
+            .select_related("agency", "programme", "area")
+            .order_by("starts_on", "id")
+        )
+
+
 class Project(models.Model):
     """A crime-prevention project residents help with: a goal, a time span, volunteer shifts."""
 
@@ -47,6 +58,8 @@ class Project(models.Model):
     ends_on = models.DateField(_("last day"))
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_on", "id"]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,20 +20,10 @@ from openbeat.projects.models import Project, Shift, SignUp, SignUpStatus
 SIGN_UP_LIMIT = (30, 3600)  # sign-ups per client per hour: a family or a club, not a bot
 
 
-def open_projects(queryset=None):
-    """Published projects that have not ended, soonest first."""
-    queryset = Project.objects.all() if queryset is None else queryset
-    return (
-        queryset.filter(is_published=True, ends_on__gte=timezone.localdate())
-        .select_related("agency", "programme", "area")
-        .order_by("starts_on", "id")
-    )
-
-
 @require_GET
 @public_page
 def index(request):
-    return render(request, "projects/index.html", {"projects": open_projects()})
+    return render(request, "projects/index.html", {"projects": Project.objects.open()})
 
 
 def _shifts(project):
