@@ -134,24 +134,24 @@ def public_page(view=None, *, scopes=None):
         etag = f'"{key[5:37]}"'
         if request.headers.get("If-None-Match") == etag:
             return HttpResponseNotModified(headers={"ETag": etag})
-        stored = cache.get(key)
+        packed = "gzip" in request.headers.get("Accept-Encoding", "")
+        # Each copy under its own key: a hit unpickles only the bytes it sends.
+        stored = cache.get(f"{key}:{'gzip' if packed else 'plain'}")
         if stored is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
                 return response
-            stored = (
-                response.content,
-                gzip.compress(response.content, compresslevel=6),
-                response["Content-Type"],
-                {k: v for k, v in response.items() if k == "Content-Disposition"},
-            )
-            cache.set(key, stored, TTL)
-        content, compressed, content_type, headers = stored
-        if "gzip" in request.headers.get("Accept-Encoding", ""):
-            response = HttpResponse(compressed, content_type=content_type, headers=headers)
+            kept = {
+                k: v for k, v in response.items() if k in ("Content-Type", "Content-Disposition")
+            }
+            plain = (response.content, kept)
+            compressed = (gzip.compress(response.content, compresslevel=6), kept)
+            cache.set_many({f"{key}:plain": plain, f"{key}:gzip": compressed}, TTL)
+            stored = compressed if packed else plain
+        content, headers = stored
+        response = HttpResponse(content, headers=headers)
+        if packed:
             response["Content-Encoding"] = "gzip"
-        else:
-            response = HttpResponse(content, content_type=content_type, headers=headers)
         patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = etag
         return response
