@@ -20,6 +20,11 @@ PAGES = [
         "Puntos calientes de inquietudes",
         "Hotspots of concerns",
     ),
+    (
+        "/projects/",
+        "En este momento no hay proyectos que busquen personas voluntarias.",
+        "No projects are looking for volunteers just now.",
+    ),
 ]
 
 
