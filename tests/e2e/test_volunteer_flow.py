@@ -83,9 +83,9 @@ def test_volunteer_signs_up_confirms_and_cancels_and_the_waiting_list_moves_up(
     _fill(other, "Bea Ruiz", "bea@example.org")
     other.locator("#sign-up button[type=submit]").click()
     expect(other.locator(".messages")).to_be_visible()
-    other.goto(_link(mailbox, "bea@example.org", 1, "Please confirm", site))
+    other.goto(_link(mailbox, "bea@example.org", 1, "Por favor, confirme su inscripción", site))
     other.locator("main form button[type=submit]").click()
-    expect(other.locator(".panel[role=status]")).to_contain_text("waiting list")
+    expect(other.locator(".panel[role=status]")).to_contain_text("lista de espera")
     bea_manage = other.url
 
     spanish = resident(locale="es")
@@ -101,7 +101,7 @@ def test_volunteer_signs_up_confirms_and_cancels_and_the_waiting_list_moves_up(
     audit.check("sign-up cancelled")
     expect(page.get_by_role("button", name="Cancel my sign-up")).to_have_count(0)
 
-    # Bea signed up in Spanish: her emails are in Spanish (this one's words already were).
+    # Bea signed up in Spanish: her emails are in Spanish.
     _link(mailbox, "bea@example.org", 3, "Tiene un lugar:", site)
     assert dict(SignUp.objects.values_list("email", "status")) == {
         "ann@example.org": SignUpStatus.CANCELLED,
