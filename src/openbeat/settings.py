@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "openbeat.hotspots",
     "openbeat.outreach",
     "openbeat.projects",
+    "openbeat.opendata",
     "openbeat.demo",
 ]
 

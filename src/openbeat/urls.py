@@ -27,6 +27,7 @@ urlpatterns = [
     path("problems/", include("openbeat.problems.urls")),
     path("", include("openbeat.outreach.urls")),
     path("projects/", include("openbeat.projects.urls")),
+    path("data/", include("openbeat.opendata.urls")),
     # Shadows the admin's own "view on site", which looks rows up by id alone.
     path("admin/r/<int:content_type_id>/<str:object_id>/", view_on_site, name="view_on_site"),
     path("admin/", admin.site.urls),

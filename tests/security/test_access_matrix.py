@@ -480,6 +480,16 @@ TABLE = {
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
     "hotspots:agency": Row((get(PUBLIC),), kinds=("agency",)),
+    "opendata:index": Row((get(PUBLIC),)),
+    # Every export is searched for every secret, like any other answer.
+    "opendata:export": Row(
+        (get(PUBLIC),),
+        fixed=tuple(
+            {"dataset": dataset, "fmt": fmt}
+            for dataset in ("concerns", "events", "problems")
+            for fmt in ("csv", "geojson")
+        ),
+    ),
     "feed": Row((get(PUBLIC),)),
     "media/logos/<path:path>": Row((get(PUBLIC),), kinds=("logo",)),
     "events:finder": Row((get(PUBLIC),)),
