@@ -67,7 +67,7 @@ def test_neighbours_are_the_cell_itself_and_its_ring_within_the_study_area():
     cells = np.array(sorted(set(ring) - {edge}), dtype=np.uint64)
     index = gistar.neighbour_index(cells)
     row = int(np.searchsorted(cells, np.uint64(centre)))
-    assert index[row, 0] == row  # the cell itself: this is Gi*, not Gi
+    assert row in index[row]  # the cell itself: this is Gi*, not Gi
     assert sorted(int(cells[i]) for i in index[row] if i >= 0) == sorted(set(ring) - {edge})
 
 

@@ -1,15 +1,15 @@
-import h3
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
-from openbeat.hotspots import compute
 from openbeat.hotspots.models import Kind
 
 
 def significant_cells(hotspot_map):
     """The hot and cold cells of a map, with their outline and centre, as pages show them."""
+    import h3  # numpy and h3 load with the first hotspot page, not with every process's URLs
+
     if hotspot_map is None or hotspot_map.computed_at is None:
         return []
     cells = []
@@ -35,6 +35,8 @@ def significant_cells(hotspot_map):
 
 def hotspot_context(agency):
     """What a page needs to show an agency's hotspots; queues a run when the map is stale."""
+    from openbeat.hotspots import compute
+
     hotspot_map = compute.refresh_if_stale(agency)
     return {
         "hotspot_map": hotspot_map,
