@@ -28,30 +28,39 @@ import numpy as np
 LEVELS = (99, 95, 90)
 
 
-def neighbour_index(cells, k=1):
-    """An (n, m) array of row numbers: each cell's k-ring within `cells`, the cell itself included.
+def k_rings(cells, k=1):
+    """Each cell's k-ring from H3 as an (n, 3k(k+1)+1) array of cells, the cell itself included.
 
-    `cells` are H3 cells as integers, unique. Neighbours outside `cells` are -1 (padding). The
-    H3 look-up is one call per cell (h3 has no array API; its memoryview API is the cheapest
-    call); the rings are joined as raw bytes, and matching neighbours to rows is one sort and
-    search over the whole array.
+    One H3 call per cell (h3 has no array API; its memoryview API is the cheapest call), the
+    rings joined as raw bytes. Near a pentagon a ring is short: padded with 0, never a cell.
     """
     cells = np.asarray(cells, dtype=np.uint64)
-    n = len(cells)
     width = 3 * k * (k + 1) + 1
-    if n == 0:
-        return np.zeros((0, width), dtype=np.int64)
     disks = []
     for cell in cells.tolist():
         disk = h3_memview.grid_disk(cell, k)
-        if len(disk) != width:  # near a pentagon the ring is short: pad with 0, never a cell
+        if len(disk) != width:
             disk = np.pad(np.asarray(disk, dtype=np.uint64), (0, width - len(disk)))
         disks.append(disk)
-    ring = np.frombuffer(b"".join(disks), dtype=np.uint64).reshape(n, width)
+    if not disks:
+        return np.zeros((0, width), dtype=np.uint64)
+    return np.frombuffer(b"".join(disks), dtype=np.uint64).reshape(len(cells), width)
+
+
+def rows_of(cells, rings):
+    """`rings` as row numbers of `cells` (-1 for a neighbour outside them): one sort and search."""
+    cells = np.asarray(cells, dtype=np.uint64)
+    if len(cells) == 0:
+        return np.zeros(rings.shape, dtype=np.int64)
     order = np.argsort(cells)
     ordered = cells[order]
-    found = np.searchsorted(ordered, ring).clip(max=n - 1)
-    return np.where(ordered[found] == ring, order[found], -1)
+    found = np.searchsorted(ordered, rings).clip(max=len(cells) - 1)
+    return np.where(ordered[found] == rings, order[found], -1)
+
+
+def neighbour_index(cells, k=1):
+    """Each cell's k-ring within `cells` as row numbers, the cell itself included; -1 pads."""
+    return rows_of(cells, k_rings(cells, k))
 
 
 def gi_star(counts, neighbours):
