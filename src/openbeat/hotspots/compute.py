@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from openbeat.concerns.models import public_location
-from openbeat.concerns.queries import public_concerns
+from openbeat.concerns.queries import public_filter
 from openbeat.core import pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.hotspots import gistar
@@ -34,7 +34,7 @@ def _window_start(now):
 
 
 def _concerns(agency, since):
-    return public_concerns().filter(
+    return public_filter().filter(
         agency=agency, created_at__gte=since, latitude__isnull=False, longitude__isnull=False
     )
 

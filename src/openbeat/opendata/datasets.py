@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns.models import public_location
-from openbeat.concerns.queries import public_concerns
+from openbeat.concerns.queries import public_concerns, public_filter
 from openbeat.events.models import Event, Occurrence
 from openbeat.problems.models import Problem
 
@@ -320,7 +320,7 @@ def _problem_links(problem_ids):
     ):
         categories.setdefault(problem_id, []).append(slug)
     concerns = dict(
-        public_concerns()
+        public_filter()
         .filter(problems__in=problem_ids)
         .order_by()
         .values("problems")
