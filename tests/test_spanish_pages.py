@@ -25,6 +25,11 @@ PAGES = [
         "En este momento no hay proyectos que busquen personas voluntarias.",
         "No projects are looking for volunteers just now.",
     ),
+    (
+        "/data/",
+        "Descargue lo que muestran las páginas públicas",
+        "Download what the public pages show",
+    ),
 ]
 
 
