@@ -47,6 +47,21 @@ def env_choice(name, default, choices):
     return value
 
 
+def env_int(name, default, minimum=0):
+    raw = env_str(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ImproperlyConfigured(
+            f"OPENBEAT_{name} must be a whole number of at least {minimum}, not {raw!r}"
+        )
+    return value
+
+
 DATA_DIR = Path(env_str("DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -89,6 +104,7 @@ INSTALLED_APPS = [
     "openbeat.outreach",
     "openbeat.projects",
     "openbeat.opendata",
+    "openbeat.insights",
     "openbeat.demo",
 ]
 
@@ -269,7 +285,10 @@ if TASKS_MODE == "rq":
     RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # Idempotent jobs every worker runs at start and every few minutes (core/worker.py).
-PERIODIC_JOBS = ["openbeat.projects.tasks.queue_due_reminders"]
+PERIODIC_JOBS = [
+    "openbeat.projects.tasks.queue_due_reminders",
+    "openbeat.insights.periodic.run",
+]
 
 # Map tiles are the one thing fetched from elsewhere; a department can point at its own server.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -330,3 +349,7 @@ LOGGING = {
 OPENBEAT_MAX_OCCURRENCES = 260
 OPENBEAT_MAX_SERIES_YEARS = 5
 OPENBEAT_MAX_PARTY_SIZE = 20
+# Insights: a trust index built from fewer answers than this is not shown (only its count), so
+# no one's answer can be picked out; survey links stay open this many days.
+OPENBEAT_TRUST_MIN_ANSWERS = env_int("TRUST_MIN_ANSWERS", 10, minimum=2)
+OPENBEAT_SURVEY_DAYS = 30

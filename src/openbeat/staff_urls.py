@@ -5,6 +5,7 @@ from django.urls import path, reverse_lazy
 
 from openbeat.concerns import staff_views as concerns
 from openbeat.events import staff_views as events
+from openbeat.insights import staff_views as insights
 from openbeat.outreach import staff_views as outreach
 from openbeat.problems import staff_views as problems
 from openbeat.projects import staff_views as projects
@@ -43,6 +44,9 @@ urlpatterns = [
     path("meetings/<int:occurrence_id>/cancel/", events.cancel, name="cancel"),
     path("meetings/<int:occurrence_id>/move/", events.move, name="move"),
     path("meetings/<int:occurrence_id>/intake/", concerns.intake, name="intake"),
+    path("meetings/<int:occurrence_id>/survey-card/", insights.survey_card, name="survey_card"),
+    path("insights/", insights.dashboard, name="insights"),
+    path("insights/engagement.csv", insights.engagement_csv, name="engagement_csv"),
     path("concerns/", concerns.queue, name="concerns"),
     path("concerns/<int:pk>/", concerns.concern, name="concern"),
     path("concerns/<int:pk>/status/", concerns.set_status, name="concern_status"),

@@ -9,6 +9,7 @@ from openbeat.api.api import api, unrouted
 from openbeat.core import views as core_views
 from openbeat.core.view_on_site import view_on_site
 from openbeat.events import views as event_views
+from openbeat.insights import views as insights_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("agencies/<slug:slug>/", core_views.agency, name="agency"),
     path("", include("openbeat.hotspots.urls")),
     path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
+    path("agencies/<slug:slug>/transparency/", insights_views.transparency, name="transparency"),
     path("events.ics", event_views.feed, name="feed"),
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("", include("openbeat.outreach.urls")),
     path("projects/", include("openbeat.projects.urls")),
     path("data/", include("openbeat.opendata.urls")),
+    path("surveys/", include("openbeat.insights.urls")),
     # Shadows the admin's own "view on site", which looks rows up by id alone.
     path("admin/r/<int:content_type_id>/<str:object_id>/", view_on_site, name="view_on_site"),
     path("admin/", admin.site.urls),

@@ -192,6 +192,15 @@ class ApiStaff(Rule):
         return Expect(self.ok if thing is None or _sees(person, thing) else 404)
 
 
+class AgencyStaffPage(Rule):
+    """A page about one of the account's agencies: an account without any gets a 404."""
+
+    def __call__(self, person, thing, fixed):
+        if not person.signed_in:
+            return LOGIN
+        return Expect(self.ok if person.superuser or person.rank else 404)
+
+
 class Open311Post(Rule):
     """Open311 writes need an agency's api_key parameter; without one, the spec's 403."""
 
@@ -515,6 +524,12 @@ TABLE = {
     ),
     "concerns:photo": Row((get(PUBLIC_OBJECT),), kinds=("photo", "private_photo")),
     "concerns:area_feed": Row((get(PUBLIC),), kinds=("area",)),
+    "transparency": Row((get(PUBLIC),), kinds=("agency",)),
+    # The worlds' meetings are all ahead: their feedback form is not open yet.
+    "insights:walk_in": Row(
+        (get(PublicObject(400)), post(PublicObject(400), {"safety": "4"})), kinds=EVENTS
+    ),
+    "insights:survey": Row((get(TOKEN), post(Token(400))), kinds=("survey_invitation",)),
     "problems:index": Row((get(PUBLIC),)),
     "problems:detail": Row((get(PUBLIC),), kinds=PROBLEMS),
     "problems:volunteer": Row(
@@ -639,6 +654,11 @@ TABLE = {
     "staff:project_roster_csv": Row((get(STAFF_OBJECT),), kinds=(*PROJECTS, MISSING)),
     "staff:project_hours_csv": Row((get(STAFF_OBJECT),), kinds=(*PROJECTS, MISSING)),
     "staff:problems": Row((get(STAFF_PAGE),)),
+    "staff:insights": Row((get(AgencyStaffPage()),)),
+    "staff:engagement_csv": Row(
+        (get(AgencyStaffPage(), {"start": "2026-01-01", "end": "2026-06-30"}),)
+    ),
+    "staff:survey_card": Row((get(STAFF_OBJECT),), kinds=(*EVENTS, MISSING)),
     "staff:problem_new": Row((get(CoordinatorPage()), post(CoordinatorPage(400)))),
     "staff:problem": Row((get(STAFF_OBJECT),), kinds=(*PROBLEMS, MISSING)),
     "staff:problem_analysis": Row(

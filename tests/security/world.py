@@ -26,6 +26,8 @@ from openbeat.core.models import AuditEvent, Role, StaffRole
 from openbeat.events import actions as event_actions
 from openbeat.events.models import Event
 from openbeat.hotspots import compute as hotspots
+from openbeat.insights import dashboards, surveys
+from openbeat.insights.models import SurveyInvitation, SurveyResponse
 from openbeat.outreach import actions as outreach_actions
 from openbeat.outreach import links as outreach_links
 from openbeat.outreach.models import Announcement, Mailing, Topic
@@ -530,6 +532,38 @@ def _outreach(world, key, setup):
         )
 
 
+def _insights(world, town, key, setup, event):
+    """A survey link sent to the meeting's resident, and an answer given at a past meeting's
+    table (its comment is for the agency's staff only); the dashboards computed."""
+    surveys.invite_meeting(event.occurrences.get())
+    invitation = SurveyInvitation.objects.get(occurrence__event=event)
+    _thing(
+        world,
+        "survey_invitation",
+        key,
+        invitation,
+        public=False,
+        refs={"token": invitation.token},
+        guess={"token": str(invitation.pk)},
+        secrets=(invitation.token,),
+    )
+    past = factories.event(
+        town,
+        title=f"Xylo {key} past meeting",
+        agency=setup["agency"],
+        programme=setup["programme"],
+        venue=setup["venue"],
+        start=factories.in_days(-2),
+    )
+    comment = f"Xylo {key} survey comment"
+    answers = {item: "4" for item in ("safety", "respect", "fairness", "voice", "comfort")}
+    surveys.answer_walk_in(past.occurrences.get(), {**answers, "comment": comment})
+    dashboards.refresh(setup["agency"].pk)
+    _thing(
+        world, "survey_answer", key, SurveyResponse.objects.get(comment=comment), secrets=(comment,)
+    )
+
+
 def _site_records(world):
     group = Group.objects.create(name="Dispatchers")
     _thing(world, "group", None, group)
@@ -629,6 +663,7 @@ def build():
         _projects(world, town, key, setup)
         world.keys[f"{key}_key"] = _agency_records(world, key, setup)
         _outreach(world, key, setup)
+        _insights(world, town, key, setup, events[0])
         world.things["agency", key].refs["point"] = setup["point"]
     for agency in (town.smyrna, town.clayton):
         hotspots.compute(agency)  # the hotspot pages show their table, not "being computed"

@@ -27,6 +27,7 @@ from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
+from openbeat.insights import surveys
 from openbeat.outreach.actions import concern_updated
 
 MAX_DESCRIPTION = 4000
@@ -296,6 +297,8 @@ def change_status(actor, concern, status, note="", referred_to=""):
             actor, "concern.status", concern, before=before, after=_public_snapshot(concern)
         )
         _notify_followers(concern, update)
+        if status in CLOSED_STATUSES and previous not in CLOSED_STATUSES:
+            surveys.invite_after_closure(concern)
     return update
 
 

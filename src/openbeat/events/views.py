@@ -114,7 +114,8 @@ def event_detail(request, slug):
     )
 
 
-def _occurrence(slug, date_key):
+def meeting_on(slug, date_key):
+    """The published meeting of an event (slug or id) on a local date (YYYY-MM-DD), or 404."""
     event = _event_by_slug_or_id(slug)
     try:
         day = datetime.date.fromisoformat(date_key)
@@ -156,14 +157,14 @@ def _places_left(occurrence):
 
 @require_GET
 def occurrence_detail(request, slug, date_key):
-    occurrence = _occurrence(slug, date_key)
+    occurrence = meeting_on(slug, date_key)
     form = RSVPForm(initial={"nonce": secrets.token_urlsafe(16)})
     return render(request, "events/occurrence.html", _occurrence_context(request, occurrence, form))
 
 
 @require_POST
 def rsvp_create(request, slug, date_key):
-    occurrence = _occurrence(slug, date_key)
+    occurrence = meeting_on(slug, date_key)
     form = RSVPForm(request.POST)
     if request.POST.get("website"):
         # A bot filled the field people never see: answer politely, keep nothing.
@@ -193,7 +194,7 @@ def rsvp_create(request, slug, date_key):
 @require_GET
 @public_page
 def occurrence_ics(request, slug, date_key):
-    occurrence = _occurrence(slug, date_key)
+    occurrence = meeting_on(slug, date_key)
     return _ics_response(
         calendar_for([occurrence], occurrence.event.title),
         f"{occurrence.event.slug}-{date_key}.ics",

@@ -1,0 +1,182 @@
+"""The dashboards' snapshot: computed in the background, read by pages as one row.
+
+A write that changes what the dashboards count (a concern, its history, a meeting, a reply's
+check-in, a survey answer, a problem) marks its agency's snapshot stale and queues one refresh;
+the worker also refreshes every snapshot hourly, as meetings pass. A page never aggregates the
+concerns table while a reader waits.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from openbeat.core import pagecache
+from openbeat.core.background import enqueue_with_write
+from openbeat.core.models import Agency
+from openbeat.insights import metrics
+from openbeat.insights.models import DashboardSnapshot, SurveyKind, SurveyResponse
+from openbeat.insights.tasks import refresh_dashboards
+
+MONTHS = 12
+REFRESH_EVERY = datetime.timedelta(hours=1)
+STUCK_AFTER = datetime.timedelta(minutes=15)  # a queued refresh that never ran: queue another
+COMMENTS = 40
+
+
+def mark_stale(agency_id):
+    """Note in the write's transaction that the agency's dashboards must be recomputed.
+
+    Only the first write after a refresh queues one: the others find the mark already set.
+    """
+    if agency_id is None:
+        return
+    now = timezone.now()
+    if DashboardSnapshot.objects.filter(agency_id=agency_id, stale_since__isnull=True).update(
+        stale_since=now
+    ):
+        enqueue_with_write(refresh_dashboards, agency_id)
+        return
+    if DashboardSnapshot.objects.filter(agency_id=agency_id).exists():
+        return
+    try:
+        with transaction.atomic():
+            DashboardSnapshot.objects.create(agency_id=agency_id, stale_since=now)
+    except IntegrityError:  # another write created it at the same moment, and queued its refresh
+        return
+    enqueue_with_write(refresh_dashboards, agency_id)
+
+
+def _on_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_stale(instance.agency_id)
+
+
+def watch_writes():
+    """Connect the models whose writes change the dashboards (called once, at start-up).
+
+    Signals rather than a call in each write path: concerns, meetings and replies are written by
+    many actions, the admin and the importers, and every one of them must count.
+    """
+    from openbeat.concerns.models import Concern, ConcernUpdate
+    from openbeat.events.models import RSVP, Occurrence
+    from openbeat.problems.models import Problem
+
+    for model in (Concern, ConcernUpdate, Occurrence, RSVP, SurveyResponse, Problem):
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"insights-{model.__name__}")
+
+
+def refresh(agency_id, now=None):
+    """Recompute and store one agency's dashboards; public pages show them from the next request."""
+    now = now or timezone.now()
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return None
+    # Writes from here on mark it stale again and queue the next refresh.
+    DashboardSnapshot.objects.filter(agency=agency, stale_since__lte=now).update(stale_since=None)
+    data = build(agency, now)
+    with transaction.atomic():
+        snapshot, _created = DashboardSnapshot.objects.update_or_create(
+            agency=agency, defaults={"data": data, "computed_at": now}
+        )
+        pagecache.bump()
+    return snapshot
+
+
+def refresh_due(now=None):
+    """Queue a refresh for each agency whose snapshot is missing, old, or stuck stale."""
+    now = now or timezone.now()
+    fresh = DashboardSnapshot.objects.filter(computed_at__gte=now - REFRESH_EVERY).exclude(
+        stale_since__lt=now - STUCK_AFTER
+    )
+    queued = 0
+    for agency_id in Agency.objects.exclude(pk__in=fresh.values("agency_id")).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            DashboardSnapshot.objects.get_or_create(agency_id=agency_id)
+            DashboardSnapshot.objects.filter(agency_id=agency_id).update(stale_since=now)
+            enqueue_with_write(refresh_dashboards, agency_id)
+        queued += 1
+    return queued
+
+
+def snapshot_for(agency):
+    """The stored dashboards of an agency, or None before the first refresh."""
+    snapshot = DashboardSnapshot.objects.filter(agency=agency, computed_at__isnull=False).first()
+    return snapshot
+
+
+# -- What is stored -----------------------------------------------------------------------------
+
+
+def _problems(agency):
+    from openbeat.problems.analysis import before_after
+    from openbeat.problems.models import Problem
+
+    problems = []
+    for problem in Problem.objects.filter(agency=agency).select_related("area")[:50]:
+        result = before_after(problem)
+        problems.append(
+            {
+                "id": problem.pk,
+                "title": problem.title,
+                "area": problem.area.name if problem.area else "",
+                "phase": problem.phase,
+                "result": None
+                if result is None
+                else {k: result[k] for k in ("days", "before", "after", "change")},
+            }
+        )
+    return problems
+
+
+def _comments(agency):
+    """Recent free-text answers with the meeting (or the kind of concern) they are about."""
+    answers = (
+        SurveyResponse.objects.filter(agency=agency)
+        .exclude(comment="")
+        .select_related("occurrence__event", "concern__category")
+        .order_by("-month", "-id")[:COMMENTS]
+    )
+    comments = []
+    for answer in answers:
+        if answer.kind == SurveyKind.MEETING and answer.occurrence:
+            about = str(answer.occurrence)
+        elif answer.concern:
+            about = answer.concern.category.name
+        else:
+            about = ""
+        comments.append(
+            {
+                "kind": answer.kind,
+                "about": about,
+                "month": f"{answer.month:%Y-%m}",
+                "text": answer.comment,
+            }
+        )
+    return comments
+
+
+def build(agency, now=None):
+    """Everything both dashboards show, as JSON-safe data."""
+    now = now or timezone.now()
+    months = metrics.months_back(agency, MONTHS, now)
+    since = metrics.month_start(agency, months[0])
+    year_ago = since
+    return {
+        "computed_at": now.isoformat(),
+        "months": [f"{m:%Y-%m}" for m in months],
+        "meetings": metrics.meetings_by_month(agency, since),
+        "concerns": metrics.concern_counts(agency, since, public=True),
+        "response": metrics.response_metrics(agency, since, public=True),
+        "trust": metrics.trust(agency, since),
+        "problems": _problems(agency),
+        "staff": {
+            "concerns": metrics.concern_counts(agency, since, public=False),
+            "response": metrics.response_metrics(agency, since, public=False),
+            "engagement": metrics.engagement(agency, year_ago, now),
+            "comments": _comments(agency),
+        },
+    }
