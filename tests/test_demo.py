@@ -81,3 +81,29 @@ def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, c
     assert "Rosa Martinez" not in page and "rosa.martinez@example.org" not in page
     problem = client.get(project.problem.get_absolute_url()).content.decode()
     assert project.get_absolute_url() in problem
+
+
+def test_demo_transparency_page_shows_the_town_from_the_real_figures(db, client):
+    from openbeat.core.models import Agency
+    from openbeat.insights import dashboards
+    from openbeat.insights.models import SurveyResponse
+
+    load_demo()
+    answers = SurveyResponse.objects.count()
+    load_demo()
+    assert SurveyResponse.objects.count() == answers > 100
+    page = client.get("/agencies/smyrna-pd/transparency/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    data = dashboards.snapshot_for(Agency.objects.get(slug="smyrna-pd")).data
+    held = sum(month["held"] for month in data["meetings"].values())
+    assert held >= 12  # two monthly series for a year
+    assert f"{held} meetings held in the last 12 months" in body
+    assert "Cars parked on the sidewalk" not in body  # counted, not listed
+    shown = [m for m in data["trust"]["months"] if m["shown"]]
+    assert len(shown) >= 10
+    # Trust edges up over the year, as the generated answers lean.
+    assert shown[-1]["mean"] > shown[0]["mean"]
+    resolved = sum(data["concerns"]["resolved"].values())
+    assert resolved > 20 and "resolved" in body
+    assert data["response"]["month"] and data["response"]["closures"]

@@ -18,6 +18,7 @@ from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.defaults import ensure_default_categories
 from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
+from openbeat.demo import insights as demo_insights
 from openbeat.demo.hotspots import load_hotspots
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
@@ -423,6 +424,7 @@ def load_demo():
     load_hotspots(smyrna)
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
+    demo_insights.load(smyrna, clayton, dunning)
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",

@@ -39,6 +39,8 @@ def _survey_page(request, context, status=200, data=None, errors=None):
         "comment_error": errors.get("comment"),
         "form_error": errors.get("__all__"),
         "scale": range(1, 6),
+        "has_errors": bool(errors),
+        "minimum": settings.OPENBEAT_TRUST_MIN_ANSWERS,
         **context,
     }
     return render(request, "insights/survey.html", context, status=status)
