@@ -11,6 +11,7 @@ show is then computed from these rows by the real code. Loading twice adds nothi
 import datetime
 import random
 
+from django.db import transaction
 from django.utils import timezone
 
 from openbeat.concerns import actions as concern_actions
@@ -124,11 +125,13 @@ def load(smyrna, clayton, officer):
     """Attendance, a year of concerns answered, and survey answers; then the dashboards."""
     now = timezone.now()
     rng = random.Random(SEED)
-    meetings = _past_meetings(smyrna, now)
-    _attendance(meetings, rng, officer.user)
-    if meetings and not SurveyResponse.objects.filter(agency=smyrna).exists():
-        _answers(meetings, rng)
-    start = datetime.datetime(2025, 7, 1, tzinfo=smyrna.tz)
-    _concerns(officer.user, rng, start, now)
+    # One transaction: the dashboards are marked stale once, not after each generated write.
+    with transaction.atomic():
+        meetings = _past_meetings(smyrna, now)
+        _attendance(meetings, rng, officer.user)
+        if meetings and not SurveyResponse.objects.filter(agency=smyrna).exists():
+            _answers(meetings, rng)
+        start = datetime.datetime(2025, 7, 1, tzinfo=smyrna.tz)
+        _concerns(officer.user, rng, start, now)
     for agency in (smyrna, clayton):
         dashboards.refresh(agency.pk)
