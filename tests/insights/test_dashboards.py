@@ -30,6 +30,8 @@ def town_with_history(town):
 
 
 def test_the_transparency_page_shows_the_record_and_no_one_in_it(town_with_history, client):
+    agency_page = client.get("/agencies/smyrna-pd/").content.decode()
+    assert 'href="/agencies/smyrna-pd/transparency/"' in agency_page
     page = client.get("/agencies/smyrna-pd/transparency/")
     assert page.status_code == 200
     body = page.content.decode()
