@@ -102,3 +102,14 @@ def test_the_survey_card_has_a_qr_code_of_the_walk_in_address(town_with_history,
     assert address in body and '<svg xmlns="http://www.w3.org/2000/svg"' in body
     client.force_login(town_with_history.clayton_officer)
     assert client.get(f"/staff/meetings/{occurrence.pk}/survey-card/").status_code == 404
+
+
+def test_a_new_meeting_or_reply_changes_no_figure_until_it_is_held_or_checked_in(town):
+    from openbeat.events import actions as event_actions
+
+    dashboards.refresh(town.smyrna.pk)
+    occurrence = factories.event(town, start=factories.in_days(2)).occurrences.get()
+    rsvp = factories.rsvp(occurrence)
+    assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is None
+    event_actions.check_in(town.smyrna_officer, rsvp)
+    assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is not None

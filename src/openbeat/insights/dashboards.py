@@ -48,8 +48,18 @@ def mark_stale(agency_id):
     enqueue_with_write(refresh_dashboards, agency_id)
 
 
-def _on_save(sender, instance, raw=False, **kwargs):
-    if not raw:
+def _counts(sender, created, update_fields):
+    """Whether this save can change a figure: a new future meeting or a new reply cannot (a
+    meeting counts once held, which the hourly refresh sees; a reply once checked in)."""
+    if sender._meta.label_lower == "events.occurrence":
+        return not created
+    if sender._meta.label_lower == "events.rsvp":
+        return bool(update_fields) and "checked_in_at" in update_fields
+    return True
+
+
+def _on_save(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    if not raw and _counts(sender, created, update_fields):
         mark_stale(instance.agency_id)
 
 
