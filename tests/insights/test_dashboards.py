@@ -113,3 +113,21 @@ def test_a_new_meeting_or_reply_changes_no_figure_until_it_is_held_or_checked_in
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is None
     event_actions.check_in(town.smyrna_officer, rsvp)
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is not None
+
+
+def test_a_burst_of_writes_queues_one_refresh_a_minute_later(town, settings):
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    dashboards.refresh(town.smyrna.pk)
+    for n in range(5):
+        factories.concern(description=f"Burst {n}")
+    (task,) = DBTaskResult.objects.filter(task_path__endswith="refresh_dashboards")
+    assert task.args_kwargs["args"] == [town.smyrna.pk]
+    wait = task.run_after - timezone.now()
+    assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(seconds=60)

@@ -22,6 +22,18 @@ from openbeat.insights.tasks import refresh_dashboards
 MONTHS = 12
 REFRESH_EVERY = datetime.timedelta(hours=1)
 STUCK_AFTER = datetime.timedelta(minutes=15)  # a queued refresh that never ran: queue another
+# A refresh waits this long after the write that asked for it, so a burst of writes (a meeting's
+# intake, an import) is counted in one refresh and public pages' cache is renewed once.
+GATHER_WRITES = datetime.timedelta(seconds=60)
+
+
+def _queue_refresh(agency_id):
+    task_function = refresh_dashboards
+    if task_function.get_backend().supports_defer:
+        task_function = task_function.using(run_after=timezone.now() + GATHER_WRITES)
+    enqueue_with_write(task_function, agency_id)
+
+
 COMMENTS = 40
 
 
@@ -36,7 +48,7 @@ def mark_stale(agency_id):
     if DashboardSnapshot.objects.filter(agency_id=agency_id, stale_since__isnull=True).update(
         stale_since=now
     ):
-        enqueue_with_write(refresh_dashboards, agency_id)
+        _queue_refresh(agency_id)
         return
     if DashboardSnapshot.objects.filter(agency_id=agency_id).exists():
         return
@@ -45,7 +57,7 @@ def mark_stale(agency_id):
             DashboardSnapshot.objects.create(agency_id=agency_id, stale_since=now)
     except IntegrityError:  # another write created it at the same moment, and queued its refresh
         return
-    enqueue_with_write(refresh_dashboards, agency_id)
+    _queue_refresh(agency_id)
 
 
 def _counts(sender, created, update_fields):
