@@ -131,3 +131,13 @@ def test_a_burst_of_writes_queues_one_refresh_a_minute_later(town, settings):
     assert task.args_kwargs["args"] == [town.smyrna.pk]
     wait = task.run_after - timezone.now()
     assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(seconds=60)
+
+
+def test_a_refresh_renews_the_cached_page_and_nothing_else_does(town, client):
+    url = "/agencies/smyrna-pd/transparency/"
+    dashboards.refresh(town.smyrna.pk)
+    assert "0 concerns raised" in client.get(url).content.decode()
+    factories.concern()
+    assert "0 concerns raised" in client.get(url).content.decode()  # the stored figures
+    dashboards.refresh(town.smyrna.pk)
+    assert "1 concern raised in the last 12 months" in client.get(url).content.decode()

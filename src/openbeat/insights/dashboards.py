@@ -27,6 +27,11 @@ STUCK_AFTER = datetime.timedelta(minutes=15)  # a queued refresh that never ran:
 GATHER_WRITES = datetime.timedelta(seconds=60)
 
 
+def page_scope(agency_id):
+    """The page cache's scope of an agency's transparency page: renewed by each refresh."""
+    return f"dashboard:{agency_id}"
+
+
 def _queue_refresh(agency_id):
     task_function = refresh_dashboards
     if task_function.get_backend().supports_defer:
@@ -102,7 +107,7 @@ def refresh(agency_id, now=None):
         snapshot, _created = DashboardSnapshot.objects.update_or_create(
             agency=agency, defaults={"data": data, "computed_at": now}
         )
-        pagecache.bump()
+        pagecache.bump(page_scope(agency.pk))
     return snapshot
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openbeat.core import ratelimit
+from openbeat.core import pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.events.views import meeting_on
@@ -90,8 +90,19 @@ def walk_in(request, slug, date_key):
     return render(request, "insights/thanks.html", {"agency": occurrence.agency})
 
 
+def _transparency_scopes(request, slug):
+    """The site (the agency's own details) and the agency's dashboards; None for no agency."""
+    agency_id = pagecache.memo(
+        f"agency-slug:{slug}",
+        lambda: Agency.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+    )
+    if agency_id is None:
+        return None
+    return [pagecache.SITE, dashboards.page_scope(agency_id)]
+
+
 @require_GET
-@public_page
+@public_page(scopes=_transparency_scopes)
 def transparency(request, slug):
     """An agency's public record: meetings, concerns, response times, trust, problem cases.
 
