@@ -166,15 +166,15 @@ def test_an_answer_keeps_nothing_that_points_to_its_giver():
 
 
 def test_the_worker_invites_and_computes_the_dashboards_on_its_rounds(mailbox):
-    from openbeat.core.worker import run_periodic
+    from openbeat.core.worker import run_periodic_jobs
     from openbeat.insights.models import DashboardSnapshot
 
     town = factories.town()
     occurrence = factories.event(town, start=factories.in_days(1)).occurrences.get()
     factories.rsvp(occurrence, "Ann", "ann@example.org")
     with at(factories.in_days(3)):
-        run_periodic()
-        run_periodic()
+        run_periodic_jobs()
+        run_periodic_jobs()
     assert SurveyInvitation.objects.count() == 1
     assert _invitation_to(mailbox, "ann@example.org")
     computed = DashboardSnapshot.objects.filter(computed_at__isnull=False)

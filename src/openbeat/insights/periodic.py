@@ -1,4 +1,4 @@
-"""What the worker does for insights every few minutes (see core/worker.py `run_periodic`)."""
+"""What the worker does for insights every few minutes (settings.PERIODIC_JOBS)."""
 
 from openbeat.insights import dashboards, surveys
 
