@@ -37,11 +37,21 @@ def _start_worker_thread():
     return run_worker(in_thread=True)
 
 
-def _serve(host, port, workers, threads=4):
+def _serve(host, port, workers, threads=4, with_task_worker=False):
+    """Serve with gunicorn. `with_task_worker` runs the task worker in the serving process.
+
+    The task worker is started after the fork, in the process that serves: forking a process
+    whose other threads are running (importing a module, holding a lock) hands the child a
+    half-imported module or a lock no one will release. The demo once served nothing but
+    "openbeat.urls does not appear to have any patterns" that way.
+    """
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
     from openbeat.wsgi import application
+
+    def start_task_worker(_worker):
+        _start_worker_thread()
 
     class Server(BaseApplication):
         def load_config(self):
@@ -51,6 +61,8 @@ def _serve(host, port, workers, threads=4):
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("control_socket_disable", True)
+            if with_task_worker:
+                self.cfg.set("post_worker_init", start_task_worker)
 
         def load(self):
             return application
@@ -65,14 +77,13 @@ def cmd_demo(args):
     _prepare()
     summary = load_demo()
     host, port = args.addr
-    _start_worker_thread()
     print(f"\nOpenBeat demo: {summary['town']} is ready at http://{host}:{port}/")
     print(
         f"Staff sign-in: http://{host}:{port}/staff/  user {summary['username']}  "
         f"password {summary['password']}"
     )
     print("Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n", flush=True)
-    _serve(host, port, workers=1)
+    _serve(host, port, workers=1, with_task_worker=True)
 
 
 def cmd_serve(args):

@@ -3,14 +3,16 @@
 `task` is django.tasks from Django 6, the django-tasks backport before.
 """
 
-from django.db import transaction
+from contextlib import contextmanager
+
+from django.db import OperationalError, transaction
 
 try:
     from django.tasks import task
 except ImportError:  # Django 5.2
     from django_tasks import task
 
-__all__ = ["enqueue_with_write", "task"]
+__all__ = ["WriteBusy", "enqueue_with_write", "optional_write", "task"]
 
 
 def _stored_with_the_write(backend):
@@ -25,3 +27,44 @@ def enqueue_with_write(task_function, *args):
         task_function.enqueue(*args)
     else:
         transaction.on_commit(lambda: task_function.enqueue(*args))
+
+
+class WriteBusy(Exception):
+    """The database was busy with another write; the optional write was skipped."""
+
+
+def _busy(exc):
+    text = str(exc).lower()
+    return "locked" in text or "lock timeout" in text or "lock_timeout" in text
+
+
+@contextmanager
+def optional_write(seconds=1.0):
+    """A transaction for a write a page may skip (asking for a background refresh): it waits at
+    most `seconds` for the database's write lock (SQLite) or a row lock (PostgreSQL), then
+    raises WriteBusy, rolled back, instead of keeping a reader waiting behind the worker.
+    """
+    connection = transaction.get_connection()
+    millis = max(1, int(seconds * 1000))
+    try:
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout")
+                before = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA busy_timeout={millis}")
+            try:
+                with transaction.atomic():
+                    yield
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA busy_timeout={int(before)}")
+        else:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{millis}ms"])
+                yield
+    except OperationalError as exc:
+        if _busy(exc):
+            raise WriteBusy(str(exc)) from exc
+        raise

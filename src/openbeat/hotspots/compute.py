@@ -17,7 +17,7 @@ from django.utils import timezone
 from openbeat.concerns.models import public_location
 from openbeat.concerns.queries import public_filter
 from openbeat.core import pagecache
-from openbeat.core.background import enqueue_with_write
+from openbeat.core.background import WriteBusy, enqueue_with_write, optional_write
 from openbeat.hotspots import gistar
 from openbeat.hotspots.models import HotspotCell, HotspotMap, Kind
 
@@ -137,7 +137,11 @@ def compute(agency, now=None):
 
 
 def refresh_if_stale(agency, now=None):
-    """Queue one background run when the stored map is missing or stale; returns the map."""
+    """Queue one background run when the stored map is missing or stale; returns the map.
+
+    Called by pages: when the worker is busy writing, the request is skipped (the next page
+    asks again) rather than keeping the reader waiting.
+    """
     from openbeat.hotspots.tasks import refresh_hotspots
 
     now = now or timezone.now()
@@ -147,12 +151,15 @@ def refresh_if_stale(agency, now=None):
     requested = hotspot_map.requested_at if hotspot_map is not None else None
     if requested and now - requested < REQUEST_AGAIN_AFTER:
         return hotspot_map
-    with transaction.atomic():
-        if hotspot_map is None:
-            HotspotMap.objects.get_or_create(
-                agency=agency,
-                defaults={"resolution": 0, "window_days": WINDOW_DAYS, "signature": ""},
-            )
-        HotspotMap.objects.filter(agency=agency).update(requested_at=now)
-        enqueue_with_write(refresh_hotspots, agency.pk)
+    try:
+        with optional_write():
+            if hotspot_map is None:
+                HotspotMap.objects.get_or_create(
+                    agency=agency,
+                    defaults={"resolution": 0, "window_days": WINDOW_DAYS, "signature": ""},
+                )
+            HotspotMap.objects.filter(agency=agency).update(requested_at=now)
+            enqueue_with_write(refresh_hotspots, agency.pk)
+    except WriteBusy:
+        return hotspot_map
     return HotspotMap.objects.filter(agency=agency).first()
