@@ -124,31 +124,39 @@ def recipients(mailing):
 
 
 def plan(mailing_id):
-    """Insert one QUEUED delivery per recipient (in one transaction) and start the senders."""
+    """Insert one QUEUED delivery per recipient, then start the senders; returns how many.
+
+    The rows go in by chunks, a transaction each, so a mailing to a whole county never holds
+    the database's write lock for long. A second run (a retry, a worker that died mid-way)
+    adds only the rows still missing — the unique constraint — and the senders start once,
+    with the mark that the mailing is planned.
+    """
     from openbeat.core.background import enqueue_with_write
     from openbeat.outreach.tasks import send_mailing
 
+    mailing = Mailing.objects.select_related("announcement").get(pk=mailing_id)
+    if mailing.planned_at is not None:
+        return 0
+    ids = list(recipients(mailing).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), PLAN_CHUNK):
+        rows = [
+            Delivery(mailing_id=mailing_id, subscription_id=subscription_id)
+            for subscription_id in ids[start : start + PLAN_CHUNK]
+        ]
+        with transaction.atomic():
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     with transaction.atomic():
         mailing = Mailing.objects.select_for_update().get(pk=mailing_id)
         if mailing.planned_at is not None:
-            return 0
-        ids = recipients(mailing).order_by("pk").values_list("pk", flat=True)
-        created = 0
-        chunk = []
-        for subscription_id in ids.iterator(chunk_size=PLAN_CHUNK):
-            chunk.append(Delivery(mailing_id=mailing_id, subscription_id=subscription_id))
-            if len(chunk) == PLAN_CHUNK:
-                created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
-                chunk = []
-        if chunk:
-            created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
+            return 0  # another run finished planning first
+        total = Delivery.objects.filter(mailing_id=mailing_id).count()
         mailing.planned_at = timezone.now()
-        if not created:
+        if not total:
             mailing.finished_at = mailing.planned_at
         mailing.save(update_fields=["planned_at", "finished_at"])
-        for _n in range(min(PARALLEL, -(-created // TASK_BUDGET))):
+        for _n in range(min(PARALLEL, -(-total // TASK_BUDGET))):
             enqueue_with_write(send_mailing, mailing_id)
-    return created
+    return total
 
 
 # -- Claiming ----------------------------------------------------------------------------------
