@@ -100,6 +100,25 @@ def test_people_concerns_show_a_rounded_location(client, town):
     assert "39.305678" not in client.get(people.get_absolute_url()).content.decode()
 
 
+def test_people_concerns_show_their_address_to_the_block_everywhere(client, town):
+    """A typed address would undo the rounded pin: about-people concerns show the block only."""
+    people = factories.concern(category="drug-activity", location_text="1234 Main St, Apt 5")
+    street = factories.concern(category="vandalism-graffiti", location_text="1234 Main St")
+    outputs = {
+        "page": client.get(people.get_absolute_url()).content.decode(),
+        "api": client.get(f"/api/v1/concerns/{people.pk}").json()["location_text"],
+        "open311": client.get(
+            f"/open311/v2/requests/{people.pk}.json", {"jurisdiction_id": "smyrna-pd"}
+        ).json()[0]["address"],
+        "csv": client.get("/data/concerns.csv").getvalue().decode(),
+    }
+    for name, body in outputs.items():
+        assert "12XX Main St" in body, name
+        assert "1234 Main St, Apt" not in body and "Apt 5" not in body, name
+    assert "1234 Main St" in client.get(street.get_absolute_url()).content.decode()
+    assert "1234 Main St" not in outputs["page"]
+
+
 def test_pins_need_a_box_and_page_through_it(client, town):
     assert client.get("/concerns/pins.json").status_code == 400
     assert client.get("/concerns/pins.json?bbox=1,2,3").status_code == 400

@@ -99,7 +99,7 @@ def _public(concern):
         "description": concern.description,
         "latitude": point[0],
         "longitude": point[1],
-        "location_text": concern.location_text,
+        "location_text": concern.public_location_text,
         "referred_to": concern.referred_to,
         "supporters": concern.support_count,
         "created_at": concern.created_at,

@@ -1,3 +1,4 @@
+import re
 import secrets
 
 from django.conf import settings
@@ -30,6 +31,30 @@ def public_location(latitude, longitude, about_people):
         # Three decimals of latitude is about 111 m; of longitude at 40° N about 85 m.
         return round(lat, 3), round(lon, 3)
     return round(lat, 5), round(lon, 5)
+
+
+# A house number: digits standing alone (with a letter or a "-12" range), wherever the street's
+# name is (before it or after, "Calle Hidalgo 240"), but not a road's number ("Route 13") or an
+# ordinal ("5th Street"); flats and units are dropped.
+_HOUSE_NUMBER = re.compile(
+    r"(?<![\w-])(?<!route )(?<!rt )(?<!hwy )(?<!highway )(?<!ruta )(?<!carretera )"
+    r"(\d{1,6})[a-z]?(?:[-/]\d+[a-z]?)?(?![\w-])",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(
+    r"[,\s]*(?:#\s*|\b(?:apt|apartment|unit|suite|ste|flat|room|lot|apto|apartamento|depto|"
+    r"departamento|piso|interior|int)\b\.?\s*#?\s*)[\w-]*\d[\w-]*",
+    re.IGNORECASE,
+)
+
+
+def public_location_text(text, about_people):
+    """The typed place as the public may see it: as given, or to the block for concerns about
+    people ("1234 Main St, Apt 5" → "12XX Main St"), as the map rounds their pin to ~100 m."""
+    if not about_people or not text:
+        return text
+    text = _UNIT.sub("", text)
+    return _HOUSE_NUMBER.sub(lambda m: f"{int(m.group(1)) // 100 or ''}XX", text).strip(" ,")
 
 
 class Category(models.Model):
@@ -226,6 +251,11 @@ class Concern(models.Model):
         if not self.has_point:
             return None
         return public_location(self.latitude, self.longitude, self.category.about_people)
+
+    @property
+    def public_location_text(self):
+        """The place as typed, to the block for concerns about people (see public_location_text)."""
+        return public_location_text(self.location_text, self.category.about_people)
 
 
 class UpdateKind(models.TextChoices):

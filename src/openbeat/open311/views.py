@@ -319,7 +319,7 @@ def _request_item(concern, agency):
         "requested_datetime": concern.created_at.isoformat(),
         "updated_datetime": concern.updated_at.isoformat(),
         "expected_datetime": "",
-        "address": concern.location_text,
+        "address": concern.public_location_text,
         "address_id": "",
         "zipcode": "",
         "lat": point[0],

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.concerns.models import public_location
+from openbeat.concerns.models import public_location, public_location_text
 from openbeat.concerns.queries import public_concerns, public_filter
 from openbeat.events.models import Event, Occurrence
 from openbeat.problems.models import Problem
@@ -120,7 +120,7 @@ def _concern_chunks(queryset):
                 c["area__name"] or "",
                 c["status"],
                 c["source"],
-                c["location_text"],
+                public_location_text(c["location_text"], c["category__about_people"]),
                 "" if lat is None else lat,
                 "" if lon is None else lon,
                 ROUNDED if c["category__about_people"] else PRECISE,
@@ -159,7 +159,14 @@ CONCERNS = Dataset(
             ),
         ),
         Field("source", "text", _("How it was reported: web, meeting, open311 or api.")),
-        Field("location_text", "text", _("The address or landmark given, if any.")),
+        Field(
+            "location_text",
+            "text",
+            _(
+                "The address or landmark given, if any; for concerns about people, to the block "
+                "(house numbers as 12XX, flats left out)."
+            ),
+        ),
         Field(
             "latitude",
             "decimal",
