@@ -26,6 +26,11 @@ PAGES = [
         "No projects are looking for volunteers just now.",
     ),
     (
+        "/agencies/smyrna-pd/transparency/",
+        "Smyrna Police Department: cómo vamos",
+        "Smyrna Police Department: how we are doing",
+    ),
+    (
         "/data/",
         "Descargue lo que muestran las páginas públicas",
         "Download what the public pages show",
