@@ -225,15 +225,14 @@ def cmd_outreach_progress(args):
 
 def cmd_outreach_tick(args):
     """Publish scheduled announcements that are due, start this week's digests, forget
-    addresses that never confirmed. Safe to run as often as you like (cron: hourly)."""
+    addresses that never confirmed. The worker does this every few minutes by itself; this runs
+    it now. Safe to run as often as you like."""
     from openbeat.outreach import actions
 
-    published = actions.publish_due()
-    digests = actions.start_digests()
-    forgotten = actions.forget_unconfirmed()
+    done = actions.tick()
     print(
-        f"Published {published} scheduled announcement(s); started {len(digests)} digest(s); "
-        f"forgot {forgotten} unconfirmed address(es)."
+        f"Published {done['published']} scheduled announcement(s); started {done['digests']} "
+        f"digest(s); forgot {done['forgotten']} unconfirmed address(es)."
     )
 
 
@@ -303,7 +302,7 @@ def main(argv=None):
     progress.add_argument("--interval", type=float, default=1.0)
     progress.set_defaults(func=cmd_outreach_progress)
     tick = commands.add_parser(
-        "outreach-tick", help="publish due announcements and start weekly digests (cron)"
+        "outreach-tick", help="publish due announcements and start weekly digests now"
     )
     tick.set_defaults(func=cmd_outreach_tick)
     bounce = commands.add_parser("outreach-bounce", help="never email these addresses again")

@@ -288,6 +288,7 @@ if TASKS_MODE == "rq":
 PERIODIC_JOBS = [
     "openbeat.projects.tasks.queue_due_reminders",
     "openbeat.insights.periodic.run",
+    "openbeat.outreach.actions.tick",
 ]
 
 # Map tiles are the one thing fetched from elsewhere; a department can point at its own server.

@@ -294,6 +294,25 @@ def test_scheduled_announcement_is_published_and_sent_when_due(town, mailbox):
     assert AuditEvent.objects.filter(action="announcement.schedule").count() == 1
 
 
+def test_the_worker_publishes_a_scheduled_announcement_on_its_round_without_cron(town, mailbox):
+    from openbeat.core.worker import run_periodic_jobs
+    from tests.insights.clock import at
+
+    steps.subscriber(town.smyrna, "later@example.org")
+    mailbox.clear()
+    item = steps.announcement(town.smyrna_coordinator, town.smyrna)
+    when = timezone.now() + datetime.timedelta(hours=2)
+    actions.publish(town.smyrna_coordinator, item, when)
+    run_periodic_jobs()
+    assert not mailbox.to("later@example.org")  # not yet due
+    with at(when + datetime.timedelta(minutes=5)):
+        run_periodic_jobs()
+        run_periodic_jobs()
+    item.refresh_from_db()
+    assert item.status == AnnouncementStatus.PUBLISHED
+    assert len(mailbox.to("later@example.org")) == 1
+
+
 def test_cli_shows_progress_with_a_bar(town, mailbox, capsys):
     from openbeat import cli
 

@@ -304,6 +304,17 @@ def _publish_now(announcement, now):
     return mailing
 
 
+def tick(now=None):
+    """The worker's periodic outreach round (settings.PERIODIC_JOBS, and `openbeat
+    outreach-tick`): publish what is due, start the week's digests, forget addresses that never
+    confirmed. Idempotent: every worker runs it every few minutes."""
+    return {
+        "published": publish_due(now),
+        "digests": len(start_digests(now)),
+        "forgotten": forget_unconfirmed(now),
+    }
+
+
 def publish_due(now=None):
     """Publish every scheduled announcement whose time has come; returns how many."""
     now = now or timezone.now()
