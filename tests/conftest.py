@@ -21,6 +21,18 @@ def _fresh_page_cache():
     pagecache.forget()
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    # A request in Spanish leaves its language active in the thread (LocaleMiddleware never
+    # resets it): each test starts in the site's language, as a new process would.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def town(db):
     return factories.town()

@@ -312,7 +312,11 @@ def main(argv=None):
     commands.add_parser("manage", help="Django's manage.py commands")
     args = parser.parse_args(argv)
     _setup()
-    args.func(args)
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):  # the console speaks the site's language
+        args.func(args)
 
 
 if __name__ == "__main__":
