@@ -95,6 +95,16 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<int:pk>/roles/", projects.project_role, name="project_role"),
     path("projects/<int:pk>/shifts/", projects.project_shift, name="project_shift"),
+    path(
+        "projects/<int:pk>/shifts/change/",
+        projects.project_shift_change,
+        name="project_shift_change",
+    ),
+    path(
+        "projects/<int:pk>/shifts/cancel/",
+        projects.project_shift_cancel,
+        name="project_shift_cancel",
+    ),
     path("projects/<int:pk>/hours/", projects.project_hours, name="project_hours"),
     path("projects/<int:pk>/roster.csv", projects.roster_csv, name="project_roster_csv"),
     path("projects/<int:pk>/hours.csv", projects.hours_csv, name="project_hours_csv"),

@@ -218,3 +218,100 @@ def test_a_project_cannot_use_another_agencys_programme(client, town):
     )
     assert response.status_code == 400
     assert not Project.objects.exists()
+
+
+def _shift_form(shift, **changes):
+    tz = shift.agency.tz
+    data = {
+        "shift": shift.pk,
+        "start": timezone.localtime(shift.start, tz).strftime("%Y-%m-%dT%H:%M"),
+        "end": timezone.localtime(shift.end, tz).strftime("%Y-%m-%dT%H:%M"),
+        "place": shift.place,
+        "slots": shift.slots,
+    }
+    return {**data, **changes}
+
+
+def test_a_moved_shift_tells_its_volunteers_and_more_places_go_to_the_waiting_list(
+    client, town, shift, mailbox
+):
+    held = [factories.volunteer(shift, email=f"on{n}@example.org") for n in range(2)]
+    waiting = factories.volunteer(shift, email="waiting@example.org")
+    unconfirmed = factories.volunteer(shift, email="unconfirmed@example.org", confirm=False)
+    mailbox.clear()
+    coordinator = _as(client, town.smyrna_coordinator)
+    later = timezone.localtime(shift.start, shift.agency.tz) + datetime.timedelta(days=2)
+    response = coordinator.post(
+        f"/staff/projects/{shift.role.project_id}/shifts/change/",
+        _shift_form(
+            shift,
+            start=later.strftime("%Y-%m-%dT%H:%M"),
+            end=(later + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            place="Library steps",
+            slots=3,
+        ),
+    )
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert (shift.place, shift.slots) == ("Library steps", 3)
+    for person in held:
+        [changed] = mailbox.to(person.email)
+        assert changed["Subject"].startswith("Shift changed: Neighbourhood Watch walks")
+        assert "Where: Library steps" in changed.get_body(("plain",)).get_content()
+    [promoted] = mailbox.to("waiting@example.org")  # the new place is theirs: one email
+    assert promoted["Subject"].startswith("A place is yours")
+    assert not mailbox.to("unconfirmed@example.org")  # an unconfirmed address is not mailed
+    waiting.refresh_from_db()
+    unconfirmed.refresh_from_db()
+    assert (waiting.status, unconfirmed.status) == ("confirmed", "pending")
+    assert AuditEvent.objects.filter(action="project.shift.change").count() == 1
+
+
+def test_places_never_drop_below_the_volunteers_holding_one(client, town, shift):
+    factories.volunteer(shift)
+    factories.volunteer(shift)
+    coordinator = _as(client, town.smyrna_coordinator)
+    response = coordinator.post(
+        f"/staff/projects/{shift.role.project_id}/shifts/change/",
+        _shift_form(shift, slots=1, place="Elsewhere"),
+    )
+    assert response.status_code == 400
+    assert "2 volunteers already hold places: keep at least 2 places" in response.content.decode()
+    shift.refresh_from_db()
+    assert (shift.slots, shift.place) == (2, "Smyrna Town Hall")
+    assert not AuditEvent.objects.filter(action="project.shift.change").exists()
+
+
+def test_a_cancelled_shift_tells_its_volunteers_why_and_takes_no_more_sign_ups(
+    client, town, shift, mailbox
+):
+    from openbeat.projects import actions
+    from openbeat.projects.tasks import queue_due_reminders
+
+    held = factories.volunteer(shift, email="held@example.org")
+    unconfirmed = factories.volunteer(shift, email="unconfirmed@example.org", confirm=False)
+    mailbox.clear()
+    coordinator = _as(client, town.smyrna_coordinator)
+    url = f"/staff/projects/{shift.role.project_id}/shifts/cancel/"
+    assert coordinator.post(url, {"shift": shift.pk, "reason": " "}).status_code == 400
+    assert not Shift.objects.get(pk=shift.pk).is_cancelled
+    response = coordinator.post(url, {"shift": shift.pk, "reason": "Storm warning: stay in."})
+    assert response.status_code == 302
+    [told] = mailbox.to("held@example.org")
+    assert told["Subject"].startswith("Shift cancelled: Neighbourhood Watch walks")
+    assert "Storm warning: stay in." in told.get_body(("plain",)).get_content()
+    assert not mailbox.to("unconfirmed@example.org")
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "This shift is cancelled, and your sign-up with it." in page
+    assert "Storm warning: stay in." in page
+    public = client.get(shift.role.project.get_absolute_url()).content.decode()
+    assert f'value="{shift.pk}"' not in public and "Cancelled shifts" in public
+    with pytest.raises(actions.SignUpRefused, match="This shift is cancelled"):
+        actions.sign_up(shift.pk, "Late Comer", "late@example.org")
+    with pytest.raises(actions.SignUpRefused):
+        actions.confirm_sign_up(unconfirmed.token)
+    Shift.objects.filter(pk=shift.pk).update(start=timezone.now() + datetime.timedelta(hours=3))
+    assert queue_due_reminders() == 0  # no reminder for a cancelled shift
+    again = coordinator.post(url, {"shift": shift.pk, "reason": "Twice."})
+    assert again.status_code == 400
+    assert AuditEvent.objects.filter(action="project.shift.cancel").count() == 1

@@ -391,6 +391,12 @@ def _new_shift(cell):
     }
 
 
+def _changed_shift(cell):
+    data = _new_shift(cell)
+    del data["role"]
+    return {**data, "shift": cell.thing.refs["shift"]}
+
+
 def _api_report(cell):
     lat, lon = cell.thing.refs["point"]
     return {
@@ -636,6 +642,32 @@ TABLE = {
     ),
     "staff:project_shift": Row(
         (post(StaffObject(302, COORDINATOR), _new_shift),), kinds=(*PROJECTS, MISSING)
+    ),
+    "staff:project_shift_change": Row(
+        (
+            post(StaffObject(302, COORDINATOR), _changed_shift),
+            post(
+                StaffObject(404, COORDINATOR),
+                lambda cell: {k: v for k, v in _changed_shift(cell).items() if k != "shift"},
+                name="POST another agency's shift",
+                kinds=("project",),
+                foreign=("shift", "shift"),
+            ),
+        ),
+        kinds=(*PROJECTS, MISSING),
+    ),
+    "staff:project_shift_cancel": Row(
+        (
+            post(StaffObject(302, COORDINATOR), _ref("shift", reason="Storm warning.")),
+            post(
+                StaffObject(404, COORDINATOR),
+                {"reason": "Storm warning."},
+                name="POST another agency's shift",
+                kinds=("project",),
+                foreign=("shift", "shift"),
+            ),
+        ),
+        kinds=(*PROJECTS, MISSING),
     ),
     # Hours are refused (400) for a shift not yet begun: reaching that refusal is the access.
     "staff:project_hours": Row(

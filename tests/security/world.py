@@ -416,6 +416,7 @@ def _projects(world, town, key, setup):
         }
         _thing(world, kind, key, record, public=public, refs=refs)
     shift = Shift.objects.get(role__project=project)
+    _thing(world, "shift", key, shift, public=False, refs={"pk": shift.pk})
     for kind, confirm in (("sign_up", True), ("pending_sign_up", False)):
         signed = factories.volunteer(
             shift,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write
@@ -104,8 +105,7 @@ def add_role(actor, project, name, description="", requirements=""):
     return role
 
 
-def add_shift(actor, role, start, end, place, slots):
-    """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
+def _shift_errors(start, end, place, slots):
     errors = {}
     if start <= timezone.now():
         errors["start"] = _("Choose a start in the future.")
@@ -119,6 +119,12 @@ def add_shift(actor, role, start, end, place, slots):
         errors["slots"] = _("Places must be a whole number from 1 to %(most)s.") % {
             "most": MAX_SLOTS
         }
+    return errors
+
+
+def add_shift(actor, role, start, end, place, slots):
+    """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
+    errors = _shift_errors(start, end, place, slots)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -126,6 +132,83 @@ def add_shift(actor, role, start, end, place, slots):
             role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
         )
         audit.record(actor, "project.shift.create", shift, after=audit.snapshot(shift))
+    return shift
+
+
+def _changeable(shift_id):
+    """The shift, locked, if it can still be changed or cancelled."""
+    shift = Shift.objects.select_for_update().get(pk=shift_id)
+    if shift.is_cancelled:
+        raise ValidationError(_("This shift is cancelled. Add a new shift instead."))
+    if shift.has_started:
+        raise ValidationError(_("This shift has already started, so it stays as it was."))
+    return shift
+
+
+def change_shift(actor, shift, start, end, place, slots):
+    """Move a shift, change where it meets or its number of places.
+
+    Everyone holding a place or waiting is emailed when the time or place changes (and will get
+    the day-before reminder for the new time); more places go to the waiting list, in order.
+    Places cannot drop below the volunteers who already hold one.
+    """
+    with transaction.atomic():
+        shift = _changeable(shift.pk)
+        errors = _shift_errors(start, end, place, slots)
+        taken = _confirmed_count(shift)
+        if "slots" not in errors and slots < taken:
+            errors["slots"] = ngettext(
+                "%(taken)s volunteer already holds a place: keep at least %(taken)s place, or "
+                "ask them to cancel first.",
+                "%(taken)s volunteers already hold places: keep at least %(taken)s places, or "
+                "ask some to cancel first.",
+                taken,
+            ) % {"taken": taken}
+        if errors:
+            raise ValidationError(errors)
+        before = audit.snapshot(shift)
+        place = place.strip()
+        moved = (shift.start, shift.end, shift.place) != (start, end, place)
+        shift.start, shift.end, shift.place, shift.slots = start, end, place, slots
+        shift.save(update_fields=["start", "end", "place", "slots"])
+        promoted = _promote(shift)
+        if moved:
+            told = shift.sign_ups.filter(
+                status__in=[SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED]
+            ).exclude(pk__in=promoted)
+            ids = list(told.values_list("pk", flat=True))
+            shift.sign_ups.filter(pk__in=ids).update(reminded_at=None)
+            for pk in ids:
+                enqueue_with_write(send_sign_up_email, pk, "changed")
+        audit.record(
+            actor, "project.shift.change", shift, before=before, after=audit.snapshot(shift)
+        )
+    return shift
+
+
+def cancel_shift(actor, shift, reason):
+    """Call a shift off: every sign-up on it is cancelled, and everyone who held a place or was
+    waiting is emailed the reason. Addresses never confirmed are not emailed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why, in a sentence: the volunteers get it.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("Keep the reason to 300 characters.")})
+    with transaction.atomic():
+        shift = _changeable(shift.pk)
+        now = timezone.now()
+        shift.cancelled_at, shift.cancel_reason = now, reason
+        shift.save(update_fields=["cancelled_at", "cancel_reason"])
+        live = shift.sign_ups.filter(status__in=LIVE)
+        told = list(
+            live.filter(status__in=[SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED]).values_list(
+                "pk", flat=True
+            )
+        )
+        live.update(status=SignUpStatus.CANCELLED, cancelled_at=now)
+        for pk in told:
+            enqueue_with_write(send_sign_up_email, pk, "shift_cancelled")
+        audit.record(actor, "project.shift.cancel", shift, after={"reason": reason})
     return shift
 
 
@@ -175,6 +258,8 @@ def _open_shift(shift_id):
     )
     if shift is None:
         raise SignUpRefused(_("Choose one of the shifts listed."), "shift")
+    if shift.is_cancelled:
+        raise SignUpRefused(_("This shift is cancelled. Choose another shift."), "shift")
     if shift.has_started:
         raise SignUpRefused(
             _("This shift has already started or taken place. Choose a later shift."), "shift"

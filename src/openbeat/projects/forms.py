@@ -77,8 +77,7 @@ class RoleForm(forms.Form):
     )
 
 
-class ShiftForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=None, label=_("Role"), empty_label=None)
+class _ShiftFields(forms.Form):
     start = forms.DateTimeField(
         label=_("Start (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -88,9 +87,29 @@ class ShiftForm(forms.Form):
     place = forms.CharField(label=_("Meeting place"), max_length=300)
     slots = forms.IntegerField(label=_("Places"), min_value=1, max_value=MAX_SLOTS)
 
+
+class ShiftForm(_ShiftFields):
+    role = forms.ModelChoiceField(queryset=None, label=_("Role"), empty_label=None)
+    field_order = ["role"]
+
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = roles
+
+
+class ShiftChangeForm(_ShiftFields):
+    """A shift as it should now be; the field ids carry the shift's, as each shift has one."""
+
+    shift = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ShiftCancelForm(forms.Form):
+    shift = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why it is cancelled (emailed to the volunteers)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class HoursForm(forms.Form):

@@ -108,6 +108,9 @@ class Shift(models.Model):
     slots = models.PositiveIntegerField(
         _("places"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SLOTS)]
     )
+    # A cancelled shift stays, with why, for the volunteers' links and the record.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("why it is cancelled"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["start", "id"]
@@ -123,6 +126,10 @@ class Shift(models.Model):
     @property
     def has_started(self):
         return self.start <= timezone.now()
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
 
 
 class SignUpStatus(models.TextChoices):

@@ -20,7 +20,14 @@ from openbeat.events.forms import local_datetime
 from openbeat.events.models import Programme
 from openbeat.problems.models import Problem
 from openbeat.projects import actions
-from openbeat.projects.forms import HoursForm, ProjectForm, RoleForm, ShiftForm
+from openbeat.projects.forms import (
+    HoursForm,
+    ProjectForm,
+    RoleForm,
+    ShiftCancelForm,
+    ShiftChangeForm,
+    ShiftForm,
+)
 from openbeat.projects.models import Project, Shift, SignUp, SignUpStatus
 
 EDITABLE = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on", "is_published"]
@@ -108,13 +115,50 @@ def _roster(project):
     return shifts
 
 
+def _ids(shift_pk, form):
+    return f"shift-{shift_pk}-{form}-%s"  # each shift has its own change and cancel forms
+
+
+def _shift_forms(shifts, tz, forms):
+    """Each shift still to come gets its change and cancel forms: the one just refused, bound
+    with its mistakes, or filled with the shift as it is."""
+    for shift in shifts:
+        if shift.has_started or shift.is_cancelled:
+            continue
+        bound = forms.get("shift_change")
+        shift.change_form = (
+            bound
+            if bound is not None and forms.get("shift_for") == shift.pk
+            else ShiftChangeForm(
+                initial={
+                    "shift": shift.pk,
+                    "start": timezone.localtime(shift.start, tz).strftime("%Y-%m-%dT%H:%M"),
+                    "end": timezone.localtime(shift.end, tz).strftime("%Y-%m-%dT%H:%M"),
+                    "place": shift.place,
+                    "slots": shift.slots,
+                },
+                auto_id=_ids(shift.pk, "change"),
+            )
+        )
+        bound = forms.get("shift_cancel")
+        shift.cancel_form = (
+            bound
+            if bound is not None and forms.get("shift_for") == shift.pk
+            else ShiftCancelForm(initial={"shift": shift.pk}, auto_id=_ids(shift.pk, "cancel"))
+        )
+    return shifts
+
+
 def _page(request, project, status=200, **forms):
     may_edit = has_role(request.user, project.agency_id, Role.COORDINATOR)
+    shifts = _roster(project)
+    if may_edit:
+        _shift_forms(shifts, project.agency.tz, forms)
     context = {
         "project": project,
         "may_edit": may_edit,
         "roles": project.roles.all(),
-        "shifts": _roster(project),
+        "shifts": shifts,
         "now": timezone.now(),
         "hours_form": forms.get("hours_form"),
         "hours_for": forms.get("hours_for"),
@@ -193,6 +237,53 @@ def project_shift(request, pk):
 
     form = ShiftForm(request.POST, roles=project.roles.all())
     return _handle(request, project, "shift_form", form, add)
+
+
+def _shift_of(request, project):
+    return get_for_staff(
+        request.user,
+        Shift.objects.filter(role__project=project),
+        Role.COORDINATOR,
+        pk=request.POST.get("shift"),
+    )
+
+
+@login_required
+@require_POST
+def project_shift_change(request, pk):
+    project = _project_for(request, pk, Role.COORDINATOR)
+    shift = _shift_of(request, project)
+    tz = project.agency.tz
+    form = ShiftChangeForm(request.POST, auto_id=_ids(shift.pk, "change"))
+    return apply_form(
+        request,
+        form,
+        lambda data: actions.change_shift(
+            request.user,
+            shift,
+            local_datetime(data["start"], tz),
+            local_datetime(data["end"], tz),
+            data["place"],
+            data["slots"],
+        ),
+        reverse("staff:project", args=[project.pk]) + f"#shift-{shift.pk}",
+        lambda bad: _page(request, project, status=400, shift_change=bad, shift_for=shift.pk),
+    )
+
+
+@login_required
+@require_POST
+def project_shift_cancel(request, pk):
+    project = _project_for(request, pk, Role.COORDINATOR)
+    shift = _shift_of(request, project)
+    form = ShiftCancelForm(request.POST, auto_id=_ids(shift.pk, "cancel"))
+    return apply_form(
+        request,
+        form,
+        lambda data: actions.cancel_shift(request.user, shift, data["reason"]),
+        reverse("staff:project", args=[project.pk]) + f"#shift-{shift.pk}",
+        lambda bad: _page(request, project, status=400, shift_cancel=bad, shift_for=shift.pk),
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import send_or_retry
 
-KINDS = ("confirm", "confirmed", "waitlisted", "promoted", "reminder")
+KINDS = ("confirm", "confirmed", "waitlisted", "promoted", "reminder", "changed", "shift_cancelled")
 REMIND_WITHIN = datetime.timedelta(hours=24)
 
 
@@ -26,6 +26,8 @@ def send_sign_up_email(sign_up_id, kind, attempt=0):
     )
     if kind == "reminder" and signed.status != SignUpStatus.CONFIRMED:
         return  # cancelled since the reminder was queued
+    if kind == "changed" and signed.status not in (SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED):
+        return  # cancelled since
     shift = signed.shift
     project = shift.role.project
     with translation.override(signed.language):

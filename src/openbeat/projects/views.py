@@ -43,14 +43,16 @@ def _context(project, form=None):
     shifts = list(_shifts(project))
     for shift in shifts:
         shift.places_left = max(shift.slots - shift.taken, 0)
-    upcoming = [s for s in shifts if not s.has_started]
+    upcoming = [s for s in shifts if not s.has_started and not s.is_cancelled]
+    cancelled = [s for s in shifts if not s.has_started and s.is_cancelled]
     if form is None:
         form = SignUpForm(initial={"nonce": secrets.token_urlsafe(16)}, shifts=upcoming)
     return {
         "project": project,
         "roles": project.roles.all(),
         "upcoming": upcoming,
-        "past_count": len(shifts) - len(upcoming),
+        "cancelled": cancelled,
+        "past_count": len(shifts) - len(upcoming) - len(cancelled),
         "form": form,
         "chosen": form["shift"].value(),
     }
@@ -80,7 +82,7 @@ def sign_up(request, pk):
         ratelimit.hit("project.sign_up", ratelimit.client_key(request), *SIGN_UP_LIMIT)
     except ratelimit.RateLimited as limited:
         return ratelimit.too_many(request, limited.retry_after)
-    shifts = [s for s in _shifts(project) if not s.has_started]
+    shifts = [s for s in _shifts(project) if not s.has_started and not s.is_cancelled]
     form = SignUpForm(request.POST, shifts=shifts)
     if form.is_valid():
         data = form.cleaned_data
