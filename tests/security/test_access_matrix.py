@@ -1038,6 +1038,7 @@ def problems_with(cell, url, response, body):
     for thing in cell.world.things.values():
         if _may_see(cell.person, thing, cell):
             continue
+        CHECKED["searches for a secret in an answer"] += len(thing.secrets)
         for secret in thing.secrets:
             if str(secret) in text:
                 found.append(f"gives away {thing}'s secret {secret!r}")
