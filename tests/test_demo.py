@@ -51,6 +51,7 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     import h3
 
     from openbeat.demo.hotspots import PARK
+    from openbeat.hotspots import compute
     from openbeat.hotspots.models import HotspotMap
 
     load_demo()
@@ -64,6 +65,13 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     assert hotspot_map.cells.filter(kind="hot").count() < hotspot_map.cells_count / 10
     page = client.get("/agencies/smyrna-pd/hotspots/").content.decode()
     assert "Hot spot" in page and "hotspot-cells" in page
+    # Computed last, from every concern the loader made: nothing for the worker to redo.
+    assert hotspot_map.signature == compute.signature(hotspot_map.agency)
+    # The transparency page shows the same map: the park's hexagon hot at 99 %.
+    lat, lon = (round(degrees, 4) for degrees in h3.cell_to_latlng(park))
+    body = client.get("/agencies/smyrna-pd/transparency/").content.decode()
+    assert 'id="hotspots-heading"' in body and "hotspot-cells" in body
+    assert f'<tr class="hot-99">\n  <td>{lat}, {lon}</td>' in body
 
 
 def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, client):

@@ -1,9 +1,11 @@
-"""The hotspot page on a phone: axe-clean in English and Spanish, hexagons drawn, table without JS."""
+"""The hotspot page on a phone: axe-clean in English and Spanish, hexagons drawn, table without JS
+(there and on the transparency page)."""
 
 import pytest
 from playwright.sync_api import expect
 
 from openbeat.hotspots import compute
+from openbeat.insights import dashboards
 from tests import factories
 from tests.e2e.test_accessibility import Audit
 from tests.hotspots.test_hotspots import _cluster, _spread
@@ -31,9 +33,11 @@ def test_hotspot_page_passes_axe_and_draws_the_hot_hexagons(site, resident, hot_
     assert not audit.problems, audit.report()
 
 
-def test_hotspot_table_needs_no_script(site, resident, hot_town):
+@pytest.mark.parametrize("path", ["hotspots", "transparency"])
+def test_hotspot_table_needs_no_script(site, resident, hot_town, path):
+    dashboards.refresh(hot_town.smyrna.pk)  # the transparency page shows the map with its figures
     page = resident(js=False).page
-    page.goto(site.url + "/agencies/smyrna-pd/hotspots/")
+    page.goto(site.url + f"/agencies/smyrna-pd/{path}/")
     rows = page.locator("table.hotspot-table tbody tr")
     expect(rows.first).to_contain_text("Hot spot")
     expect(rows.first).to_contain_text("99 %")

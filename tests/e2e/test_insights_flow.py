@@ -1,16 +1,19 @@
 """A resident answers the survey from the email the morning after a meeting, on a phone; the
-transparency page and the staff dashboard show the record. axe-core on every page."""
+transparency page (with its hotspot map) and the staff dashboard show the record. axe-core on
+every page."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from openbeat.hotspots import compute
 from openbeat.insights import dashboards, surveys
 from openbeat.insights.models import SurveyResponse
 from tests import factories
 from tests.e2e.concern_steps import sign_in
 from tests.e2e.test_accessibility import Audit
+from tests.hotspots.test_hotspots import _cluster, _spread
 from tests.insights.clock import at
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +83,10 @@ def test_transparency_page_and_staff_dashboard_pass_axe(site, resident, invited)
     for _n in range(10):
         surveys.answer_walk_in(past, {k: str(v) for k, v in ANSWERS.items()})
     factories.concern(name="Rita Reporter", email="rita@example.org")
+    _spread(15)
+    _cluster(25)
     dashboards.refresh(town.smyrna.pk)
+    compute.compute(town.smyrna)
 
     person = resident()
     page = person.page
@@ -89,6 +95,7 @@ def test_transparency_page_and_staff_dashboard_pass_axe(site, resident, invited)
     expect(page.get_by_role("img", name="Trust index by month, with its 95% confidence interval"))
     expect(page.locator("main")).to_contain_text("80.0–80.0")
     expect(page.locator("main")).not_to_contain_text("Rita")
+    expect(page.locator(".hotspot-map path.leaflet-interactive").first).to_be_visible()
     audit.check("transparency page")
 
     sign_in(page, site, town.smyrna_coordinator)

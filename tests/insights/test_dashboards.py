@@ -7,9 +7,13 @@ from django.test.utils import CaptureQueriesContext
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Status
+from openbeat.core import pagecache
+from openbeat.hotspots import compute
+from openbeat.hotspots.models import HotspotMap
 from openbeat.insights import dashboards, surveys
 from openbeat.insights.models import DashboardSnapshot
 from tests import factories
+from tests.hotspots.test_hotspots import CLUSTER, _cluster
 
 GOOD = {"safety": "4", "respect": "5", "fairness": "4", "voice": "3", "comfort": "5"}
 
@@ -53,6 +57,7 @@ def test_the_page_reads_the_snapshot_whatever_the_number_of_concerns(town_with_h
         # The page cache's version is re-read at most once a second: not the page's own query.
         return [q["sql"] for q in captured.captured_queries if "core_publicversion" not in q["sql"]]
 
+    compute.compute(town_with_history.smyrna)  # the page shows the stored map too
     before = queries_for_page()
     for n in range(5):
         factories.concern(description=f"More graffiti {n}")
@@ -141,3 +146,35 @@ def test_a_refresh_renews_the_cached_page_and_nothing_else_does(town, client):
     assert "0 concerns raised" in client.get(url).content.decode()  # the stored figures
     dashboards.refresh(town.smyrna.pk)
     assert "1 concern raised in the last 12 months" in client.get(url).content.decode()
+
+
+def test_the_page_shows_the_stored_hotspots_and_a_new_map_renews_it(town_with_history, client):
+    url = "/agencies/smyrna-pd/transparency/"
+    assert "being computed" in client.get(url).content.decode()
+    _cluster(compute.MIN_CONCERNS)
+    # The page never counts concerns to see whether the map is stale, nor asks for a run.
+    assert "being computed" in client.get(url).content.decode()
+    assert not HotspotMap.objects.exists()
+    site = pagecache.current()
+    compute.compute(town_with_history.smyrna)
+    assert pagecache.current() == site  # its own pages are renewed, not the whole site's
+    body = client.get(url).content.decode()
+    assert 'id="hotspots-heading"' in body and '<table class="hotspot-table">' in body
+    assert f"<td>{CLUSTER[0][:6]}" in body and "<td>Hot spot</td>" in body
+    assert "openbeat/hotspots-map.js" in body
+
+
+def test_the_dashboards_refresh_asks_for_a_new_hotspot_map(
+    town, django_capture_on_commit_callbacks
+):
+    from openbeat.insights.tasks import refresh_dashboards
+
+    _cluster(compute.MIN_CONCERNS)
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_dashboards.call(town.smyrna.pk)
+    first = HotspotMap.objects.get(agency=town.smyrna)
+    assert first.concerns_count == compute.MIN_CONCERNS and first.requested_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_dashboards.call(town.smyrna.pk)
+    again = HotspotMap.objects.get(agency=town.smyrna)
+    assert (again.computed_at, again.requested_at) == (first.computed_at, None)  # fresh: no run

@@ -24,7 +24,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from openbeat.core.models import PageVersion
+from openbeat.core.models import Agency, PageVersion
 
 TTL = 300  # pages also change as meetings pass: at most five minutes behind the clock
 VERSION_TTL = 1.0  # seconds another process may take to see a write
@@ -101,6 +101,14 @@ def memo(key, compute, ttl=MEMO_TTL):
     with _lock:
         _memo[key] = (value, now)
     return value
+
+
+def agency_id_for_slug(slug):
+    """The id of the agency a URL's slug names (None for none): the usual key of a page's scopes."""
+    return memo(
+        f"agency-slug:{slug}",
+        lambda: Agency.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+    )
 
 
 def _cacheable(request):

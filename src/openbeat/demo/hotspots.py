@@ -1,8 +1,9 @@
-"""Demo concerns of the past year that make a hotspot in Smyrna, and the map computed from them.
+"""Demo concerns of the past year that make a hotspot in Smyrna.
 
 Residents near the park on South Street (approximate) report noise, graffiti and loitering far
 more often than the rest of town, where parking and traffic concerns are spread thinly. The
-map is computed by the real code (openbeat.hotspots.compute), as the worker would.
+loader computes the map last, from every concern it made, with the real code
+(openbeat.hotspots.compute), as the worker would.
 """
 
 import datetime
@@ -12,7 +13,6 @@ from django.utils import timezone
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Status
-from openbeat.hotspots import compute
 
 PARK = (39.2961, -75.6033)
 TOWN = (39.274, -75.622, 39.326, -75.573)  # south, west, north, east: inside the town's area
@@ -51,7 +51,7 @@ def _plan(now):
 
 
 def load_hotspots(smyrna):
-    """Import the year of concerns once, then compute Smyrna's hotspot map."""
+    """Import the year of concerns once."""
     for external_id, category, lat, lon, when in _plan(timezone.now()):
         concern_actions.import_concern(
             external_id,
@@ -67,4 +67,3 @@ def load_hotspots(smyrna):
             when,
             source="web",
         )
-    return compute.compute(smyrna)

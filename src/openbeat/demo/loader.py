@@ -24,6 +24,7 @@ from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
+from openbeat.hotspots import compute as hotspot_compute
 from openbeat.problems import actions as problem_actions
 from openbeat.problems.models import OwnerKind, Phase, Problem
 
@@ -425,6 +426,7 @@ def load_demo():
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
     demo_insights.load(smyrna, clayton, dunning)
+    hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
     return {
         "town": "Smyrna & Clayton, Delaware",
         "username": "brandon.dunning",

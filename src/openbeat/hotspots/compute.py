@@ -20,6 +20,7 @@ from openbeat.core import pagecache
 from openbeat.core.background import WriteBusy, enqueue_with_write, optional_write
 from openbeat.hotspots import gistar
 from openbeat.hotspots.models import HotspotCell, HotspotMap, Kind
+from openbeat.hotspots.views import page_scope
 
 WINDOW_DAYS = 365
 MIN_CONCERNS = 30  # fewer than this and no cell is called hot or cold
@@ -132,7 +133,8 @@ def compute(agency, now=None):
             ),
             batch_size=1000,
         )
-        pagecache.bump()
+        # Its pages only: the agency's hotspot page and transparency page, not the whole site.
+        pagecache.bump(page_scope(agency.pk))
     return hotspot_map
 
 

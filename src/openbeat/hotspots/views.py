@@ -1,9 +1,10 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from openbeat.core import pagecache
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
-from openbeat.hotspots.models import Kind
+from openbeat.hotspots.models import HotspotMap, Kind
 
 
 def significant_cells(hotspot_map):
@@ -33,11 +34,19 @@ def significant_cells(hotspot_map):
     return cells
 
 
-def hotspot_context(agency):
-    """What a page needs to show an agency's hotspots; queues a run when the map is stale."""
+def hotspot_context(agency, ask_for_refresh=True):
+    """What a page needs to show an agency's hotspots.
+
+    With `ask_for_refresh`, a run is queued when the map is stale (which counts the agency's
+    concerns of the year); without, the stored map is shown as it is: for pages that must not
+    read the concerns table, whose map the worker keeps fresh (see insights.tasks).
+    """
     from openbeat.hotspots import compute
 
-    hotspot_map = compute.refresh_if_stale(agency)
+    if ask_for_refresh:
+        hotspot_map = compute.refresh_if_stale(agency)
+    else:
+        hotspot_map = HotspotMap.objects.filter(agency=agency).first()
     return {
         "hotspot_map": hotspot_map,
         "hotspot_cells": significant_cells(hotspot_map),
@@ -45,8 +54,20 @@ def hotspot_context(agency):
     }
 
 
+def page_scope(agency_id):
+    """The page cache's scope of an agency's hotspot map: renewed by each run."""
+    return f"hotspots:{agency_id}"
+
+
+def _hotspot_scopes(request, slug):
+    agency_id = pagecache.agency_id_for_slug(slug)
+    if agency_id is None:
+        return None
+    return [pagecache.SITE, page_scope(agency_id)]
+
+
 @require_GET
-@public_page
+@public_page(scopes=_hotspot_scopes)
 def agency_hotspots(request, slug):
     agency = get_object_or_404(Agency, slug=slug)
     return render(request, "hotspots/agency.html", {"agency": agency, **hotspot_context(agency)})

@@ -1,4 +1,5 @@
-"""Background work for insights: survey invitations by email and the dashboards' snapshot."""
+"""Background work for insights: survey invitations by email, the dashboards' snapshot and
+the hotspot map the transparency page shows."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -56,7 +57,11 @@ def send_survey_invitation(invitation_id, attempt=0):
 
 @task()
 def refresh_dashboards(agency_id):
-    """Recompute one agency's dashboards (a no-op when a later refresh already ran)."""
+    """Recompute one agency's dashboards, and ask for a new hotspot map when the concerns it was
+    computed from changed: the transparency page shows both without reading the concerns."""
+    from openbeat.hotspots import compute
     from openbeat.insights import dashboards
 
-    dashboards.refresh(agency_id)
+    snapshot = dashboards.refresh(agency_id)
+    if snapshot is not None:
+        compute.refresh_if_stale(snapshot.agency)

@@ -10,6 +10,7 @@ from openbeat.core import pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.events.views import meeting_on
+from openbeat.hotspots import views as hotspot_views
 from openbeat.insights import dashboards, presenting, surveys
 from openbeat.insights.models import SurveyInvitation, SurveyResponse
 from openbeat.insights.stats import ITEMS
@@ -91,26 +92,28 @@ def walk_in(request, slug, date_key):
 
 
 def _transparency_scopes(request, slug):
-    """The site (the agency's own details) and the agency's dashboards; None for no agency."""
-    agency_id = pagecache.memo(
-        f"agency-slug:{slug}",
-        lambda: Agency.objects.filter(slug=slug).values_list("pk", flat=True).first(),
-    )
+    """The site (the agency's own details), the agency's dashboards and its hotspot map; None
+    for no agency."""
+    agency_id = pagecache.agency_id_for_slug(slug)
     if agency_id is None:
         return None
-    return [pagecache.SITE, dashboards.page_scope(agency_id)]
+    return [pagecache.SITE, dashboards.page_scope(agency_id), hotspot_views.page_scope(agency_id)]
 
 
 @require_GET
 @public_page(scopes=_transparency_scopes)
 def transparency(request, slug):
-    """An agency's public record: meetings, concerns, response times, trust, problem cases.
+    """An agency's public record: meetings, concerns, response times, trust, problem cases and
+    hotspots.
 
-    Read from the stored snapshot (one row): see dashboards.py.
+    Read from the stored snapshot (one row, see dashboards.py) and the stored hotspot map (its
+    row and significant cells), never from the concerns: the worker asks for a new map when it
+    refreshes the snapshot (insights.tasks).
     """
     agency = get_object_or_404(Agency, slug=slug)
     snapshot = dashboards.snapshot_for(agency)
     context = {"agency": agency, "snapshot": snapshot}
     if snapshot is not None:
         context["d"] = presenting.dashboard(snapshot.data)
+        context.update(hotspot_views.hotspot_context(agency, ask_for_refresh=False))
     return render(request, "insights/transparency.html", context)

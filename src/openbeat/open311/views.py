@@ -269,10 +269,7 @@ def _agency_scopes(request, *args, **kwargs):
     slug = _param(request, "jurisdiction_id")
     if slug is None:
         return [ALL_CONCERNS, CATEGORIES]
-    agency_id = pagecache.memo(
-        f"agency-slug:{slug}",
-        lambda: Agency.objects.filter(slug=slug).values_list("pk", flat=True).first(),
-    )
+    agency_id = pagecache.agency_id_for_slug(slug)
     if agency_id is None:
         return None
     return [pagecache.agency_scope(agency_id), CATEGORIES]
