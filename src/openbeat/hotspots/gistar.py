@@ -18,6 +18,8 @@ which is esda's (G_i − E[G_i]) / sqrt(V[G_i]) multiplied through by Σx. Cells
 study area have fewer neighbours, and a smaller W_i, exactly as in esda.
 """
 
+import ctypes
+import functools
 import math
 
 import h3.api.basic_int as h3
@@ -28,12 +30,49 @@ import numpy as np
 LEVELS = (99, 95, 90)
 
 
+@functools.cache
+def _c_grid_disks():
+    """H3's C `gridDisksUnsafe` (the rings of a whole array in one call), or None.
+
+    h3-py has no array API, but its extension modules carry the H3 C library with its public
+    functions exported; ctypes reaches the one that takes an array. Should a later h3-py hide
+    them, k_rings falls back to one call per cell: slower, the same rings.
+    """
+    try:
+        from h3._cy import cells as h3_cells
+
+        function = ctypes.CDLL(h3_cells.__file__).gridDisksUnsafe
+    except (ImportError, OSError, AttributeError):
+        return None
+    # H3Error gridDisksUnsafe(H3Index *h3Set, int length, int k, H3Index *out)
+    function.restype = ctypes.c_uint32
+    function.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+    return function
+
+
 def k_rings(cells, k=1):
     """Each cell's k-ring from H3 as an (n, 3k(k+1)+1) array of cells, the cell itself included.
 
-    One H3 call per cell (h3 has no array API; its memoryview API is the cheapest call), the
-    rings joined as raw bytes. Near a pentagon a ring is short: padded with 0, never a cell.
+    One call to H3's C library for every cell at once (0.04 s for 178,000 cells in
+    bench/hotspots.py, against 1.2 s for a Python call per cell, ~10 s on a loaded machine). Its
+    fast algorithm refuses rings that touch a pentagon (twelve cells per resolution, mostly at
+    sea); then every ring is taken one cell at a time, where a ring near a pentagon is short.
     """
+    cells = np.ascontiguousarray(cells, dtype=np.uint64)
+    width = 3 * k * (k + 1) + 1
+    rings = np.zeros((len(cells), width), dtype=np.uint64)
+    grid_disks = _c_grid_disks()
+    found = (
+        len(cells) > 0
+        and grid_disks is not None
+        and grid_disks(cells.ctypes.data, len(cells), k, rings.ctypes.data) == 0
+    )
+    return rings if found else k_rings_per_cell(cells, k)  # else: no C library, or a pentagon
+
+
+def k_rings_per_cell(cells, k=1):
+    """k_rings with one H3 call per cell (its memoryview API, the cheapest), the rings joined as
+    raw bytes. Near a pentagon a ring is short: padded with 0, never a cell."""
     cells = np.asarray(cells, dtype=np.uint64)
     width = 3 * k * (k + 1) + 1
     disks = []
