@@ -150,3 +150,20 @@ def test_a_grant_report_refuses_inverted_dates_and_other_agencies(engaged, clien
     assert other.status_code == 404
     client.logout()
     assert client.get("/staff/insights/engagement.csv").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "America/Asuncion"]
+)
+def test_local_months_agree_with_converting_each_instant(zone):
+    """Asunción's clocks went from 00:00 to 01:00 on 1 October 2017: a month began in a gap."""
+    import types
+    import zoneinfo
+
+    agency = types.SimpleNamespace(tz=zoneinfo.ZoneInfo(zone))
+    since = datetime.datetime(2017, 3, 1, tzinfo=datetime.UTC)
+    months = metrics.LocalMonths(agency, since, since + datetime.timedelta(days=400))
+    instants = [since + datetime.timedelta(minutes=15 * n) for n in range(4 * 24 * 420)]
+    instants += [start + datetime.timedelta(seconds=s) for start in months.starts for s in (-1, 0)]
+    for when in instants:  # the last 20 days fall after `until`: converted one by one
+        assert months(when) == timezone.localtime(when, agency.tz).strftime("%Y-%m"), when

@@ -192,17 +192,18 @@ def build(agency, now=None):
     months = metrics.months_back(agency, MONTHS, now)
     since = metrics.month_start(agency, months[0])
     year_ago = since
+    span = metrics.ConcernSpan(agency, since, now)  # read once for both dashboards
     return {
         "computed_at": now.isoformat(),
         "months": [f"{m:%Y-%m}" for m in months],
         "meetings": metrics.meetings_by_month(agency, since),
-        "concerns": metrics.concern_counts(agency, since, public=True),
-        "response": metrics.response_metrics(agency, since, public=True),
+        "concerns": metrics.concern_counts(agency, since, public=True, span=span),
+        "response": metrics.response_metrics(agency, since, public=True, span=span),
         "trust": metrics.trust(agency, since),
         "problems": _problems(agency),
         "staff": {
-            "concerns": metrics.concern_counts(agency, since, public=False),
-            "response": metrics.response_metrics(agency, since, public=False),
+            "concerns": metrics.concern_counts(agency, since, public=False, span=span),
+            "response": metrics.response_metrics(agency, since, public=False, span=span),
             "engagement": metrics.engagement(agency, year_ago, now),
             "comments": _comments(agency),
         },

@@ -4,6 +4,7 @@ Each function reads one agency's rows for a bounded time span (the dashboards' t
 the dates a grant report asks for) and returns plain data; `dashboards.py` stores it.
 """
 
+import bisect
 import datetime
 from collections import defaultdict
 
@@ -63,42 +64,85 @@ def _summary(waits):
     }
 
 
-def agency_concerns(agency, since, public):
-    concerns = Concern.objects.filter(agency=agency, created_at__gte=since)
-    if public:
-        # Public charts leave out private concerns and sensitive categories.
-        concerns = concerns.filter(is_private=False, category__is_sensitive=False)
-    return concerns
+class LocalMonths:
+    """The agency's local month ("YYYY-MM") of instants: a search among the first instants of the
+    months from `since` to `until`, rather than a time-zone conversion of every instant (the
+    dashboards ask for hundreds of thousands). Instants outside them are converted."""
+
+    def __init__(self, agency, since, until):
+        self.agency = agency
+        self.starts, self.keys = [], []
+        day = timezone.localtime(since, agency.tz).date().replace(day=1)
+        while not self.starts or self.starts[-1] <= until:
+            # At a local midnight that does not exist (a DST gap), this is the gap's end.
+            self.starts.append(month_start(agency, day).astimezone(datetime.UTC))
+            self.keys.append(day.strftime("%Y-%m"))
+            day = (day + datetime.timedelta(days=32)).replace(day=1)
+
+    def __call__(self, when):
+        index = bisect.bisect_right(self.starts, when)
+        if 0 < index < len(self.starts):
+            return self.keys[index - 1]
+        return _month_key(self.agency, when)
 
 
-def response_metrics(agency, since, public=True):
+class ConcernSpan:
+    """One agency's concerns since a date, with their first acknowledgements and their closure
+    histories: read once, then counted for the public and for staff (the public figures are the
+    staff figures without private concerns and sensitive categories)."""
+
+    def __init__(self, agency, since, until=None):
+        self.months = LocalMonths(agency, since, until or timezone.now())
+        concerns = Concern.objects.filter(agency=agency, created_at__gte=since)
+        self.rows = [  # (the row, whether the public sees it)
+            (row[:7], not (row[7] or row[8]))
+            for row in concerns.values_list(
+                "pk",
+                "created_at",
+                "closed_at",
+                "status",
+                "source",
+                "category__name",
+                "area__name",
+                "is_private",
+                "category__is_sensitive",
+            )
+        ]
+        ids = concerns.values("pk")
+        self.acknowledged = dict(
+            ConcernUpdate.objects.filter(
+                concern_id__in=ids, kind=UpdateKind.STATUS, status_before=Status.SUBMITTED
+            )
+            .values("concern_id")
+            .annotate(first=Min("created_at"))
+            .values_list("concern_id", "first")
+        )
+        self.histories = _closure_histories(ids)
+
+    def concerns(self, public):
+        """(pk, created, closed, status, source, category, area) of the concerns an audience
+        sees, duplicates included."""
+        return [row for row, seen in self.rows if seen or not public]
+
+
+def response_metrics(agency, since, public=True, span=None):
     """Time to acknowledge and to close (median, 90th percentile) by category, area and month;
     closures and the share contested by month; concerns raised at meetings and online by month.
 
     Acknowledged: the first status change out of "submitted". Closed: the concern's closing
     time (a reopened concern counts when it closes again). Duplicates are left out: they close
-    by being merged, not by being dealt with.
+    by being merged, not by being dealt with. `span`: the concerns already read (ConcernSpan).
     """
-    concerns = agency_concerns(agency, since, public)
-    rows = list(
-        concerns.exclude(status=Status.DUPLICATE).values_list(
-            "pk", "created_at", "closed_at", "status", "source", "category__name", "area__name"
-        )
-    )
-    ids = concerns.values("pk")
-    acknowledged = dict(
-        ConcernUpdate.objects.filter(
-            concern_id__in=ids, kind=UpdateKind.STATUS, status_before=Status.SUBMITTED
-        )
-        .values("concern_id")
-        .annotate(first=Min("created_at"))
-        .values_list("concern_id", "first")
-    )
+    span = span or ConcernSpan(agency, since)
+    month_of, acknowledged = span.months, span.acknowledged
+    concerns = span.concerns(public)
     groups = {"category": defaultdict(lambda: ([], [])), "area": defaultdict(lambda: ([], []))}
     groups["month"] = defaultdict(lambda: ([], []))
     sources = defaultdict(lambda: {"meeting": 0, "online": 0})
-    for pk, created, closed, status, source, category, area in rows:
-        month = _month_key(agency, created)
+    for pk, created, closed, status, source, category, area in concerns:
+        if status == Status.DUPLICATE:
+            continue
+        month = month_of(created)
         ack = _hours(acknowledged[pk] - created) if pk in acknowledged else None
         close = _hours(closed - created) if closed and status in RESOLVED else None
         for dimension, key in (("category", category), ("area", area or ""), ("month", month)):
@@ -115,16 +159,15 @@ def response_metrics(agency, since, public=True):
         for dimension, table in groups.items()
     }
     result["sources"] = [{"month": m, **counts} for m, counts in sorted(sources.items())]
-    result["closures"] = closures_by_month(agency, ids)
+    histories = span.histories
+    result["closures"] = _closures(
+        month_of, [histories[row[0]] for row in concerns if row[0] in histories]
+    )
     return result
 
 
-def closures_by_month(agency, concern_ids):
-    """Closures (not as duplicates) per month, and how many of them residents contested.
-
-    A closure is contested when the concern's reporter or a supporter disputed it afterwards
-    (a "contest" update later than the closure, before the next closure).
-    """
+def _closure_histories(concern_ids):
+    """Each concern's closures (not as duplicates) and contests, in order."""
     updates = ConcernUpdate.objects.filter(concern_id__in=concern_ids).filter(
         Q(kind=UpdateKind.STATUS, status_after__in=RESOLVED) | Q(kind=UpdateKind.CONTEST)
     )
@@ -133,12 +176,21 @@ def closures_by_month(agency, concern_ids):
         "created_at", "id"
     ):
         history[concern_id].append((kind, at))
+    return history
+
+
+def _closures(month_of, histories):
+    """Closures (not as duplicates) per month, and how many of them residents contested.
+
+    A closure is contested when the concern's reporter or a supporter disputed it afterwards
+    (a "contest" update later than the closure, before the next closure).
+    """
     months = defaultdict(lambda: {"closed": 0, "contested": 0})
-    for entries in history.values():
+    for entries in histories:
         for index, (kind, at) in enumerate(entries):
             if kind != UpdateKind.STATUS:
                 continue
-            month = months[_month_key(agency, at)]
+            month = months[month_of(at)]
             month["closed"] += 1
             following = entries[index + 1] if index + 1 < len(entries) else None
             if following and following[0] == UpdateKind.CONTEST:
@@ -153,14 +205,17 @@ def closures_by_month(agency, concern_ids):
     ]
 
 
-def concern_counts(agency, since, public=True):
-    """Concerns raised and concerns resolved, per month."""
-    concerns = agency_concerns(agency, since, public).exclude(status=Status.DUPLICATE)
+def concern_counts(agency, since, public=True, span=None):
+    """Concerns raised and concerns resolved, per month. `span`: as for response_metrics."""
+    span = span or ConcernSpan(agency, since)
+    month_of = span.months
     raised, resolved = defaultdict(int), defaultdict(int)
-    for created, closed, status in concerns.values_list("created_at", "closed_at", "status"):
-        raised[_month_key(agency, created)] += 1
+    for _pk, created, closed, status, *_rest in span.concerns(public):
+        if status == Status.DUPLICATE:
+            continue
+        raised[month_of(created)] += 1
         if closed and status in RESOLVED:
-            resolved[_month_key(agency, closed)] += 1
+            resolved[month_of(closed)] += 1
     return {"raised": dict(raised), "resolved": dict(resolved)}
 
 
