@@ -6,6 +6,9 @@ import tempfile
 os.environ.setdefault("OPENBEAT_DATA_DIR", tempfile.mkdtemp(prefix="openbeat-test-"))
 os.environ.setdefault("OPENBEAT_TASKS", "immediate")
 os.environ.setdefault("OPENBEAT_BASE_URL", "http://testserver")
+# Accounts that set up an authenticator must use it; the rest sign in with a password. The
+# access matrix and tests/twofactor run with `required`, the production default.
+os.environ.setdefault("OPENBEAT_STAFF_2FA", "optional")
 os.environ.setdefault(
     "OPENBEAT_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789"
 )

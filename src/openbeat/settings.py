@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "openbeat.core",
@@ -105,6 +108,7 @@ INSTALLED_APPS = [
     "openbeat.projects",
     "openbeat.opendata",
     "openbeat.insights",
+    "openbeat.twofactor",
     "openbeat.demo",
 ]
 
@@ -117,10 +121,12 @@ MIDDLEWARE = [
     "openbeat.core.nul.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "openbeat.core.sessions.StaffSessionExpiryMiddleware",
+    "openbeat.twofactor.middleware.StaffTwoFactorMiddleware",
     # Last, as its documentation asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -142,6 +148,11 @@ AXES_VERBOSE = False
 # Staff sessions end after 12 hours, or 30 minutes without a request.
 STAFF_SESSION_ABSOLUTE = 12 * 3600
 STAFF_SESSION_IDLE = 30 * 60
+# Two-factor sign-in for staff: `required` (every staff and admin page needs an authenticator
+# code; accounts without one set it up at sign-in) or `optional` (only accounts that set one up
+# are asked). `openbeat demo` runs `optional`.
+OPENBEAT_STAFF_2FA = env_choice("STAFF_2FA", "required", ["required", "optional"])
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "OpenBeat")
 
 ROOT_URLCONF = "openbeat.urls"
 WSGI_APPLICATION = "openbeat.wsgi.application"

@@ -9,6 +9,7 @@ from openbeat.insights import staff_views as insights
 from openbeat.outreach import staff_views as outreach
 from openbeat.problems import staff_views as problems
 from openbeat.projects import staff_views as projects
+from openbeat.twofactor import views as two_factor
 
 app_name = "staff"
 urlpatterns = [
@@ -37,6 +38,11 @@ urlpatterns = [
         ),
         name="password_reset_confirm",
     ),
+    path("two-factor/", two_factor.account, name="two_factor"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("two-factor/set-up/", two_factor.enrol, name="two_factor_enrol"),
+    path("two-factor/backup-codes/", two_factor.backup_codes, name="two_factor_backup_codes"),
+    path("two-factor/reset/<int:user_id>/", two_factor.reset, name="two_factor_reset"),
     path("", events.home, name="home"),
     path("meetings/<int:occurrence_id>/", events.meeting, name="meeting"),
     path("meetings/<int:occurrence_id>/check-in/", events.check_in, name="check_in"),

@@ -25,6 +25,7 @@ def test_twenty_wrong_passwords_pause_the_account_with_a_clear_message(client, t
     locked = _sign_in(client, "smyrna.officer", "guess")
     assert locked.status_code == 429
     assert "paused for an hour" in locked.content.decode()
+    assert AuditEvent.objects.filter(action="auth.locked_out", object_id="smyrna.officer").exists()
     # Even the right password waits out the hour.
     assert _sign_in(client, "smyrna.officer", factories.PASSWORD).status_code == 429
     # Signing in from elsewhere to another account still works.

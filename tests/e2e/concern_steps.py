@@ -66,9 +66,13 @@ def pinned(page, near, zoom=MAP_ZOOM):
 
 
 def sign_in(page, site, user):
-    """Sign in through /staff/login/ in any language (the fields are found by id)."""
+    """Sign in through /staff/login/ in any language (the fields are found by id), then, for
+    an account with an authenticator, type the code its phone would show."""
     page.goto(site.url + "/staff/login/")
     page.locator("#id_username").fill(user.username)
     page.locator("#id_password").fill(factories.PASSWORD)
     page.locator("main form button[type=submit]").click()
+    if "/staff/two-factor/verify/" in page.url:
+        page.locator("#id_code").fill(factories.authenticator_code(user))
+        page.locator("main form.panel button[type=submit]").click()
     expect(page).to_have_url(site.url + "/staff/")

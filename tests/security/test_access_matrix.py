@@ -34,11 +34,12 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.template import Template
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import _TestState
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests import factories
 from tests.security.world import (
     ADMIN,
     AGENCIES,
@@ -589,6 +590,14 @@ TABLE = {
     ),
     "staff:password_reset_done": Row((get(PUBLIC),)),
     "staff:password_reset_confirm": Row((get(ResetLink()),), kinds=("password_reset",)),
+    "staff:two_factor": Row((get(STAFF_PAGE),)),
+    # Every signed-in person here has passed the second step already: sent on.
+    "staff:two_factor_verify": Row((get(StaffPage(302)),)),
+    "staff:two_factor_enrol": Row((get(StaffPage(302)),)),
+    "staff:two_factor_backup_codes": Row((post(STAFF_PAGE),)),
+    "staff:two_factor_reset": Row(
+        (post(StaffObject(302, ADMIN, owner_only=True)),), kinds=("user", MISSING)
+    ),
     "staff:home": Row((get(STAFF_PAGE),)),
     "staff:meeting": Row((get(STAFF_OBJECT),), kinds=(*EVENTS, MISSING)),
     "staff:check_in": Row(
@@ -1095,10 +1104,17 @@ def plain_templates():
     Template._render = instrumented
 
 
+@pytest.fixture(scope="module", autouse=True)
+def two_factor_required():
+    """The production default: staff in the matrix are fully signed in (password and code)."""
+    with override_settings(OPENBEAT_STAFF_2FA="required"):
+        yield
+
+
 @pytest.fixture(scope="module")
-def clients(world, plain_templates):
-    """One client per person. Refusals are the point here: Django's log of each 4xx is
-    silenced (a 500 is still logged, with its traceback)."""
+def clients(world, plain_templates, two_factor_required):
+    """One client per person, signed in through both steps. Refusals are the point here:
+    Django's log of each 4xx is silenced (a 500 is still logged, with its traceback)."""
     log = logging.getLogger("django.request")
     level = log.level
     log.setLevel(logging.ERROR)
@@ -1106,7 +1122,7 @@ def clients(world, plain_templates):
     for person in PEOPLE:
         client = Client(raise_request_exception=False)
         if person.signed_in:
-            client.force_login(world.users[person.name])
+            factories.sign_in(client, world.users[person.name])
         if person.api_key:
             client.defaults["HTTP_X_API_KEY"] = world.keys[person.name]
         found[person.name] = client

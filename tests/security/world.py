@@ -462,7 +462,13 @@ def _agency_records(world, key, setup):
     _thing(world, "apikey", key, key_record, secrets=(key_record.name, raw))
     audit = AuditEvent.objects.filter(agency=agency).order_by("-id").first()
     _thing(world, "auditevent", key, audit)
-    _thing(world, "user", key, setup["officer"], refs={"id": setup["officer"].pk})
+    _thing(
+        world,
+        "user",
+        key,
+        setup["officer"],
+        refs={"id": setup["officer"].pk, "user_id": setup["officer"].pk},
+    )
     # Nobody signs in as this account, so its reset link stays valid for the whole module.
     keeper = factories.user(f"xylo-{key}-records", agency)
     keeper.email = f"xylo.{key}.records@example.org"
@@ -607,6 +613,7 @@ def _missing(world):
         "role",
         "programme",
         "sign_up",
+        "user_id",
     )
     world.things[MISSING, None] = Thing(
         kind=MISSING,
@@ -655,6 +662,9 @@ def build():
             "coordinator": town.clayton_coordinator,
         },
     }
+    # Staff sign in fully in the matrix (two-factor required): each has an authenticator.
+    for account in users.values():
+        factories.enrol(account)
     world = World(things={}, users=users, keys={})
     for key, other in (("smyrna", "clayton"), ("clayton", "smyrna")):
         setup = setups[key]

@@ -3,6 +3,7 @@
 from ninja.security import APIKeyHeader, SessionAuth
 
 from openbeat.core import apikeys
+from openbeat.twofactor.policy import session_is_complete
 
 
 class AgencyKey(APIKeyHeader):
@@ -25,8 +26,8 @@ class StaffSession(SessionAuth):
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is None:
-            return None
+        if user is None or not session_is_complete(user):
+            return None  # half signed in: the second factor is still owed
         return user if user.is_superuser or user.staff_roles.exists() else None
 
 

@@ -3,6 +3,7 @@
 import time
 from urllib.parse import urlencode
 
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -61,6 +62,11 @@ def _signed_in(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     _log("auth.login_failed", username=str(credentials.get("username", "")))
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request=None, username=None, **kwargs):
+    _log("auth.locked_out", username=str(username or ""))
 
 
 @receiver(user_logged_out)

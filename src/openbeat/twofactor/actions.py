@@ -1,0 +1,147 @@
+"""The write paths of two-factor sign-in; every decision lands in the audit log."""
+
+import datetime
+import math
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from openbeat.core import access
+from openbeat.core.models import AuditEvent, Role
+
+BACKUP_CODES = 10
+
+
+def _log(action, user, actor=None, agency=None, after=None):
+    AuditEvent.objects.create(
+        agency=agency,
+        actor=actor if actor is not None else user,
+        action=action,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        after=after,
+    )
+
+
+def pending_authenticator(user):
+    """The authenticator this user is setting up: one, kept across reloads of the page."""
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    return device
+
+
+def confirm_authenticator(user, code):
+    """Confirm the pending authenticator with its first code; return the new backup codes,
+    or None when the code is wrong (throttled like any other code)."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+        if device is None or not device.verify_token(code):
+            _log("auth.2fa_enrol_failed", user)
+            return None, device
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _replace_backup_codes(user)
+        _log("auth.2fa_enrolled", user)
+    return codes, device
+
+
+def verify(user, code):
+    """The device that accepts `code` (authenticator or one-time backup code), or None.
+
+    Returns (device, wait): after a wrong code every code is refused for a while that doubles
+    with each further failure (django-otp's throttling); `wait` says until when.
+    """
+    code = "".join(code.split()).lower()
+    # Six digits are an authenticator's code, anything else a backup code: a backup code then
+    # never counts as a wrong authenticator code (which would delay the next one).
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    kind = "authenticator" if model is TOTPDevice else "backup"
+    with transaction.atomic():
+        devices = list(model.objects.devices_for_user(user, confirmed=True).select_for_update())
+        wait = _throttled_until(devices)
+        if wait is None:
+            for device in devices:
+                if device.verify_token(code):
+                    _log("auth.2fa_verified", user, after={"with": kind})
+                    return device, None
+        _log("auth.2fa_failed", user, after={"with": kind, "throttled": wait is not None})
+    return None, wait
+
+
+def _throttled_until(devices):
+    until = None
+    for device in devices:
+        allowed, detail = device.verify_is_allowed()
+        if not allowed and detail and detail.get("locked_until"):
+            until = max(until or detail["locked_until"], detail["locked_until"])
+    return until
+
+
+def _replace_backup_codes(user):
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def new_backup_codes(user):
+    """A fresh set of one-time codes; the old ones stop working."""
+    with transaction.atomic():
+        codes = _replace_backup_codes(user)
+        _log("auth.2fa_backup_codes", user)
+    return codes
+
+
+def resettable_staff(admin):
+    """Accounts whose authenticator this agency administrator may reset (a superuser: all)."""
+    users = get_user_model().objects.filter(is_active=True)
+    if not admin.is_superuser:
+        users = users.filter(staff_roles__agency_id__in=access.agency_ids(admin, Role.ADMIN))
+    return users.distinct().order_by("username")
+
+
+def reset_devices(admin, user_id):
+    """Remove an account's authenticator and backup codes (a lost phone): it enrols afresh at
+    its next sign-in, and sessions verified with the old device must verify again."""
+    from django.http import Http404
+
+    target = resettable_staff(admin).filter(pk=user_id).first()
+    if target is None:
+        access._record_refusal(admin, get_user_model(), {"pk": user_id})
+        raise Http404("No such staff member in your agency.")
+    shared = target.staff_roles.filter(agency_id__in=access.agency_ids(admin, Role.ADMIN)).first()
+    _remove_devices(target, admin, shared.agency if shared else None, {})
+    return target
+
+
+def reset_from_console(username, reason):
+    """The server operator's reset (`openbeat two-factor-reset`), for the last administrator:
+    audited without an actor, with the reason given."""
+    target = get_user_model().objects.filter(username=username).first()
+    if target is None:
+        raise LookupError(username)
+    return _remove_devices(target, None, None, {"by": "console", "reason": reason})
+
+
+def _remove_devices(target, actor, agency, note):
+    with transaction.atomic():
+        removed = sum(device.delete()[0] > 0 for device in devices_for_user(target, confirmed=None))
+        AuditEvent.objects.create(
+            agency=agency,
+            actor=actor,
+            action="auth.2fa_reset",
+            object_type="auth.user",
+            object_id=str(target.pk),
+            after={"devices_removed": removed, **note},
+        )
+    return removed
+
+
+def throttle_minutes(until):
+    return max(1, math.ceil((until - timezone.now()) / datetime.timedelta(minutes=1)))
