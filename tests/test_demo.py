@@ -1,5 +1,6 @@
 from django.utils import timezone
 
+from openbeat.core.models import AuditEvent
 from openbeat.demo.loader import load_demo
 from openbeat.events.models import Event, Occurrence
 from openbeat.events.queries import upcoming
@@ -8,8 +9,10 @@ from openbeat.events.queries import upcoming
 def test_demo_is_the_seed_town_and_loading_twice_changes_nothing(db, client):
     load_demo()
     counts = (Event.objects.count(), Occurrence.objects.count())
+    rules = AuditEvent.objects.filter(action="retention.rule").count()
     load_demo()
     assert (Event.objects.count(), Occurrence.objects.count()) == counts
+    assert AuditEvent.objects.filter(action="retention.rule").count() == rules
     first = Occurrence.objects.get(event__slug="coffee-with-a-cop-2025-07-09")
     local = timezone.localtime(first.start, first.event.agency.tz)
     assert (local.date().isoformat(), local.hour) == ("2025-07-09", 8)
@@ -115,3 +118,15 @@ def test_demo_transparency_page_shows_the_town_from_the_real_figures(db, client)
     resolved = sum(data["concerns"]["resolved"].values())
     assert resolved > 20 and "resolved" in body
     assert data["response"]["month"] and data["response"]["closures"]
+
+
+def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(db):
+    from openbeat.retention.models import RetentionRule
+
+    load_demo()
+    months = dict(
+        RetentionRule.objects.filter(agency__slug="smyrna-pd").values_list(
+            "category__slug", "months_after_closing"
+        )
+    )
+    assert months["noise"] == 24 and "officer-conduct" not in months

@@ -245,6 +245,17 @@ def cmd_outreach_bounce(args):
     print(f"{len(args.email)} address(es) will not be emailed again.")
 
 
+def cmd_retention(args):
+    from openbeat.retention.actions import run_retention
+
+    ids = run_retention(dry_run=args.dry_run)
+    verb = "Would anonymise" if args.dry_run else "Anonymised"
+    listed = ", ".join(f"#{pk}" for pk in ids[:50]) + (" …" if len(ids) > 50 else "")
+    print(
+        f"{verb} {len(ids)} concern(s) past their retention period{': ' + listed if ids else '.'}"
+    )
+
+
 def cmd_two_factor_reset(args):
     from openbeat.twofactor.actions import reset_from_console
 
@@ -322,6 +333,11 @@ def main(argv=None):
     bounce.add_argument("email", nargs="+")
     bounce.add_argument("--reason", default="reported undeliverable by the mail server")
     bounce.set_defaults(func=cmd_outreach_bounce)
+    retention = commands.add_parser(
+        "retention", help="anonymise concerns past their category's retention period now"
+    )
+    retention.add_argument("--dry-run", action="store_true", help="only list what would change")
+    retention.set_defaults(func=cmd_retention)
     reset = commands.add_parser(
         "two-factor-reset", help="remove an account's authenticator (a lost phone), audited"
     )

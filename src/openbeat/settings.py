@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "openbeat.opendata",
     "openbeat.insights",
     "openbeat.twofactor",
+    "openbeat.retention",
     "openbeat.demo",
 ]
 
@@ -300,6 +301,7 @@ PERIODIC_JOBS = [
     "openbeat.projects.tasks.queue_due_reminders",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",
+    "openbeat.retention.tasks.enqueue_if_due",  # daily; a second run changes nothing
 ]
 
 # Map tiles are the one thing fetched from elsewhere; a department can point at its own server.

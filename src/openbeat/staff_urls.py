@@ -9,6 +9,7 @@ from openbeat.insights import staff_views as insights
 from openbeat.outreach import staff_views as outreach
 from openbeat.problems import staff_views as problems
 from openbeat.projects import staff_views as projects
+from openbeat.retention import views as retention
 from openbeat.twofactor import views as two_factor
 
 app_name = "staff"
@@ -43,6 +44,10 @@ urlpatterns = [
     path("two-factor/set-up/", two_factor.enrol, name="two_factor_enrol"),
     path("two-factor/backup-codes/", two_factor.backup_codes, name="two_factor_backup_codes"),
     path("two-factor/reset/<int:user_id>/", two_factor.reset, name="two_factor_reset"),
+    path("retention/", retention.settings_page, name="retention"),
+    path("records/<slug:slug>/concerns.csv", retention.records_export, name="records_export"),
+    path("concerns/<int:pk>/hold/", retention.hold, name="concern_hold"),
+    path("concerns/<int:pk>/forget/", retention.forget_for_reporter, name="concern_forget"),
     path("", events.home, name="home"),
     path("meetings/<int:occurrence_id>/", events.meeting, name="meeting"),
     path("meetings/<int:occurrence_id>/check-in/", events.check_in, name="check_in"),

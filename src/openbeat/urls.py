@@ -10,6 +10,7 @@ from openbeat.core import views as core_views
 from openbeat.core.view_on_site import view_on_site
 from openbeat.events import views as event_views
 from openbeat.insights import views as insights_views
+from openbeat.retention import views as retention_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -25,6 +26,11 @@ urlpatterns = [
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
     path("staff/", include("openbeat.staff_urls")),
+    path(
+        "concerns/track/<str:token>/forget/",
+        retention_views.forget_my_data,
+        name="forget_my_data",
+    ),
     path("concerns/", include("openbeat.concerns.urls")),
     path("problems/", include("openbeat.problems.urls")),
     path("", include("openbeat.outreach.urls")),

@@ -72,6 +72,12 @@ def test_reporter_identity_never_appears_in_public_outputs(client, town, mailbox
     # The markers are really stored and shown where they belong: the staff page.
     client.force_login(town.smyrna_officer)
     assert email in client.get(f"/staff/concerns/{concern.pk}/").content.decode()
+    # The redacted export for a public-records request names no reporter or supporter either.
+    client.force_login(town.smyrna_coordinator)
+    export = client.get("/staff/records/smyrna-pd/concerns.csv").content.decode()
+    assert "Loud music every night" in export and "Parking on the sidewalk" in export
+    for secret in (name, email, phone, f"supporter{marker}"):
+        assert secret not in export, f"{secret} leaked in the records export"
     client.logout()
     # What other people are emailed about the concern never names the reporter either.
     for message in mailbox.to(f"supporter{marker}@example.org"):

@@ -161,12 +161,14 @@ class StaffPage(Rule):
 
 @dataclass(frozen=True)
 class CoordinatorPage(Rule):
-    """A coordinator (or more) of some agency; any other account is told it may not (403)."""
+    """A coordinator (or `minimum`) of some agency; any other account is told it may not (403)."""
+
+    minimum: int = COORDINATOR
 
     def __call__(self, person, thing, fixed):
         if not person.signed_in:
             return LOGIN
-        return Expect(self.ok if _allowed(person, COORDINATOR) else 403)
+        return Expect(self.ok if _allowed(person, self.minimum) else 403)
 
 
 @dataclass(frozen=True)
@@ -598,6 +600,27 @@ TABLE = {
     "staff:two_factor_reset": Row(
         (post(StaffObject(302, ADMIN, owner_only=True)),), kinds=("user", MISSING)
     ),
+    "staff:retention": Row(
+        (
+            get(CoordinatorPage()),
+            post(
+                CoordinatorPage(302, ADMIN),
+                lambda c: {"agency": f"{c.person.agency or 'smyrna'}-pd"},
+            ),
+        )
+    ),
+    "staff:records_export": Row(
+        (get(StaffObject(200, COORDINATOR, owner_only=True)),), kinds=("agency", MISSING)
+    ),
+    "staff:concern_hold": Row(
+        (post(StaffObject(302, COORDINATOR), {"reason": "Records request 7"}),),
+        kinds=(*CONCERNS, MISSING),
+    ),
+    "staff:concern_forget": Row(
+        (get(StaffObject(200, COORDINATOR)), post(StaffObject(302, COORDINATOR))),
+        kinds=(*CONCERNS, MISSING),
+    ),
+    "forget_my_data": Row((get(TOKEN), post(TOKEN)), kinds=CONCERNS),
     "staff:home": Row((get(STAFF_PAGE),)),
     "staff:meeting": Row((get(STAFF_OBJECT),), kinds=(*EVENTS, MISSING)),
     "staff:check_in": Row(

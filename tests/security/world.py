@@ -614,6 +614,7 @@ def _missing(world):
         "programme",
         "sign_up",
         "user_id",
+        "slug",
     )
     world.things[MISSING, None] = Thing(
         kind=MISSING,

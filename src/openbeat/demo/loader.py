@@ -22,6 +22,7 @@ from openbeat.demo import insights as demo_insights
 from openbeat.demo.hotspots import load_hotspots
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
+from openbeat.demo.retention import load_retention
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 from openbeat.hotspots import compute as hotspot_compute
@@ -425,6 +426,7 @@ def load_demo():
     load_hotspots(smyrna)
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
+    load_retention(smyrna, clayton)
     demo_insights.load(smyrna, clayton, dunning)
     hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
     return {

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from openbeat.core.access import get_for_staff, scoped
+from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
 from openbeat.events import actions
 from openbeat.events.forms import MoveForm, RecordForm, local_datetime
@@ -32,7 +32,11 @@ def home(request):
         .select_related("event__agency", "event__venue", "venue")
         .order_by("start")[:50]
     )
-    return render(request, "staff/home.html", {"meetings": meetings})
+    # Retention is a coordinator's page: officers would only meet a refusal.
+    sees_retention = bool(agency_ids(request.user, Role.COORDINATOR))
+    return render(
+        request, "staff/home.html", {"meetings": meetings, "sees_retention": sees_retention}
+    )
 
 
 def _meeting_context(occurrence, record_form=None, move_form=None):

@@ -1,0 +1,227 @@
+"""Retention: closed concerns are anonymised when their category's period ends, unless held;
+a reporter may ask for the same at any time ("delete my data").
+
+Anonymising keeps the record and its public status history, and removes what identifies the
+reporter: name, email, phone, the tracking link, the exact spot beyond what the public map
+shows, photos (files too), the reporter's own text and answers, and the same text in the audit
+log's before/after copies.
+
+Removed text is stored empty, in no language: a concern's description and a contest's reason
+are never empty otherwise, so the pages show "removed" in the reader's language
+(concerns/_removed.html).
+"""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openbeat.concerns.models import (
+    Category,
+    Concern,
+    ConcernUpdate,
+    Photo,
+    Supporter,
+    UpdateKind,
+    new_token,
+)
+from openbeat.core import audit
+from openbeat.core.models import AuditEvent
+from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
+
+REMOVED = ""
+REPORTER_TEXT_FIELDS = ("description", "location_text")
+MAX_MONTHS = 1200
+
+
+class Held(Exception):
+    """The concern is under a legal hold: it stays as it is."""
+
+
+def retention_rules(agency):
+    """Each of the agency's categories with its months (None: kept)."""
+    months = dict(
+        RetentionRule.objects.filter(agency=agency).values_list(
+            "category_id", "months_after_closing"
+        )
+    )
+    return [(c, months.get(c.pk)) for c in Category.objects.filter(agency=agency)]
+
+
+def set_retention(actor, agency, months_by_category):
+    """Save the agency's retention periods; {category id: months or None}."""
+    categories = {c.pk: c for c in Category.objects.filter(agency=agency)}
+    for category_id, months in months_by_category.items():
+        if category_id not in categories:
+            raise ValidationError(_("That category is not one of your agency's."))
+        if months is not None and not 1 <= months <= MAX_MONTHS:
+            raise ValidationError(
+                _("Keep closed concerns for 1 to 1200 months, or leave it blank to keep them.")
+            )
+    with transaction.atomic():
+        for category_id, months in months_by_category.items():
+            rule = RetentionRule.objects.filter(category_id=category_id).first()
+            if rule is None and months is None:
+                continue  # kept, as before
+            rule = rule or RetentionRule(category_id=category_id, agency=agency)
+            if rule.pk and rule.months_after_closing == months:
+                continue
+            before = audit.snapshot(rule)
+            rule.months_after_closing = months
+            rule.save()
+            audit.record(actor, "retention.rule", rule, before=before, after=audit.snapshot(rule))
+
+
+def place_hold(actor, concern, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the concern is held (e.g. the case number).")})
+    with transaction.atomic():
+        hold, created = LegalHold.objects.get_or_create(
+            concern=concern,
+            defaults={"agency": concern.agency, "reason": reason[:300], "placed_by": actor},
+        )
+        if created:
+            audit.record(actor, "concern.hold", concern, after={"reason": hold.reason})
+    return hold
+
+
+def release_hold(actor, concern, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the hold ends.")})
+    with transaction.atomic():
+        hold = LegalHold.objects.filter(concern=concern).first()
+        if hold is not None:
+            before = {"reason": hold.reason, "placed_at": hold.placed_at.isoformat()}
+            hold.delete()
+            audit.record(
+                actor, "concern.hold_released", concern, before=before, after={"reason": reason}
+            )
+
+
+def anonymise(concern, reason, actor=None):
+    """Remove what identifies the concern's reporter; False when there was nothing left to do.
+
+    Raises Held under a legal hold. Photo files are deleted once the transaction commits.
+    """
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().select_related("category").get(pk=concern.pk)
+        if LegalHold.objects.filter(concern=concern).exists():
+            raise Held(concern.pk)
+        if Anonymisation.objects.filter(concern=concern).exists():
+            return False
+        point = concern.public_point()
+        concern.reporter_name = concern.reporter_email = concern.reporter_phone = ""
+        concern.description = REMOVED
+        concern.location_text = ""
+        concern.latitude, concern.longitude = point if point else (None, None)
+        concern.attributes = {}
+        concern.media_url = ""
+        concern.form_nonce = None
+        concern.tracking_token = new_token()  # the old link no longer leads to it
+        concern.save()
+        # The reporter's own words after closing (a contest) go too; staff updates stay.
+        ConcernUpdate.objects.filter(concern=concern, kind=UpdateKind.CONTEST).update(body=REMOVED)
+        if reason == Reason.RETENTION:  # followers of a long-closed concern: not kept either
+            Supporter.objects.filter(concern=concern).update(email="")
+        files = [p.image.name for p in Photo.objects.filter(concern=concern)]
+        removed_photos = Photo.objects.filter(concern=concern).delete()[0]
+        _scrub_audit_copies(concern)
+        Anonymisation.objects.create(concern=concern, agency=concern.agency, reason=reason)
+        audit.record(
+            actor,
+            "concern.anonymised",
+            concern,
+            after={"reason": reason, "photos_removed": removed_photos},
+        )
+        storage = Photo._meta.get_field("image").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return True
+
+
+def _scrub_audit_copies(concern):
+    events = AuditEvent.objects.filter(object_type="concerns.concern", object_id=str(concern.pk))
+    for event in events:
+        changed = False
+        for side in ("before", "after"):
+            data = getattr(event, side)
+            if isinstance(data, dict):
+                for name in (*REPORTER_TEXT_FIELDS, "latitude", "longitude", "attributes"):
+                    if name in data:
+                        data[name] = REMOVED if name in REPORTER_TEXT_FIELDS else None
+                        changed = True
+        if changed:
+            event.save(update_fields=["before", "after"])
+
+
+def expired(now=None):
+    """Closed concerns whose category's retention period has ended, not held, not yet done."""
+    now = now or timezone.now()
+    due = Q(pk__in=[])
+    for rule in RetentionRule.objects.filter(months_after_closing__isnull=False):
+        cutoff = now - relativedelta(months=rule.months_after_closing)
+        due |= Q(category_id=rule.category_id, closed_at__lt=cutoff)
+    return (
+        Concern.objects.filter(due, closed_at__isnull=False)
+        .filter(legal_hold__isnull=True, anonymisation__isnull=True)
+        .order_by("pk")
+    )
+
+
+def run_retention(dry_run=False, now=None):
+    """Anonymise every expired concern; the ids it anonymised (or would, in a dry run).
+
+    Idempotent: a concern done once is skipped, so a second run changes nothing.
+    """
+    ids = list(expired(now).values_list("pk", flat=True))
+    done = []
+    if not dry_run:
+        for concern in Concern.objects.filter(pk__in=ids):
+            try:
+                if anonymise(concern, Reason.RETENTION):
+                    done.append(concern.pk)
+            except Held:
+                continue  # held since the list was made
+    RetentionRun.objects.create(dry_run=dry_run, anonymised=len(done))
+    return ids if dry_run else done
+
+
+def is_due(now=None):
+    """Whether a day has passed since the last real run (the worker's daily check)."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=1)
+    return not RetentionRun.objects.filter(dry_run=False, started_at__gte=since).exists()
+
+
+def forget_reporter(token):
+    """A resident's "delete my data" from their tracking link: the concern it leads to."""
+    concern = Concern.objects.filter(tracking_token=token).first()
+    if concern is None:
+        raise Concern.DoesNotExist
+    anonymise(concern, Reason.REQUEST)
+    return concern
+
+
+def forget_for_reporter(actor, concern, same_email=False):
+    """Staff acting on a reporter's request: this concern, and with `same_email` every other
+    concern of the agency sent from the same email address. Held ones are left and returned."""
+    concerns = [concern]
+    if same_email and concern.reporter_email:
+        concerns += list(
+            Concern.objects.filter(
+                agency=concern.agency, reporter_email__iexact=concern.reporter_email
+            ).exclude(pk=concern.pk)
+        )
+    done, held = [], []
+    for each in concerns:
+        try:
+            if anonymise(each, Reason.REQUEST, actor=actor):
+                done.append(each.pk)
+        except Held:
+            held.append(each.pk)
+    return done, held
