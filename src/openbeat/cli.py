@@ -246,13 +246,18 @@ def cmd_outreach_bounce(args):
 
 
 def cmd_retention(args):
-    from openbeat.retention.actions import run_retention
+    from openbeat.retention.actions import ended_subscriptions, past_sign_ups, run_retention
 
+    subscriptions, sign_ups = ended_subscriptions().count(), past_sign_ups().count()
     ids = run_retention(dry_run=args.dry_run)
     verb = "Would anonymise" if args.dry_run else "Anonymised"
     listed = ", ".join(f"#{pk}" for pk in ids[:50]) + (" …" if len(ids) > 50 else "")
     print(
         f"{verb} {len(ids)} concern(s) past their retention period{': ' + listed if ids else '.'}"
+    )
+    print(
+        f"{verb} {subscriptions} ended email subscription(s) and {sign_ups} volunteer "
+        "sign-up(s) of past shifts."
     )
 
 
@@ -334,7 +339,8 @@ def main(argv=None):
     bounce.add_argument("--reason", default="reported undeliverable by the mail server")
     bounce.set_defaults(func=cmd_outreach_bounce)
     retention = commands.add_parser(
-        "retention", help="anonymise concerns past their category's retention period now"
+        "retention",
+        help="anonymise concerns, ended subscriptions and past sign-ups due for retention now",
     )
     retention.add_argument("--dry-run", action="store_true", help="only list what would change")
     retention.set_defaults(func=cmd_retention)

@@ -366,4 +366,7 @@ OPENBEAT_MAX_PARTY_SIZE = 20
 # Insights: a trust index built from fewer answers than this is not shown (only its count), so
 # no one's answer can be picked out; survey links stay open this many days.
 OPENBEAT_TRUST_MIN_ANSWERS = env_int("TRUST_MIN_ANSWERS", 10, minimum=2)
+# Months an email subscription is kept after it ended (unsubscribed, or its address bounced),
+# and a volunteer's name and email after their shift; then the retention job removes them.
+OPENBEAT_RETENTION_CONTACT_MONTHS = env_int("RETENTION_CONTACT_MONTHS", 12, minimum=1)
 OPENBEAT_SURVEY_DAYS = 30

@@ -67,7 +67,8 @@ class Subscription(models.Model):
     problem = models.ForeignKey(
         "problems.Problem", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    email = models.EmailField(_("email"))
+    # None once the retention job removed it (openbeat.retention): the row stays, to be counted.
+    email = models.EmailField(_("email"), null=True)
     language = models.CharField(max_length=8, default="en")
     areas = models.ManyToManyField(Area, blank=True, related_name="+", verbose_name=_("areas"))
     topics = models.ManyToManyField(Topic, blank=True, related_name="+", verbose_name=_("topics"))

@@ -151,8 +151,10 @@ class SignUp(models.Model):
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="sign_ups")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    # Empty and None once the retention job removed them (openbeat.retention); the row, its
+    # status and hours stay for the project's figures.
     name = models.CharField(_("name"), max_length=120)
-    email = models.EmailField(_("email"))
+    email = models.EmailField(_("email"), null=True)
     language = models.CharField(max_length=8, default="en")
     status = models.CharField(
         _("status"), max_length=20, choices=SignUpStatus.choices, default=SignUpStatus.PENDING

@@ -1,5 +1,7 @@
 """Retention: closed concerns are anonymised when their category's period ends, unless held;
-a reporter may ask for the same at any time ("delete my data").
+a reporter may ask for the same at any time ("delete my data"). Email subscriptions that ended
+and volunteers of long-past shifts lose their address and name after
+OPENBEAT_RETENTION_CONTACT_MONTHS, in the same daily job.
 
 Anonymising keeps the record and its public status history, and removes what identifies the
 reporter: name, email, phone, the tracking link, the exact spot beyond what the public map
@@ -12,11 +14,14 @@ are never empty otherwise, so the pages show "removed" in the reader's language
 """
 
 import datetime
+from collections import Counter
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +35,9 @@ from openbeat.concerns.models import (
     new_token,
 )
 from openbeat.core import audit
-from openbeat.core.models import AuditEvent
+from openbeat.core.models import Agency, AuditEvent
+from openbeat.outreach import models as outreach
+from openbeat.projects import models as projects
 from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
 
 REMOVED = ""
@@ -187,8 +194,77 @@ def run_retention(dry_run=False, now=None):
                     done.append(concern.pk)
             except Held:
                 continue  # held since the list was made
+    if not dry_run:
+        forget_contacts(now)
     RetentionRun.objects.create(dry_run=dry_run, anonymised=len(done))
     return ids if dry_run else done
+
+
+def _contact_cutoff(now):
+    return (now or timezone.now()) - relativedelta(
+        months=settings.OPENBEAT_RETENTION_CONTACT_MONTHS
+    )
+
+
+def ended_subscriptions(now=None):
+    """Subscriptions that still hold an address and ended before the contact period:
+    unsubscribed then, or sent to an address whose mail server refused it then."""
+    cutoff = _contact_cutoff(now)
+    bounced = outreach.Suppression.objects.filter(at__lt=cutoff).values("email")
+    ended = Q(status=outreach.SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at__lt=cutoff)
+    return outreach.Subscription.objects.filter(email__isnull=False).filter(
+        ended | Q(email__in=bounced)
+    )
+
+
+def past_sign_ups(now=None):
+    """Volunteer sign-ups that still hold a name or address, for shifts that ended before the
+    contact period."""
+    return projects.SignUp.objects.filter(email__isnull=False, shift__end__lt=_contact_cutoff(now))
+
+
+def forget_contacts(now=None):
+    """Remove the address of every ended subscription and the name and address of every sign-up
+    of a long-past shift, keeping the rows (status, dates, hours) for the figures; each gets a
+    new token, so old links lead nowhere. Returns (subscriptions, sign-ups) changed.
+
+    Idempotent: a row done once holds no address and is not selected again. An address that
+    bounced stays on the suppression list, so it is never emailed again.
+    """
+    now = now or timezone.now()
+    subscriptions = list(ended_subscriptions(now).values_list("pk", "agency_id"))
+    sign_ups = list(past_sign_ups(now).values_list("pk", "agency_id"))
+    with transaction.atomic():
+        ids = [pk for pk, _agency in subscriptions]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            outreach.Subscription.areas.through.objects.filter(subscription_id__in=chunk).delete()
+            outreach.Subscription.topics.through.objects.filter(subscription_id__in=chunk).delete()
+            # A mail server's refusal may quote the address.
+            outreach.Delivery.objects.filter(subscription_id__in=chunk).exclude(error="").update(
+                error=""
+            )
+            for pk in chunk:
+                outreach.Subscription.objects.filter(pk=pk).update(
+                    email=None,
+                    token=outreach.new_token(),
+                    status=outreach.SubscriptionStatus.UNSUBSCRIBED,
+                    unsubscribed_at=Coalesce(F("unsubscribed_at"), Value(now)),
+                )
+        for pk, _agency in sign_ups:
+            projects.SignUp.objects.filter(pk=pk).update(
+                name="", email=None, token=projects.new_token(), form_nonce=None
+            )
+        counts = {
+            "subscriptions": Counter(agency for _pk, agency in subscriptions),
+            "sign_ups": Counter(agency for _pk, agency in sign_ups),
+        }
+        for agency in Agency.objects.filter(
+            pk__in=set(counts["subscriptions"]) | set(counts["sign_ups"])
+        ):
+            after = {kind: counted[agency.pk] for kind, counted in counts.items()}
+            audit.record(None, "retention.contacts_removed", agency, after=after, agency=agency)
+    return len(subscriptions), len(sign_ups)
 
 
 def is_due(now=None):
