@@ -299,6 +299,7 @@ if TASKS_MODE == "rq":
 # Idempotent jobs every worker runs at start and every few minutes (core/worker.py).
 PERIODIC_JOBS = [
     "openbeat.projects.tasks.queue_due_reminders",
+    "openbeat.projects.actions.forget_unconfirmed",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",
     "openbeat.retention.tasks.enqueue_if_due",  # daily; a second run changes nothing

@@ -74,6 +74,20 @@ def test_confirmation_promotion_and_emails_arrive_through_smtp(shift, mailbox):
     assert len(mailbox.to("ann@example.org")) == 2  # confirm, confirmed: no mail on cancel
 
 
+def test_a_sign_up_never_confirmed_is_forgotten_after_a_week_by_the_worker(shift):
+    from openbeat.core.worker import run_periodic_jobs
+    from tests.insights.clock import at
+
+    unconfirmed = factories.volunteer(shift, email="never@example.org", confirm=False)
+    held = factories.volunteer(shift, email="held@example.org")
+    run_periodic_jobs()
+    assert SignUp.objects.filter(pk=unconfirmed.pk).exists()  # a day or six: still there
+    with at(timezone.now() + datetime.timedelta(days=8)):
+        run_periodic_jobs()
+        run_periodic_jobs()
+    assert list(SignUp.objects.values_list("email", flat=True)) == [held.email]
+
+
 def test_a_reused_or_forged_cancel_token_changes_nothing(shift):
     signed = factories.volunteer(shift, email="a@example.org")
     waiting = [factories.volunteer(shift) for _ in range(3)]

@@ -241,6 +241,19 @@ def log_hours(actor, sign_up, hours):
 # -- Residents: sign up, confirm, cancel ----------------------------------------------------------
 
 
+PENDING_KEPT = datetime.timedelta(days=7)
+
+
+def forget_unconfirmed(now=None):
+    """Sign-ups whose address was never confirmed hold no place and are not kept: deleted a
+    week after they were made (a worker's periodic job; a second run finds nothing)."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    deleted, _counts = SignUp.objects.filter(
+        status=SignUpStatus.PENDING, created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
 def _duplicate_message():
     return _(
         "This email address has already signed up for this shift. Use the link in the email we "
