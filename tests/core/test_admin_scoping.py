@@ -1,6 +1,6 @@
 """The Django admin shows each agency only its own rows (and co-hosted events)."""
 
-from openbeat.core.models import AuditEvent, Venue
+from openbeat.core.models import AuditEvent, Role, Venue
 from tests import factories
 
 
@@ -94,3 +94,17 @@ def test_admin_event_with_runaway_rule_shows_what_to_fix(client, town):
     assert response.status_code == 200
     assert "never ends" in response.content.decode()
     assert not town.smyrna.events.filter(slug="runaway").exists()
+
+
+def test_only_agency_administrators_read_the_audit_log(client, town):
+    factories.event(town, title="Smyrna Only")  # staff writes fill the log
+    chief = factories.user("smyrna.chief", town.smyrna, Role.ADMIN)
+    entry = AuditEvent.objects.filter(agency=town.smyrna).first()
+    for person in (town.smyrna_officer, town.smyrna_coordinator):
+        client.force_login(person)
+        assert client.get("/admin/core/auditevent/").status_code == 403, person
+        assert client.get(f"/admin/core/auditevent/{entry.pk}/change/").status_code == 403
+        assert "/admin/core/auditevent/" not in client.get("/admin/").content.decode()
+    client.force_login(chief)
+    assert client.get(f"/admin/core/auditevent/{entry.pk}/change/").status_code == 200
+    assert "/admin/core/auditevent/" in client.get("/admin/").content.decode()

@@ -265,6 +265,7 @@ class AdminModel:
     scoped: bool = True
     add: int = COORDINATOR
     delete: int = ADMIN
+    view: int = OFFICER
 
 
 @dataclass(frozen=True)
@@ -291,12 +292,12 @@ class AdminView(Rule):
             level = {"add": self.model.add, "delete": self.model.delete}.get(self.view)
             permitted = person.superuser and level != NOBODY
             return Expect(200 if permitted else 403)
-        agency_staff = person.superuser or person.rank > 0
+        agency_staff = _allowed(person, self.model.view)
         if self.view == "changelist":
             return Expect(200 if agency_staff else 403)
         if self.view == "add":
             return Expect(200 if _allowed(person, self.model.add) else 403)
-        visible = _sees(person, thing)
+        visible = _sees(person, thing, self.model.view)
         if self.view == "change":
             if not agency_staff:
                 return Expect(403)
@@ -454,7 +455,8 @@ ADMIN_MODELS = {
     "core.area": AdminModel(("area",)),
     "core.venue": AdminModel(("venue",)),
     "core.staffrole": AdminModel(("staffrole",), add=ADMIN),
-    "core.auditevent": AdminModel(("auditevent",), add=NOBODY, delete=NOBODY),
+    # The audit log is for agency administrators only (SECURITY.md).
+    "core.auditevent": AdminModel(("auditevent",), add=NOBODY, delete=NOBODY, view=ADMIN),
     "core.apikey": AdminModel(("apikey",), add=NOBODY),
     "events.programme": AdminModel(("programme",)),
     "events.event": AdminModel(SHARED),

@@ -19,20 +19,21 @@ AGENCY_FIELDS = {"agency", "co_hosts"}
 class AgencyScopedAdmin(admin.ModelAdmin):
     """Rows are filtered through the access helper; writes need a coordinator of the owner."""
 
+    view_role = Role.OFFICER
     change_role = Role.COORDINATOR
     delete_role = Role.ADMIN
 
     def get_queryset(self, request):
-        return access.scoped(request.user, super().get_queryset(request))
+        return access.scoped(request.user, super().get_queryset(request), self.view_role)
 
     def _owner_id(self, obj):
         return obj.agency_id
 
     def has_module_permission(self, request):
-        return bool(access.agency_ids(request.user))
+        return bool(access.agency_ids(request.user, self.view_role))
 
     def has_view_permission(self, request, obj=None):
-        return bool(access.agency_ids(request.user))
+        return bool(access.agency_ids(request.user, self.view_role))
 
     def has_add_permission(self, request):
         return bool(access.agency_ids(request.user, self.change_role))
@@ -140,6 +141,9 @@ class AuditEventAdmin(AgencyScopedAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "agency"]
     list_filter = ["action"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    # Who read or changed what is for the agency's administrators (SECURITY.md), not for the
+    # officers and coordinators it records.
+    view_role = Role.ADMIN
 
     def has_add_permission(self, request):
         return False
