@@ -12,6 +12,7 @@ command the README gives.
 """
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -108,6 +109,16 @@ def test_the_demo_serves_its_pages_while_its_worker_sends_the_queued_emails(demo
         time.sleep(0.5)
     assert "Traceback" not in log.read_text()
     assert "Subject: Please confirm your sign-up" in log.read_text()  # the worker sent them
+    # The demo runs on a port of its own: every emailed link points at it, and one followed
+    # from the email opens the volunteer's own sign-up page.
+    links = set(re.findall(r"https?://[^\s<>\"]+", log.read_text()))
+    assert links, "the demo printed no link"
+    assert {link for link in links if not link.startswith(base + "/")} <= {base}, links
+    own_pages = sorted(link for link in links if re.search(r"/sign-ups/[^/]+/$", link))
+    assert own_pages, links
+    answer = requests.get(own_pages[0], timeout=30)
+    assert answer.status_code == 200
+    assert "Your sign-up" in answer.text
 
 
 def test_a_page_asking_for_a_refresh_does_not_wait_behind_a_write(demo):

@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import socket
 import sys
 
 
@@ -17,6 +18,29 @@ def _parse_addr(value):
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:8000")
     return host or "127.0.0.1", int(port)
+
+
+def _address_settings(host, port, *, demo):
+    """Environment for a server bound to HOST:PORT whose links were not given an address.
+
+    Emailed links, calendar feeds and Open311's media_url are built from OPENBEAT_BASE_URL; a
+    demo started with `--addr 127.0.0.1:8765` must not email links to port 8000. An address
+    bound on every interface (0.0.0.0, ::) names no host a browser could use, so the machine's
+    own name stands in, and the demo then answers to any host name (visitors on the network
+    reach it by whatever name or address they know); `serve` accepts the derived host beside
+    the local ones. An operator's OPENBEAT_BASE_URL is never overridden.
+    """
+    if os.environ.get("OPENBEAT_BASE_URL"):
+        return {}  # the operator said where residents reach it
+    wildcard = host in ("0.0.0.0", "::", "[::]", "")  # noqa: S104  (recognised, not bound)
+    name = socket.getfqdn() if wildcard else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 address in a URL
+    derived = {"OPENBEAT_BASE_URL": f"http://{name}:{port}"}
+    if not os.environ.get("OPENBEAT_ALLOWED_HOSTS"):
+        hosts = ["*"] if demo and wildcard else ["127.0.0.1", "localhost", "[::1]", name]
+        derived["OPENBEAT_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(hosts))
+    return derived
 
 
 def _prepare():
@@ -76,10 +100,12 @@ def cmd_demo(args):
 
     _prepare()
     summary = load_demo()
+    from django.conf import settings
+
     host, port = args.addr
-    print(f"\nOpenBeat demo: {summary['town']} is ready at http://{host}:{port}/")
+    print(f"\nOpenBeat demo: {summary['town']} is ready at {settings.BASE_URL}/")
     print(
-        f"Staff sign-in: http://{host}:{port}/staff/  user {summary['username']}  "
+        f"Staff sign-in: {settings.BASE_URL}/staff/  user {summary['username']}  "
         f"password {summary['password']}"
     )
     print("Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n", flush=True)
@@ -356,6 +382,8 @@ def main(argv=None):
         # Visitors try the staff pages with the printed password; two-factor sign-in is there
         # to try (Staff → Two-factor sign-in) rather than demanded.
         os.environ.setdefault("OPENBEAT_STAFF_2FA", "optional")
+    if args.command in ("demo", "serve"):
+        os.environ.update(_address_settings(*args.addr, demo=args.command == "demo"))
     _setup()
     from django.conf import settings
     from django.utils import translation

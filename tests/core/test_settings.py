@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -44,3 +45,21 @@ def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["wal", "2", "20000"]  # synchronous=FULL is 2
+
+
+def test_a_server_on_another_address_links_to_it_unless_the_operator_said_otherwise(monkeypatch):
+    from openbeat.cli import _address_settings
+
+    monkeypatch.delenv("OPENBEAT_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENBEAT_ALLOWED_HOSTS", raising=False)
+    assert _address_settings("10.0.0.5", 8765, demo=False) == {
+        "OPENBEAT_BASE_URL": "http://10.0.0.5:8765",
+        "OPENBEAT_ALLOWED_HOSTS": "127.0.0.1,localhost,[::1],10.0.0.5",
+    }
+    # Bound on every interface: links name the machine, and the demo answers to any name.
+    everywhere = _address_settings("0.0.0.0", 8080, demo=True)  # noqa: S104
+    assert everywhere["OPENBEAT_BASE_URL"] == f"http://{socket.getfqdn()}:8080"
+    assert everywhere["OPENBEAT_ALLOWED_HOSTS"] == "*"
+    assert _address_settings("::1", 8000, demo=False)["OPENBEAT_BASE_URL"] == "http://[::1]:8000"
+    monkeypatch.setenv("OPENBEAT_BASE_URL", "https://meetings.smyrna.example.gov")
+    assert _address_settings("127.0.0.1", 9000, demo=True) == {}
