@@ -133,3 +133,17 @@ def test_move_into_the_past_is_refused(client, town, smyrna_only):
     )
     assert response.status_code == 400
     assert "future" in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:59", "0001-01-01T00:00", "2999-06-01T10:00"])
+def test_move_to_an_impossible_year_is_refused_and_changes_nothing(
+    client, town, smyrna_only, start
+):
+    before = smyrna_only.start
+    response = _as(client, town.smyrna_coordinator).post(
+        f"/staff/meetings/{smyrna_only.pk}/move/", {"start": start, "note": "typo"}
+    )
+    assert response.status_code == 400
+    assert "Enter a year between 2000 and" in response.content.decode()
+    smyrna_only.refresh_from_db()
+    assert smyrna_only.start == before and smyrna_only.sequence == 0

@@ -1,9 +1,8 @@
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from openbeat.core.dates import DateField, LocalDateTimeField
 from openbeat.core.models import Agency, Area
 from openbeat.events.models import Programme
 
@@ -25,12 +24,8 @@ class FinderForm(forms.Form):
         label=_("Area"),
         empty_label=_("All areas"),
     )
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("Until"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,15 +75,5 @@ class RecordForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    start = forms.DateTimeField(
-        label=_("New start (local time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    start = LocalDateTimeField(label=_("New start (local time)"))
     note = forms.CharField(label=_("Note for residents"), max_length=300, required=False)
-
-
-def local_datetime(value, tz):
-    """A naive datetime from a form, read as the agency's local wall-clock time."""
-    if value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    return value.replace(tzinfo=tz).astimezone(datetime.UTC)

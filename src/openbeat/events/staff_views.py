@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from openbeat.core.access import agency_ids, get_for_staff, scoped
+from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.events import actions
-from openbeat.events.forms import MoveForm, RecordForm, local_datetime
+from openbeat.events.forms import MoveForm, RecordForm
 from openbeat.events.models import RSVP, Occurrence, RSVPStatus
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from openbeat.core.access import get_for_staff, staff_agencies
+from openbeat.core.dates import DateField
 from openbeat.events.models import Occurrence
 from openbeat.insights import dashboards, metrics, presenting
 
@@ -27,10 +28,8 @@ MAX_REPORT_DAYS = 5 * 366
 class PeriodForm(forms.Form):
     """The dates of an engagement report, in the agency's calendar (both days included)."""
 
-    start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(label=gettext_lazy("From"))
+    end = DateField(label=gettext_lazy("To"))
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openbeat.core.dates import LocalDateTimeField
 from openbeat.outreach.models import Frequency
 
 
@@ -86,10 +87,9 @@ class AnnouncementForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    publish_at = forms.DateTimeField(
+    publish_at = LocalDateTimeField(
         label=_("Publish at (leave empty to publish now)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"invalid": _("Enter a date and time such as 2026-12-01 09:00.")},
     )

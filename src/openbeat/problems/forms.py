@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns.forms import CategoryMultipleChoiceField
+from openbeat.core.dates import DateField
 from openbeat.problems.models import ActionStatus, OwnerKind, Phase
 
 
@@ -85,9 +86,7 @@ class ActionForm(forms.Form):
     title = forms.CharField(label=_("What will be done"), max_length=200)
     owner_kind = forms.ChoiceField(label=_("Who"), choices=OwnerKind.choices)
     owner_name = forms.CharField(label=_("Owner"), max_length=200, required=False)
-    due_date = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = DateField(label=_("Due"), required=False)
     is_public = forms.BooleanField(label=_("Public"), required=False, initial=True)
     wants_volunteers = forms.BooleanField(label=_("Residents can volunteer"), required=False)
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openbeat.core.dates import DateField, LocalDateTimeField
 from openbeat.projects.models import MAX_SLOTS
 
 
@@ -51,10 +52,8 @@ class ProjectForm(forms.Form):
     area = forms.ModelChoiceField(
         queryset=None, label=_("Area"), required=False, empty_label=_("Whole town")
     )
-    starts_on = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = DateField(label=_("First day"))
+    ends_on = DateField(label=_("Last day"))
     is_published = forms.BooleanField(label=_("Published"), required=False, initial=True)
 
     def __init__(self, *args, agencies, programmes, problems, areas, **kwargs):
@@ -78,12 +77,8 @@ class RoleForm(forms.Form):
 
 
 class _ShiftFields(forms.Form):
-    start = forms.DateTimeField(
-        label=_("Start (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    end = forms.DateTimeField(
-        label=_("End (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    start = LocalDateTimeField(label=_("Start (local time)"))
+    end = LocalDateTimeField(label=_("End (local time)"))
     place = forms.CharField(label=_("Meeting place"), max_length=300)
     slots = forms.IntegerField(label=_("Places"), min_value=1, max_value=MAX_SLOTS)
 

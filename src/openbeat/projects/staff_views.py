@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.core.access import get_for_staff, has_role, scoped, staff_agencies
+from openbeat.core.dates import local_datetime
 from openbeat.core.models import Area, Role
 from openbeat.core.staff_forms import apply_form
-from openbeat.events.forms import local_datetime
 from openbeat.events.models import Programme
 from openbeat.problems.models import Problem
 from openbeat.projects import actions
