@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from openbeat.concerns import staff_views as concerns
+from openbeat.core.password_reset import PasswordResetView
 from openbeat.events import staff_views as events
 from openbeat.insights import staff_views as insights
 from openbeat.outreach import staff_views as outreach
@@ -18,7 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        PasswordResetView.as_view(
             template_name="staff/password_reset.html",
             email_template_name="staff/password_reset_email.txt",
             subject_template_name="staff/password_reset_subject.txt",

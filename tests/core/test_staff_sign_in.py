@@ -85,3 +85,29 @@ def test_password_reset_by_email(client, town, mailbox):
     assert response.status_code == 302
     client.logout()
     assert _sign_in(client, "smyrna.officer", "a-brand-new-long-password-7").status_code == 302
+
+
+def test_password_reset_is_limited_per_address_and_per_client(client, town, mailbox):
+    town.smyrna_officer.email = "officer@smyrna.example"
+    town.smyrna_officer.save()
+
+    def reset(email, address="198.51.100.1"):
+        return client.post("/staff/password-reset/", {"email": email}, REMOTE_ADDR=address)
+
+    # Three emails an hour to one address, whichever clients ask; then a 429 and no email.
+    answers = [reset("Officer@Smyrna.example", f"198.51.100.{n}").status_code for n in (1, 2, 3)]
+    assert answers == [302, 302, 302]
+    refused = reset("officer@smyrna.example", "198.51.100.4")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Please wait a little" in refused.content.decode()
+    assert len(mailbox.to("officer@smyrna.example")) == 3
+    # An address no account has is counted the same way: the 429 tells nothing about accounts.
+    assert [reset("nobody@example.org", "203.0.113.9").status_code for _n in range(4)] == [
+        302,
+        302,
+        302,
+        429,
+    ]
+    # One client asking for many addresses is stopped too (ten an hour).
+    answers = [reset(f"guess{n}@smyrna.example", "192.0.2.7").status_code for n in range(11)]
+    assert answers == [302] * 10 + [429]

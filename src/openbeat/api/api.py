@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from openbeat import __version__
 from openbeat.concerns.api import router as concerns_router
 from openbeat.concerns.api import staff_router as concerns_staff_router
+from openbeat.core import ratelimit
 from openbeat.events.api import router as events_router
 
 api = NinjaAPI(
@@ -55,6 +56,17 @@ def not_found(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(ratelimit.RateLimited)
+def too_many(request, exc):
+    response = api.create_response(
+        request,
+        {"detail": f"Too many requests from this address; try again in {exc.retry_after} seconds."},
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)  # RFC 9110: programs wait without parsing text
+    return response
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address gets the 404, not a CSRF page

@@ -41,7 +41,12 @@ def client_ip(request):
 
 
 def client_key(request):
-    digest = hmac.new(settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256)
+    return keyed(client_ip(request))
+
+
+def keyed(value):
+    """A keyed hash of what is counted (an address, an email): the value itself is never stored."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 

@@ -78,9 +78,8 @@ def volunteer(request, pk, action_id):
     action = get_object_or_404(problem.actions, pk=action_id, is_public=True)
     try:
         ratelimit.hit("problem.volunteer", ratelimit.client_key(request), *VOLUNTEER_LIMIT)
-    except ratelimit.RateLimited:
-        messages.error(request, _("Too many offers from your connection; please try again later."))
-        return redirect(problem)
+    except ratelimit.RateLimited as limited:
+        return ratelimit.too_many(request, limited.retry_after)
     try:
         _offer, created = actions.volunteer(
             action,
