@@ -14,6 +14,10 @@ os.environ.setdefault("OPENBEAT_DATA_DIR", str(Path(tempfile.gettempdir()) / "op
 os.environ.setdefault("OPENBEAT_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("OPENBEAT_BASE_URL", "http://127.0.0.1:8000")
 
+from openbeat import datadir  # noqa: E402
+
+datadir.prepare()
+
 from openbeat.settings import *  # noqa: E402,F403
 
 ROOT_URLCONF = "bench.urls"

@@ -10,6 +10,10 @@ def _setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbeat.settings")
     import django
 
+    from openbeat import datadir
+
+    datadir.prepare()
+
     django.setup()
 
 

@@ -1,16 +1,18 @@
 """OpenBeat settings: every value comes from an OPENBEAT_* environment variable.
 
 A bad value stops start-up with a message naming the variable, so a typo in a deployment
-never turns into a silently insecure or broken server.
+never turns into a silently insecure or broken server. Importing them writes nothing: the data
+folder and its secret key are made by `openbeat.datadir.prepare()` in the entry points.
 """
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from openbeat import datadir
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -62,20 +64,20 @@ def env_int(name, default, minimum=0):
     return value
 
 
-DATA_DIR = Path(env_str("DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = datadir.path()
 
 
 def _secret_key():
     given = env_str("SECRET_KEY")
     if given:
         return given
-    # Generated once per data dir, so sessions and tokens survive restarts.
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    key = DATA_DIR / datadir.SECRET_KEY_FILE
+    if not key.exists():
+        raise ImproperlyConfigured(
+            f"No secret key in {key}: start OpenBeat with the `openbeat` command (it creates one "
+            "there) or set OPENBEAT_SECRET_KEY."
+        )
+    return key.read_text().strip()
 
 
 SECRET_KEY = _secret_key()

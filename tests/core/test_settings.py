@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 
-def _start(env):
-    code = "import openbeat.settings"
+def _start(env, code="from openbeat import datadir; datadir.prepare(); import openbeat.settings"):
+    """Start as the entry points (`openbeat`, the WSGI module) do: the data folder, then settings."""
     full = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=False
@@ -31,6 +31,16 @@ def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
     assert _start(env).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_importing_the_settings_writes_nothing_and_names_the_missing_key(tmp_path):
+    folder = tmp_path / "not-yet"
+    result = _start(
+        {"OPENBEAT_DATA_DIR": str(folder), "OPENBEAT_SECRET_KEY": ""},
+        code="import openbeat.settings",
+    )
+    assert not folder.exists()
+    assert "No secret key" in result.stderr and "OPENBEAT_SECRET_KEY" in result.stderr
 
 
 def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
