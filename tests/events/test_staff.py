@@ -1,22 +1,47 @@
 """Staff meeting pages: who may see and do what, asserted for every named person."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from openbeat.core.models import AuditEvent
 from openbeat.events.models import OccurrenceStatus
 from tests import factories
 
 
-@pytest.fixture
-def smyrna_only(town):
-    occurrence = factories.event(town, title="Smyrna Only").occurrences.get()
-    factories.rsvp(occurrence, name="Maria Resident", email="maria@example.org")
+def _under_way(occurrence):
+    """The meeting began ten minutes ago (after its replies came in): its day has come, and it
+    can still be moved or cancelled."""
+    start = (timezone.now() - datetime.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    length = occurrence.end - occurrence.start
+    type(occurrence).objects.filter(pk=occurrence.pk).update(
+        start=start, original_start=start, end=start + length
+    )
+    occurrence.refresh_from_db()
     return occurrence
 
 
 @pytest.fixture
+def smyrna_only(town):
+    occurrence = factories.event(town, title="Smyrna Only").occurrences.get()
+    factories.rsvp(occurrence, name="Maria Resident", email="maria@example.org")
+    return _under_way(occurrence)
+
+
+@pytest.fixture
 def shared(town):
-    return factories.event(town, title="Shared Coffee", co_hosts=[town.clayton]).occurrences.get()
+    occurrence = factories.event(town, title="Shared Coffee", co_hosts=[town.clayton])
+    factories.rsvp(occurrence.occurrences.get(), name="Co Guest", email="co.guest@example.org")
+    return _under_way(occurrence.occurrences.get())
+
+
+@pytest.fixture
+def next_week(town):
+    occurrence = factories.event(town, title="Next Week", start=factories.in_days(7))
+    occurrence = occurrence.occurrences.get()
+    factories.rsvp(occurrence, name="Early Bird", email="early@example.org")
+    return occurrence
 
 
 def _as(client, user):
@@ -57,7 +82,7 @@ def test_check_in_is_audited_and_counts_arrivals(client, town, smyrna_only):
 
 
 def test_check_in_refuses_a_reply_from_another_meeting(client, town, smyrna_only, shared):
-    other = factories.rsvp(shared)
+    other = shared.rsvps.get()
     response = _as(client, town.smyrna_officer).post(
         f"/staff/meetings/{smyrna_only.pk}/check-in/", {"rsvp": other.pk, "present": "1"}
     )
@@ -67,7 +92,7 @@ def test_check_in_refuses_a_reply_from_another_meeting(client, town, smyrna_only
 
 
 def test_co_host_can_check_in_but_not_cancel(client, town, shared):
-    rsvp = factories.rsvp(shared)
+    rsvp = shared.rsvps.get()
     clayton = _as(client, town.clayton_coordinator)
     assert (
         clayton.post(
@@ -147,3 +172,82 @@ def test_move_to_an_impossible_year_is_refused_and_changes_nothing(
     assert "Enter a year between 2000 and" in response.content.decode()
     smyrna_only.refresh_from_db()
     assert smyrna_only.start == before and smyrna_only.sequence == 0
+
+
+def test_check_in_opens_on_the_meeting_day(client, town, next_week):
+    rsvp = next_week.rsvps.get()
+    staff = _as(client, town.smyrna_officer)
+    assert (
+        "Check-in opens on the day of the meeting."
+        in staff.get(f"/staff/meetings/{next_week.pk}/").content.decode()
+    )
+    response = staff.post(
+        f"/staff/meetings/{next_week.pk}/check-in/", {"rsvp": rsvp.pk, "present": "1"}
+    )
+    assert response.status_code == 400
+    assert "Check-in opens on the day of the meeting." in response.content.decode()
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is None
+    assert not AuditEvent.objects.filter(action="rsvp.check_in").exists()
+
+
+def test_walk_ins_are_counted_from_the_meeting_day_within_bounds(
+    client, town, next_week, smyrna_only
+):
+    staff = _as(client, town.smyrna_officer)
+    # Ahead of the day the agenda is written, and walk-ins stay at 0.
+    early = staff.post(
+        f"/staff/meetings/{next_week.pk}/record/", {"agenda": "1. Welcome", "walk_ins": "40"}
+    )
+    assert early.status_code == 400
+    assert "Walk-ins are counted from the day of the meeting" in early.content.decode()
+    next_week.refresh_from_db()
+    assert next_week.walk_ins == 0 and next_week.agenda == ""
+    ahead = staff.post(
+        f"/staff/meetings/{next_week.pk}/record/", {"agenda": "1. Welcome", "walk_ins": "0"}
+    )
+    assert ahead.status_code == 302
+    next_week.refresh_from_db()
+    assert next_week.agenda == "1. Welcome"
+    # On the day: counted, but never a typo of 100000.
+    typo = staff.post(f"/staff/meetings/{smyrna_only.pk}/record/", {"walk_ins": "100000"})
+    assert typo.status_code == 400
+    assert (
+        staff.post(f"/staff/meetings/{smyrna_only.pk}/record/", {"walk_ins": "35"}).status_code
+        == 302
+    )
+    smyrna_only.refresh_from_db()
+    assert smyrna_only.walk_ins == 35
+
+
+def test_cancelling_needs_a_reason_which_residents_get(client, town, next_week, mailbox):
+    coordinator = _as(client, town.smyrna_coordinator)
+    url = f"/staff/meetings/{next_week.pk}/cancel/"
+    refused = coordinator.post(url, {"note": "   "})
+    assert refused.status_code == 400
+    assert "Say why, for the residents who replied." in refused.content.decode()
+    next_week.refresh_from_db()
+    assert next_week.status == OccurrenceStatus.SCHEDULED
+    assert not mailbox.to("early@example.org")
+    assert coordinator.post(url, {"note": "The hall is flooded."}).status_code == 302
+    (email,) = mailbox.to("early@example.org")
+    assert email["Subject"].startswith("Cancelled")
+    assert "The hall is flooded." in email.get_body(("plain",)).get_content()
+    # Cancelling twice tells no one twice.
+    assert coordinator.post(url, {"note": "Again"}).status_code == 400
+    assert len(mailbox.to("early@example.org")) == 1
+
+
+def test_a_cancelled_meeting_offers_neither_places_nor_a_calendar_entry(client, town, mailbox):
+    occurrence = factories.event(
+        town, title="Full Coffee", start=factories.in_days(5), capacity=80
+    ).occurrences.get()
+    page = client.get(occurrence.get_absolute_url()).content.decode()
+    assert "Places left" in page and "Add to my calendar" in page
+    _as(client, town.smyrna_coordinator).post(
+        f"/staff/meetings/{occurrence.pk}/cancel/", {"note": "Snow."}
+    )
+    client.logout()
+    page = client.get(occurrence.get_absolute_url()).content.decode()
+    assert "This meeting is cancelled." in page and "Snow." in page
+    assert "Places left" not in page and "Add to my calendar" not in page

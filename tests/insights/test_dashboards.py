@@ -14,6 +14,7 @@ from openbeat.insights import dashboards, surveys
 from openbeat.insights.models import DashboardSnapshot
 from tests import factories
 from tests.hotspots.test_hotspots import CLUSTER, _cluster
+from tests.insights.clock import at
 
 GOOD = {"safety": "4", "respect": "5", "fairness": "4", "voice": "3", "comfort": "5"}
 
@@ -116,7 +117,8 @@ def test_a_new_meeting_or_reply_changes_no_figure_until_it_is_held_or_checked_in
     occurrence = factories.event(town, start=factories.in_days(2)).occurrences.get()
     rsvp = factories.rsvp(occurrence)
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is None
-    event_actions.check_in(town.smyrna_officer, rsvp)
+    with at(occurrence.start):
+        event_actions.check_in(town.smyrna_officer, rsvp)
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is not None
 
 

@@ -93,11 +93,14 @@ def engaged(town):
     event = factories.event(town, start=factories.in_days(1), duration=90)
     event.officers.set([*sergeant.staff_roles.all(), *town.smyrna_officer.staff_roles.all()])
     occurrence = event.occurrences.get()
-    for name, size, came in (("A", 2, True), ("B", 1, True), ("C", 4, False)):
-        rsvp = factories.rsvp(occurrence, name, party_size=size)
-        if came:
+    replies = [
+        factories.rsvp(occurrence, name, party_size=size) for name, size in (("A", 2), ("B", 1))
+    ]
+    factories.rsvp(occurrence, "C", party_size=4)  # did not come
+    with at(occurrence.start):  # at the meeting
+        for rsvp in replies:
             event_actions.check_in(town.smyrna_officer, rsvp)
-    event_actions.update_record(town.smyrna_officer, occurrence, "", "Minutes", 5)
+        event_actions.update_record(town.smyrna_officer, occurrence, "", "Minutes", 5)
     for n in range(2):
         factories.concern(description=f"Raised {n}")
     from openbeat.concerns.models import Concern

@@ -625,11 +625,14 @@ TABLE = {
     "forget_my_data": Row((get(TOKEN), post(TOKEN)), kinds=CONCERNS),
     "staff:home": Row((get(STAFF_PAGE),)),
     "staff:meeting": Row((get(STAFF_OBJECT),), kinds=(*EVENTS, MISSING)),
+    # The world's meetings are next week: check-in opens on the meeting's day, so those who may
+    # check people in are told so (400); tests/events/test_staff.py checks in on the day.
     "staff:check_in": Row(
-        (post(STAFF_WRITE, _ref("rsvp", present="1")),), kinds=("event", "cohosted_event", MISSING)
+        (post(StaffObject(400), _ref("rsvp", present="1")),),
+        kinds=("event", "cohosted_event", MISSING),
     ),
     "staff:record": Row(
-        (post(STAFF_WRITE, {"agenda": "", "minutes": "", "walk_ins": "3"}),),
+        (post(STAFF_WRITE, {"agenda": "", "minutes": "", "walk_ins": "0"}),),
         kinds=(*EVENTS, MISSING),
     ),
     "staff:cancel": Row(

@@ -13,7 +13,14 @@ from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.events import recurrence
-from openbeat.events.models import RSVP, Event, Occurrence, OccurrenceStatus, RSVPStatus
+from openbeat.events.models import (
+    MAX_WALK_INS,
+    RSVP,
+    Event,
+    Occurrence,
+    OccurrenceStatus,
+    RSVPStatus,
+)
 from openbeat.events.tasks import send_rsvp_email
 
 
@@ -224,7 +231,14 @@ def cancel_rsvp(token):
 
 
 def check_in(actor, rsvp, present=True):
-    """Mark a reply as arrived (or not) at the meeting."""
+    """Mark a reply as arrived (or not) at the meeting: from the meeting's day, never cancelled."""
+    occurrence = rsvp.occurrence
+    if occurrence.is_cancelled:
+        raise ValidationError(_("This meeting is cancelled: there is no one to check in."))
+    if not occurrence.has_begun_its_day:
+        raise ValidationError(_("Check-in opens on the day of the meeting."))
+    if rsvp.status != RSVPStatus.CONFIRMED:
+        raise ValidationError(_("Only confirmed replies can be checked in."))
     with transaction.atomic():
         before = audit.snapshot(rsvp, exclude=("name", "email"))
         rsvp.checked_in_at = timezone.now() if present else None
@@ -240,9 +254,21 @@ def check_in(actor, rsvp, present=True):
 
 
 def update_record(actor, occurrence, agenda, minutes, walk_ins):
-    """Save a meeting's agenda, minutes and walk-in count."""
-    if walk_ins < 0 or walk_ins > 100000:
-        raise ValidationError({"walk_ins": _("Walk-ins must be a number from 0 to 100000.")})
+    """Save a meeting's agenda, minutes and walk-in count.
+
+    The agenda is written ahead; people who walked in are counted from the meeting's day on.
+    """
+    if walk_ins < 0 or walk_ins > MAX_WALK_INS:
+        raise ValidationError(
+            {
+                "walk_ins": _("Walk-ins must be a number from 0 to %(most)s.")
+                % {"most": MAX_WALK_INS}
+            }
+        )
+    if walk_ins != occurrence.walk_ins and not occurrence.has_begun_its_day:
+        raise ValidationError(
+            {"walk_ins": _("Walk-ins are counted from the day of the meeting; leave 0 until then.")}
+        )
     with transaction.atomic():
         before = audit.snapshot(occurrence)
         occurrence.agenda = agenda
@@ -263,9 +289,13 @@ def _cancel(occurrence, note):
 
 
 def cancel_occurrence(actor, occurrence, note):
-    """Cancel one date; everyone who replied is told by email."""
+    """Cancel one date, saying why; everyone who replied is told by email, with the reason."""
     if occurrence.is_past:
         raise ValidationError(_("A meeting that has already taken place cannot be cancelled."))
+    if occurrence.is_cancelled:
+        raise ValidationError(_("This meeting is already cancelled."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say why, for the residents who replied.")})
     with transaction.atomic():
         before = audit.snapshot(occurrence)
         _cancel(occurrence, note)

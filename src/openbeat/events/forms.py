@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.dates import DateField, LocalDateTimeField
 from openbeat.core.models import Agency, Area
-from openbeat.events.models import Programme
+from openbeat.events.models import MAX_WALK_INS, Programme
 
 
 class FinderForm(forms.Form):
@@ -71,7 +71,18 @@ class RecordForm(forms.Form):
     minutes = forms.CharField(
         label=_("Minutes (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 10})
     )
-    walk_ins = forms.IntegerField(label=_("Walk-ins without RSVP"), min_value=0, max_value=100000)
+    walk_ins = forms.IntegerField(
+        label=_("Walk-ins without RSVP"), min_value=0, max_value=MAX_WALK_INS
+    )
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason for residents"),
+        max_length=300,
+        help_text=_("Sent to everyone who replied and shown on the meeting's page."),
+        error_messages={"required": _("Say why, for the residents who replied.")},
+    )
 
 
 class MoveForm(forms.Form):

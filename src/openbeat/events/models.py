@@ -226,6 +226,16 @@ class Occurrence(models.Model):
     def is_past(self):
         return self.end <= timezone.now()
 
+    @property
+    def has_begun_its_day(self):
+        """Whether the meeting's local day has come: check-in and walk-ins are counted from then."""
+        tz = self.event.agency.tz
+        return timezone.localdate(timezone.now(), tz) >= timezone.localdate(self.start, tz)
+
+
+# A full town hall, with room to spare; a typo of 100000 is refused.
+MAX_WALK_INS = 2000
+
 
 class RSVPStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")

@@ -12,7 +12,7 @@ from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.events import actions
-from openbeat.events.forms import MoveForm, RecordForm
+from openbeat.events.forms import CancelForm, MoveForm, RecordForm
 from openbeat.events.models import RSVP, Occurrence, RSVPStatus
 
 
@@ -40,7 +40,9 @@ def home(request):
     )
 
 
-def _meeting_context(occurrence, record_form=None, move_form=None):
+def _meeting_context(
+    occurrence, record_form=None, move_form=None, cancel_form=None, check_in_error=""
+):
     rsvps = list(occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).order_by("name", "id"))
     confirmed = [r for r in rsvps if r.status == RSVPStatus.CONFIRMED]
     tz = occurrence.event.agency.tz
@@ -59,6 +61,9 @@ def _meeting_context(occurrence, record_form=None, move_form=None):
                 "walk_ins": occurrence.walk_ins,
             }
         ),
+        "cancel_form": cancel_form or CancelForm(),
+        "check_in_error": check_in_error,
+        "check_in_open": occurrence.has_begun_its_day and not occurrence.is_cancelled,
         "move_form": move_form
         or MoveForm(
             initial={
@@ -84,7 +89,11 @@ def check_in(request, occurrence_id):
         request.user, RSVP.objects.filter(occurrence=occurrence), pk=request.POST.get("rsvp")
     )
     present = request.POST.get("present") == "1"
-    actions.check_in(request.user, rsvp, present=present)
+    try:
+        actions.check_in(request.user, rsvp, present=present)
+    except ValidationError as exc:
+        context = _meeting_context(occurrence, check_in_error=" ".join(exc.messages))
+        return render(request, "staff/meeting.html", context, status=400)
     if present:
         messages.success(request, _("%(name)s checked in.") % {"name": rsvp.name})
     else:
@@ -104,13 +113,18 @@ def record(request, occurrence_id):
             _meeting_context(occurrence, record_form=form),
             status=400,
         )
-    actions.update_record(
-        request.user,
-        occurrence,
-        form.cleaned_data["agenda"],
-        form.cleaned_data["minutes"],
-        form.cleaned_data["walk_ins"],
-    )
+    try:
+        actions.update_record(
+            request.user,
+            occurrence,
+            form.cleaned_data["agenda"],
+            form.cleaned_data["minutes"],
+            form.cleaned_data["walk_ins"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        context = _meeting_context(occurrence, record_form=form)
+        return render(request, "staff/meeting.html", context, status=400)
     messages.success(request, _("Agenda, minutes and attendance saved."))
     return redirect("staff:meeting", occurrence.pk)
 
@@ -119,13 +133,20 @@ def record(request, occurrence_id):
 @require_POST
 def cancel(request, occurrence_id):
     occurrence = _meeting_for(request, occurrence_id, Role.COORDINATOR, owner_only=True)
-    try:
-        actions.cancel_occurrence(request.user, occurrence, request.POST.get("note", "")[:300])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Meeting cancelled; everyone who replied is being emailed."))
-    return redirect("staff:meeting", occurrence.pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.cancel_occurrence(request.user, occurrence, form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Meeting cancelled; everyone who replied is being emailed.")
+            )
+            return redirect("staff:meeting", occurrence.pk)
+    return render(
+        request, "staff/meeting.html", _meeting_context(occurrence, cancel_form=form), status=400
+    )
 
 
 @login_required
