@@ -25,7 +25,8 @@ PostgreSQL database `openbeat_bench_concerns` (dropped and recreated on every ge
 Speed notes. The write path (`actions.submit_concern`: an area search, a transaction per concern)
 is far too slow for a million rows, so rows are bulk-created in batches, with explicit ids and
 with the created_at/updated_at of their time (auto_now(_add) is switched off while generating,
-in this process only). The generator's own connection trades durability for speed (SQLite:
+in this process only). bulk_create skips `Concern.save()`, so the columns it derives (the map
+tile) are set here; tests/bench compares generated rows with `submit_concern`'s, field by field. The generator's own connection trades durability for speed (SQLite:
 synchronous=OFF and a 256 MB page cache; PostgreSQL: synchronous_commit=off); the server under
 test opens its own connections with the production settings. PostgreSQL's tables are vacuumed
 and analysed after loading (as autovacuum would do on a running server; it is off on the bench
@@ -184,9 +185,12 @@ def explicit_times(*models):
 
 
 def fast_loading():
-    """Faster, less durable writes for the generator's own connection only."""
+    """Faster, less durable writes for the generator's own connection only (not inside a
+    caller's transaction, e.g. a test's, where neither database lets them change)."""
     from django.db import connection
 
+    if connection.in_atomic_block:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA synchronous=OFF")
@@ -314,14 +318,15 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
 
-        with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(
                 no_style(), [Concern, ConcernUpdate, Supporter]
             ):
                 cursor.execute(statement)
             # Autovacuum is off on the shared bench server: vacuum too, so the visibility map is
-            # set (index-only scans) as on a database that has been running for a while.
-            cursor.execute("VACUUM ANALYZE")
+            # set (index-only scans) as on a database that has been running for a while. VACUUM
+            # needs autocommit; inside a caller's transaction (the tests) ANALYZE must do.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     else:
         dbstats.refresh()
     timings["problem_and_vacuum_s"] = round(time.perf_counter() - began, 1)
@@ -345,6 +350,7 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
 
 
 def _concern(rng, pk, area, box, category, created, now):
+    from openbeat.concerns import tiles
     from openbeat.concerns.models import Concern, new_token
 
     age = (now - created).days
@@ -366,6 +372,9 @@ def _concern(rng, pk, area, box, category, created, now):
         description=description + ".",
         latitude=lat,
         longitude=lon,
+        # Concern.save() sets it; bulk_create does not call save(). Without it the map's pins
+        # (one index range per tile) find nothing: tests/bench checks every stored field.
+        tile=tiles.tile_of(lat, lon),
         location_text=street if rng.random() < 0.3 else "",
         status=status,
         referred_to=category.referred_to or ("Public Works" if status == "closed_referred" else ""),
