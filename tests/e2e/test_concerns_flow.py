@@ -210,8 +210,8 @@ def test_an_officer_answers_and_the_reporter_and_public_are_told(
     )
     expect(desk.locator(".facts")).to_contain_text("dan@example.org")
     desk.get_by_label("Status", exact=True).select_option(label="In progress")
-    desk.get_by_label("Public note").fill(note)
-    desk.get_by_role("button", name="Change status and tell followers").click()
+    desk.get_by_label("Public reply").fill(note)
+    desk.get_by_role("button", name="Save and tell followers").click()
     expect(desk.locator(".messages")).to_contain_text("Saved.")
     expect(desk.locator(".history")).to_contain_text(note)
 

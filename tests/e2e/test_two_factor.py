@@ -82,5 +82,5 @@ def test_the_shared_sign_in_step_types_the_code(site, browser, settings):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     sign_in(page, site, town.clayton_officer)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your meetings")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today's work")
     context.close()

@@ -273,9 +273,19 @@ def _add_update(concern, kind, actor=None, body="", public=False, before="", aft
 
 
 def change_status(actor, concern, status, note="", referred_to=""):
-    """Move a concern to a new status with a public note; the reporter and followers are told."""
+    """Move a concern to a new status with a public note; the reporter and followers are told.
+
+    Keeping the status with a note is a public reply; keeping it with nothing to say changes
+    nothing (None: no email, no line in the history), so a form sent twice or an API call
+    retried after a timeout tells no one twice.
+    """
     if status not in Status.values:
         raise ValidationError({"status": _("Choose a status from the list.")})
+    unchanged = status == concern.status and (
+        not referred_to or referred_to[:120] == concern.referred_to
+    )
+    if unchanged:
+        return respond(actor, concern, note, public=True) if note.strip() else None
     if status == Status.REFERRED and not (referred_to or concern.referred_to):
         raise ValidationError({"referred_to": _("Say which partner it was referred to.")})
     if status == Status.DUPLICATE:

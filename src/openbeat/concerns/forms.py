@@ -179,7 +179,10 @@ class TriageForm(forms.Form):
         label=_("Status"), choices=[c for c in Status.choices if c[0] != Status.DUPLICATE]
     )
     note = forms.CharField(
-        label=_("Public note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Public reply"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown on the concern's page and emailed to the reporter and followers."),
     )
     referred_to = forms.CharField(label=_("Referred to"), required=False, max_length=120)
 
@@ -212,8 +215,15 @@ class ResponseForm(forms.Form):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """Staff by the name people know them by, not their sign-in name."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
 class AssignForm(forms.Form):
-    assigned_to = forms.ModelChoiceField(None, required=False, label=_("Officer"))
+    assigned_to = PersonChoiceField(None, required=False, label=_("Officer"))
     assigned_unit = forms.CharField(label=_("Unit"), required=False, max_length=120)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
 

@@ -139,15 +139,18 @@ def _apply(request, item, form_name, form, action):
 @require_POST
 def set_status(request, pk):
     item = _concern_for(request, pk)
-    return _apply(
-        request,
-        item,
-        "triage_form",
-        TriageForm(request.POST),
-        lambda d: actions.change_status(
-            request.user, item, d["status"], d["note"], d["referred_to"]
-        ),
-    )
+
+    def change(d):
+        if actions.change_status(request.user, item, d["status"], d["note"], d["referred_to"]):
+            return True
+        messages.info(
+            request,
+            _("Nothing changed: the concern is already '%(status)s', and no reply was written.")
+            % {"status": item.get_status_display()},
+        )
+        return False
+
+    return _apply(request, item, "triage_form", TriageForm(request.POST), change)
 
 
 @login_required

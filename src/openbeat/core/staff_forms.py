@@ -18,13 +18,15 @@ def show_errors(form, error):
 def apply_form(request, form, write, done, show_again):
     """Run `write(cleaned_data)` for a valid form and go to `done`; otherwise `show_again(form)`
     renders the page with the form's mistakes. A ValidationError from the write path (the
-    invariant it protects) is shown as the form's own error, so nothing is half-saved."""
+    invariant it protects) is shown as the form's own error, so nothing is half-saved. A write
+    that returns False changed nothing and has said so itself: no "Saved." then."""
     if form.is_valid():
         try:
-            write(form.cleaned_data)
+            changed = write(form.cleaned_data)
         except ValidationError as exc:
             show_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            if changed is not False:
+                messages.success(request, _("Saved."))
             return redirect(done)
     return show_again(form)

@@ -1,19 +1,25 @@
-"""Staff pages for running a meeting: who replied, who came, the agenda and the minutes."""
+"""Staff pages for running a meeting (who replied, who came, the agenda and the minutes), and
+the desk that opens the staff side: today's work at a glance."""
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from openbeat.concerns.models import OPEN_STATUSES, Concern, Status
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.events import actions
 from openbeat.events.forms import CancelForm, MoveForm, RecordForm
-from openbeat.events.models import RSVP, Occurrence, RSVPStatus
+from openbeat.events.models import RSVP, Occurrence, OccurrenceStatus, RSVPStatus
+from openbeat.problems.models import ActionStatus, ProblemAction
 
 
 def _meeting_for(request, occurrence_id, minimum=Role.OFFICER, owner_only=False):
@@ -24,20 +30,74 @@ def _meeting_for(request, occurrence_id, minimum=Role.OFFICER, owner_only=False)
     )
 
 
+# A concern no one has acknowledged after this long is late (the desk shows it in red).
+ACKNOWLEDGE_WITHIN = datetime.timedelta(days=3)
+
+
+def _waiting_concerns(user, now):
+    """Open concerns of the user's agencies: not yet acknowledged, by age; in hand; flagged."""
+    day_ago, late = now - datetime.timedelta(days=1), now - ACKNOWLEDGE_WITHIN
+    new = Q(status=Status.SUBMITTED)
+    return scoped(user, Concern.objects.filter(status__in=OPEN_STATUSES)).aggregate(
+        today=Count("pk", filter=new & Q(created_at__gt=day_ago)),
+        recent=Count("pk", filter=new & Q(created_at__lte=day_ago, created_at__gt=late)),
+        late=Count("pk", filter=new & Q(created_at__lte=late)),
+        in_hand=Count("pk", filter=~new),
+    )
+
+
+def _next_meetings(user, now):
+    """The next meetings with their replies: people coming, places, waiting list."""
+    live = ~Q(rsvps__status=RSVPStatus.CANCELLED)
+    return (
+        scoped(user, Occurrence.objects.filter(end__gt=now, status=OccurrenceStatus.SCHEDULED))
+        .select_related("event__agency", "event__venue", "venue")
+        .annotate(
+            coming=Sum("rsvps__party_size", filter=live & Q(rsvps__status=RSVPStatus.CONFIRMED)),
+            waiting=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.WAITLISTED)),
+        )
+        .order_by("start")[:5]
+    )
+
+
+def _actions_due(user, today):
+    """Problem-solving steps due within a week, or overdue, that are not done."""
+    return (
+        scoped(
+            user,
+            ProblemAction.objects.filter(
+                status__in=[ActionStatus.PLANNED, ActionStatus.UNDER_WAY],
+                due_date__lte=today + datetime.timedelta(days=7),
+            ),
+        )
+        .select_related("problem")
+        .order_by("due_date", "id")[:10]
+    )
+
+
 @login_required
 @require_GET
 def home(request):
-    since = timezone.now() - timezone.timedelta(days=14)
+    """The desk: today's work at a glance, then the meetings of the last two weeks and ahead."""
+    now = timezone.now()
+    since = now - datetime.timedelta(days=14)
     meetings = (
         scoped(request.user, Occurrence.objects.filter(end__gte=since))
         .select_related("event__agency", "event__venue", "venue")
         .order_by("start")[:50]
     )
-    # Retention is a coordinator's page: officers would only meet a refusal.
-    sees_retention = bool(agency_ids(request.user, Role.COORDINATOR))
-    return render(
-        request, "staff/home.html", {"meetings": meetings, "sees_retention": sees_retention}
-    )
+    today = timezone.localdate(now)
+    context = {
+        "meetings": meetings,
+        "waiting": _waiting_concerns(request.user, now),
+        "next_meetings": _next_meetings(request.user, now),
+        "actions_due": _actions_due(request.user, today),
+        "today": today,
+        "late_days": ACKNOWLEDGE_WITHIN.days,
+        # Retention is a coordinator's page: officers would only meet a refusal.
+        "sees_retention": bool(agency_ids(request.user, Role.COORDINATOR)),
+    }
+    return render(request, "staff/home.html", context)
 
 
 def _meeting_context(
