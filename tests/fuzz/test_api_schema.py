@@ -13,7 +13,7 @@ Findings, fixed in src/ and pinned below (FORMER_SERVER_ERRORS, ERRORS):
   through to the session auth); it is a 401 "Send a valid API key";
 - offset beyond 2**63-1 on any list was a 500; offsets are capped at 1,000,000,000 (400);
 - on PostgreSQL a NUL character in a query filter or a body text was a 500; every request with
-  a NUL is a 400 that says so (openbeat.core.nul), on both databases.
+  a NUL is a 400 that says so (openbeat.core.input_guard), on both databases.
 """
 
 import json
@@ -169,7 +169,7 @@ TOO_BIG = 2**63
 
 
 FIX_HINT = re.compile(
-    r"Remove the NUL character|offset: Input should be less than or equal to"
+    r"Remove the invisible control character|offset: Input should be less than or equal to"
 )  # the 400 says what to fix
 
 

@@ -148,7 +148,7 @@ def _report(**extra):
     }
 
 
-FIX_HINT = re.compile(r"Remove the NUL character")  # the 400 says what to fix
+FIX_HINT = re.compile(r"Remove the invisible control character")  # the 400 says what to fix
 
 
 def _case(label, parts, case_id, status=400):

@@ -48,7 +48,6 @@ from tests.security.world import (
     MISSING_ID,
     OFFICER,
     PEOPLE,
-    build,
 )
 
 # Each test runs in a savepoint of the module's transaction (see the `world` fixture); the mark
@@ -1107,17 +1106,6 @@ def check(client, cell):
 # -- Fixtures --------------------------------------------------------------------------------------
 
 CHECKED = Counter()
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The world, built once for the module inside a transaction rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = build()
-        yield built
-        transaction.set_rollback(True)
-    for path in built.files:
-        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,15 @@
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from openbeat.concerns import queries
+from openbeat.core.atom import TextAtomFeed
 from openbeat.core.models import Area
 
 
 class AreaConcernsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed  # residents' words, never markup
 
     def get_object(self, request, area_id):
         return get_object_or_404(Area.objects.select_related("agency"), pk=area_id)

@@ -6,6 +6,14 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vGeo
 
+from openbeat.core.plaintext import clean
+
+
+def _one_line(name):
+    """A name for a parameter or an X- property, which icalendar writes unescaped: a line break
+    in it would end the property early."""
+    return " ".join(clean(name).split())
+
 
 def _uid(occurrence):
     host = settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
@@ -20,25 +28,26 @@ def _vevent(occurrence, stamp):
     item.add("dtstamp", stamp)
     item.add("dtstart", occurrence.start.astimezone(datetime.UTC))
     item.add("dtend", occurrence.end.astimezone(datetime.UTC))
-    item.add("summary", event.title)
+    # Every text passes through `clean`: RFC 5545 refuses control characters, and rows stored
+    # before the input edge refused them may still hold some.
+    item.add("summary", clean(event.title))
     hosts = [event.agency.name, *[agency.name for agency in event.co_hosts.all()]]
     description = " & ".join(hosts)
     if event.description:
         description += "\n\n" + event.description
     if occurrence.note:
         description += "\n\n" + occurrence.note
-    item.add("description", description)
-    item.add("location", f"{place.name}, {place.address}")
+    item.add("description", clean(description))
+    item.add("location", clean(f"{place.name}, {place.address}"))
     item.add("geo", vGeo((float(place.latitude), float(place.longitude))))
     item.add("url", settings.BASE_URL + occurrence.get_absolute_url())
     item.add("status", "CANCELLED" if occurrence.is_cancelled else "CONFIRMED")
-    # Moving or cancelling a meeting must replace the copy in people's calendars.
     # Moving or cancelling a meeting bumps the sequence so calendars replace their copy.
     item.add("sequence", occurrence.sequence)
     item.add(
         "organizer",
         f"mailto:{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}",
-        parameters={"cn": event.agency.name},
+        parameters={"cn": _one_line(event.agency.name)},
     )
     return item
 
@@ -50,7 +59,7 @@ def calendar_for(occurrences, name, method="PUBLISH"):
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _one_line(name))
     cal.add("refresh-interval", datetime.timedelta(hours=6), parameters={"value": "DURATION"})
     cal.add("x-published-ttl", "PT6H")
     stamp = timezone.now().replace(microsecond=0)

@@ -1,6 +1,5 @@
 """Staff pages: the dashboard, the engagement record as CSV, the survey card for a meeting."""
 
-import csv
 import datetime
 import io
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from openbeat.core import spreadsheet
 from openbeat.core.access import get_for_staff, staff_agencies
 from openbeat.core.dates import DateField
 from openbeat.events.models import Occurrence
@@ -107,12 +107,9 @@ def engagement_csv(request):
     end = metrics.local_midnight(agency, form.cleaned_data["end"] + datetime.timedelta(days=1))
     rows = metrics.engagement(agency, start, end)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(label) for _key, label in ENGAGEMENT_COLUMNS])
-    for row in rows:
-        writer.writerow(
-            ["" if row.get(key) is None else row.get(key) for key, _l in ENGAGEMENT_COLUMNS]
-        )
+    writer = spreadsheet.Writer(buffer)
+    writer.writerow([label for _key, label in ENGAGEMENT_COLUMNS])
+    writer.writerows([row.get(key) for key, _l in ENGAGEMENT_COLUMNS] for row in rows)
     name = f"engagement-{agency.slug}-{form.cleaned_data['start']}-{form.cleaned_data['end']}.csv"
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

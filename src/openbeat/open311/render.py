@@ -5,13 +5,15 @@ from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
+from openbeat.core import plaintext
+
 
 def _xml_value(value):
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value))
+    return escape(plaintext.clean(str(value)))
 
 
 def _xml(tag, value, item_tags):

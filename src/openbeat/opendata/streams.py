@@ -1,13 +1,14 @@
 """CSV and GeoJSON written a chunk at a time, for StreamingHttpResponse."""
 
-import csv
 import io
 import json
+
+from openbeat.core import spreadsheet
 
 
 def csv_stream(header, chunks):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.Writer(buffer)
     writer.writerow(header)
     for chunk in chunks:
         writer.writerows(row for row, _geometry in chunk)

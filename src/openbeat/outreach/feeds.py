@@ -4,9 +4,9 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from openbeat.core.atom import SanitisedHtmlAtomFeed
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency, Area
 from openbeat.outreach.models import Topic
@@ -15,7 +15,7 @@ FEED_SIZE = 50
 
 
 class AnnouncementsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SanitisedHtmlAtomFeed  # staff Markdown, rendered and sanitised
 
     def items(self, obj):
         from openbeat.outreach.views import published

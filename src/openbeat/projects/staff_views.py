@@ -1,6 +1,5 @@
 """Staff pages for projects: set them up, see who signed up, log hours, export the roster."""
 
-import csv
 import decimal
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openbeat.core import spreadsheet
 from openbeat.core.access import get_for_staff, has_role, scoped, staff_agencies
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Area, Role
@@ -309,20 +309,12 @@ def project_hours(request, pk):
 # -- CSV exports -----------------------------------------------------------------------------------
 
 
-def _cell(value):
-    """A spreadsheet reads a cell starting with = + - @ as a formula: a resident's name must
-    never run as one (CSV injection), so such text is quoted with a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(filename, header, rows):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = spreadsheet.Writer(response)
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
+    writer.writerows(rows)
     return response
 
 

@@ -1,13 +1,13 @@
 """The redacted export for a public-records request: an agency's concerns as CSV, with the
 reporter's identity left out and internal notes withheld (counted, marked)."""
 
-import csv
 import io
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from openbeat.concerns.models import Concern, UpdateKind
+from openbeat.core import spreadsheet
 
 REDACTED = "[redacted]"
 COLUMNS = (
@@ -70,22 +70,7 @@ def rows(agency):
 
 def as_csv(agency):
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows(agency):
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+    writer = spreadsheet.Writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows([row[column] for column in COLUMNS] for row in rows(agency))
     return out.getvalue()
-
-
-def _safe_cell(value):
-    # A cell starting with = + - @ runs as a formula in spreadsheet programs.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

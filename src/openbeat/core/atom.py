@@ -1,0 +1,47 @@
+"""The Atom feeds' writer: whatever is stored, the feed is well-formed and carries no live markup.
+
+Django's Atom1Feed answers 500 for a control character anywhere in a feed (a resident's report
+could take an area's feed down for everyone), and always sends an entry's summary as
+`type="html"`, so a feed reader would run a resident's `<b onmouseover=…>` as markup. Here every
+text is cleaned of what XML cannot carry (openbeat.core.plaintext), and a summary is plain text
+unless the feed declares it sanitised HTML.
+"""
+
+from django.utils.feedgenerator import Atom1Feed
+
+from openbeat.core import plaintext
+
+
+def _clean(value):
+    if isinstance(value, list | tuple):  # categories
+        return [plaintext.clean(v) for v in value]
+    return plaintext.clean(value)
+
+
+def _cleaned(values):
+    return {key: _clean(value) for key, value in values.items()}
+
+
+class TextAtomFeed(Atom1Feed):
+    """Summaries are plain text: what residents wrote is shown as they wrote it, never run."""
+
+    summary_type = "text"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = _cleaned(self.feed)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = _cleaned(self.items[-1])
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": self.summary_type})
+
+
+class SanitisedHtmlAtomFeed(TextAtomFeed):
+    """Summaries are HTML that openbeat.core.markup has sanitised (staff Markdown)."""
+
+    summary_type = "html"

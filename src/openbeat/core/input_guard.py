@@ -1,0 +1,125 @@
+"""Refuse, before any view, input that no view should have to survive: a character stored text
+may not hold (openbeat.core.plaintext: NUL, the other controls, lone surrogates) in the path, the
+query, a form field or a JSON field, and a JSON body nested deeper than any of ours.
+
+No person types those characters; PostgreSQL cannot store a NUL (it raised a 500) and XML cannot
+carry the others (one made a public feed answer 500). A deeply nested JSON body made the parser
+itself overflow Python's stack (a 500 on any POST path). Refusing both up front, for every view,
+answers the same clear 400 on both databases, in the format the caller speaks: the API's JSON
+error body, the Open311 error list, or the HTML error page.
+"""
+
+import json
+import re
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from openbeat.core import plaintext
+
+# Our JSON bodies are flat objects with a list or an object of answers inside: 32 levels leave
+# room for any client, and are far from the stack's limit.
+MAX_JSON_DEPTH = 32
+_OPEN311 = re.compile(r"^/open311/v2/.*\.(json|xml)$")
+
+
+class Refused(Exception):
+    def __init__(self, message, field=""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _unfit(field, text):
+    char = plaintext.first_unfit(text)
+    if char is None:
+        return
+    where = field or _("the address")
+    raise Refused(
+        _(
+            "Remove the invisible control character %(char)s from %(field)s and send it again; "
+            "nothing was saved."
+        )
+        % {"char": plaintext.code_point(char), "field": where},
+        field,
+    )
+
+
+def _check_pairs(pairs):
+    for key, values in pairs:
+        name = plaintext.clean(key)
+        _unfit(name, key)
+        for value in values:
+            _unfit(name, value)
+
+
+def _check_json(body):
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        data = None
+        too_deep = True
+    except (ValueError, UnicodeDecodeError):
+        return  # the view answers unreadable JSON in its own words
+    else:
+        too_deep = False
+    # Walked with a list, not recursion: the depth is ours to decide, not the stack's.
+    pending = [("body", data, 1)]
+    while pending and not too_deep:
+        name, value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            too_deep = True
+        elif isinstance(value, str):
+            _unfit(name, value)
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                _unfit(plaintext.clean(key), key)
+                pending.append((key, item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((name, item, depth + 1) for item in reversed(value))
+    if too_deep:
+        raise Refused(
+            _(
+                "The JSON body is nested more than %(depth)s levels deep; send a flatter one. "
+                "Nothing was saved."
+            )
+            % {"depth": MAX_JSON_DEPTH}
+        )
+
+
+def check(request):
+    """Raise Refused, naming the field, for input no view should receive."""
+    _unfit("", request.path)
+    _check_pairs(request.GET.lists())
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        _check_pairs(request.POST.lists())
+    elif content_type == "application/json":
+        _check_json(request.body)
+
+
+class RejectUnfitInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            check(request)
+        except Refused as refused:
+            return _answer(request, refused)
+        return self.get_response(request)
+
+
+def _answer(request, refused):
+    if request.path.startswith("/api/"):
+        errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
+        return JsonResponse({"detail": refused.message, "errors": errors}, status=400)
+    match = _OPEN311.match(request.path)
+    if match:
+        from openbeat.open311.render import errors as open311_errors
+
+        return open311_errors(match.group(1), 400, refused.message)
+    return render(request, "400.html", {"message": refused.message}, status=400)
