@@ -2,6 +2,15 @@
 
 Each function reads one agency's rows for a bounded time span (the dashboards' twelve months, or
 the dates a grant report asks for) and returns plain data; `dashboards.py` stores it.
+
+Published figures follow three rules, which the transparency page states beside them:
+- a figure comes with its count: how many concerns (or closures) it is computed from;
+- below a minimum sample there is no figure, only the count ("not enough data"): a median needs
+  MIN_FOR_MEDIAN values, a 90th percentile MIN_FOR_P90 and a share MIN_FOR_SHARE; the trust
+  index needs settings.OPENBEAT_TRUST_MIN_ANSWERS answers;
+- a time to close is measured only to a closing OpenBeat recorded (a status update): a concern
+  imported already closed has no closing time and is counted as resolved, never as "closed in
+  0 hours". Concerns still open are not in the closing times.
 """
 
 import bisect
@@ -28,6 +37,11 @@ from openbeat.insights.stats import ITEMS, answer_score, percentile, trust_index
 
 RESOLVED = sorted(CLOSED_STATUSES - {Status.DUPLICATE})
 HOUR = 3600
+# The fewest values a published median, 90th percentile or share is computed from. With fewer,
+# one slow or contested case moves the figure by itself: the page says "not enough data".
+MIN_FOR_MEDIAN = 5
+MIN_FOR_P90 = 10
+MIN_FOR_SHARE = 10
 
 
 def months_back(agency, count, now=None):
@@ -55,13 +69,12 @@ def _hours(delta):
 
 
 def _summary(waits):
-    """Median and 90th percentile, in hours to one decimal, and how many."""
-    median, p90 = percentile(waits, 0.5), percentile(waits, 0.9)
-    return {
-        "n": len(waits),
-        "median": None if median is None else round(median, 1),
-        "p90": None if p90 is None else round(p90, 1),
-    }
+    """Median and 90th percentile, in hours to one decimal, and how many; each None below its
+    minimum sample (MIN_FOR_MEDIAN, MIN_FOR_P90)."""
+    n = len(waits)
+    median = round(percentile(waits, 0.5), 1) if n >= MIN_FOR_MEDIAN else None
+    p90 = round(percentile(waits, 0.9), 1) if n >= MIN_FOR_P90 else None
+    return {"n": n, "median": median, "p90": p90}
 
 
 class LocalMonths:
@@ -130,36 +143,46 @@ def response_metrics(agency, since, public=True, span=None):
     closures and the share contested by month; concerns raised at meetings and online by month.
 
     Acknowledged: the first status change out of "submitted". Closed: the concern's closing
-    time (a reopened concern counts when it closes again). Duplicates are left out: they close
-    by being merged, not by being dealt with. `span`: the concerns already read (ConcernSpan).
+    time (a reopened concern counts when it closes again), when OpenBeat recorded the closing.
+    Duplicates are left out: they close by being merged, not by being dealt with. Each group
+    also counts the concerns reported in it ("reported"), so a reader sees how many are still
+    open. `span`: the concerns already read (ConcernSpan).
     """
     span = span or ConcernSpan(agency, since)
-    month_of, acknowledged = span.months, span.acknowledged
+    month_of, acknowledged, histories = span.months, span.acknowledged, span.histories
     concerns = span.concerns(public)
-    groups = {"category": defaultdict(lambda: ([], [])), "area": defaultdict(lambda: ([], []))}
-    groups["month"] = defaultdict(lambda: ([], []))
+    groups = {
+        dimension: defaultdict(lambda: ([], [], [0])) for dimension in ("category", "area", "month")
+    }
     sources = defaultdict(lambda: {"meeting": 0, "online": 0})
     for pk, created, closed, status, source, category, area in concerns:
         if status == Status.DUPLICATE:
             continue
         month = month_of(created)
         ack = _hours(acknowledged[pk] - created) if pk in acknowledged else None
-        close = _hours(closed - created) if closed and status in RESOLVED else None
+        recorded = any(kind == UpdateKind.STATUS for kind, _at in histories.get(pk, ()))
+        close = _hours(closed - created) if closed and recorded and status in RESOLVED else None
         for dimension, key in (("category", category), ("area", area or ""), ("month", month)):
+            acks, closes, reported = groups[dimension][key]
+            reported[0] += 1
             if ack is not None:
-                groups[dimension][key][0].append(ack)
+                acks.append(ack)
             if close is not None:
-                groups[dimension][key][1].append(close)
+                closes.append(close)
         sources[month]["meeting" if source == Source.MEETING else "online"] += 1
     result = {
         dimension: [
-            {"key": key, "acknowledge": _summary(acks), "close": _summary(closes)}
-            for key, (acks, closes) in sorted(table.items())
+            {
+                "key": key,
+                "reported": reported[0],
+                "acknowledge": _summary(acks),
+                "close": _summary(closes),
+            }
+            for key, (acks, closes, reported) in sorted(table.items())
         ]
         for dimension, table in groups.items()
     }
     result["sources"] = [{"month": m, **counts} for m, counts in sorted(sources.items())]
-    histories = span.histories
     result["closures"] = _closures(
         month_of, [histories[row[0]] for row in concerns if row[0] in histories]
     )
@@ -183,7 +206,8 @@ def _closures(month_of, histories):
     """Closures (not as duplicates) per month, and how many of them residents contested.
 
     A closure is contested when the concern's reporter or a supporter disputed it afterwards
-    (a "contest" update later than the closure, before the next closure).
+    (a "contest" update later than the closure, before the next closure). The share is None
+    below MIN_FOR_SHARE closures.
     """
     months = defaultdict(lambda: {"closed": 0, "contested": 0})
     for entries in histories:
@@ -199,7 +223,9 @@ def _closures(month_of, histories):
         {
             "month": key,
             **counts,
-            "share": round(counts["contested"] / counts["closed"] * 100, 1),
+            "share": round(counts["contested"] / counts["closed"] * 100, 1)
+            if counts["closed"] >= MIN_FOR_SHARE
+            else None,
         }
         for key, counts in sorted(months.items())
     ]

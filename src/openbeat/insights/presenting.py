@@ -1,9 +1,16 @@
-"""Turns a stored snapshot into what the dashboard templates draw: charts and their tables."""
+"""Turns a stored snapshot into what the dashboard templates draw: charts and their tables.
+
+Units, once each: times to acknowledge in hours, times to close in days (the snapshot stores
+hours), counts as counts. A figure below its minimum sample is None here and "not enough data"
+on the page; the minimums come from `metrics`.
+"""
+
+import datetime
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from openbeat.insights import charts
+from openbeat.insights import charts, metrics
 
 
 def _series(months, table, key):
@@ -12,6 +19,19 @@ def _series(months, table, key):
 
 def _by_month(rows, key="month"):
     return {row[key]: row for row in rows}
+
+
+def _days(summary):
+    """A summary of waits in hours, in days to one decimal."""
+    return {
+        "n": summary["n"],
+        **{k: None if summary[k] is None else round(summary[k] / 24, 1) for k in ("median", "p90")},
+    }
+
+
+def _times(row):
+    """A row of response times as shown: acknowledging in hours, closing in days."""
+    return {**row, "close": _days(row["close"])}
 
 
 def dashboard(data, staff=False):
@@ -43,11 +63,17 @@ def dashboard(data, staff=False):
         }
         for m in months
     ]
-    time_rows = [{"month": m, **times.get(m, _empty_times())} for m in months]
+    time_rows = [{"month": m, **_times(times.get(m, _empty_times()))} for m in months]
     trust_rows = [{"month": m, **trust_months.get(m, {"n": 0, "shown": False})} for m in months]
     shown_areas = [row for row in trust["areas"] if row["month"] in months]
     return {
         "months": months,
+        "first_day": datetime.date.fromisoformat(f"{months[0]}-01"),
+        "minimum": {
+            "median": metrics.MIN_FOR_MEDIAN,
+            "p90": metrics.MIN_FOR_P90,
+            "share": metrics.MIN_FOR_SHARE,
+        },
         "meeting_rows": meeting_rows,
         "totals": {
             "held": sum(r["held"] for r in meeting_rows),
@@ -75,20 +101,12 @@ def dashboard(data, staff=False):
         ),
         "time_rows": time_rows,
         # Default category names are stored in English and shown in the reader's language.
-        "by_category": [{**row, "key": gettext(row["key"])} for row in response["category"]],
-        "by_area": response["area"],
+        "by_category": [
+            {**_times(row), "key": gettext(row["key"])} for row in response["category"]
+        ],
+        "by_area": [_times(row) for row in response["area"]],
         "close_chart": charts.stacked(
-            months,
-            [
-                (
-                    _("Median days to close"),
-                    "bar",
-                    [
-                        round(r["close"]["median"] / 24, 1) if r["close"]["median"] else 0
-                        for r in time_rows
-                    ],
-                )
-            ],
+            months, [(_("Median days to close"), "bar", [r["close"]["median"] for r in time_rows])]
         ),
         "trust_rows": trust_rows,
         "trust_areas": shown_areas,
@@ -104,4 +122,4 @@ def dashboard(data, staff=False):
 
 def _empty_times():
     empty = {"n": 0, "median": None, "p90": None}
-    return {"acknowledge": empty, "close": empty}
+    return {"reported": 0, "acknowledge": empty, "close": empty}
