@@ -53,6 +53,7 @@ def history(town):
         concern_actions.contest(first.tracking_token, "It is back already.")
     with at(hours(48)):
         concern_actions.change_status(officer, second, Status.RESOLVED, "Cleaned.")
+    first.refresh_from_db()  # the contest reopened it, as the officer's next page shows
     with at(hours(72)):
         concern_actions.change_status(officer, first, Status.RESOLVED, "Cleaned for good.")
     return town
