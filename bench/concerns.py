@@ -21,6 +21,15 @@ for the problem page, 0.3× for submissions.
   (OPENBEAT_BENCH_SUBMIT_LIMIT, applied in bench/urls.py). Afterwards the server log is searched
   for "database is locked" (must be 0) and the concerns stored are counted.
 
+Real traffic (bench/misses.py): six cases (Open311 pages of 100 over every jurisdiction, sliding
+30-day windows with and without status=open, one request by a random id, the list filtered and
+paged back from a random cursor, pins over a jittered town-sized box) are each measured twice:
+one URL again and again (a page-cache hit) and every request a distinct URL (a miss; wrk walks
+50,000 paths with bench/distinct.lua). Sampled answers give items and bytes; --check also fails
+on an empty answer or a miss whose p99 is over its goal. The server's memory (VmRSS and VmHWM
+of the master and each worker) is read from /proc after the runs. `--only miss` (any words of
+the labels) measures a subset.
+
 In-process, on the same data: SQL queries, their time and the slowest statements per page
 (Django's test client), and the latency of the duplicate suggestions a submission makes
 (`openbeat.concerns.duplicates.similar_open_concerns` at random points, p50/p95 ms).
@@ -48,7 +57,7 @@ from urllib.parse import urlencode
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from bench import generate, run  # noqa: E402
+from bench import generate, misses, run  # noqa: E402
 from bench import generate_concerns as data  # noqa: E402
 from bench.run import HELLO, Target  # noqa: E402
 
@@ -119,6 +128,7 @@ def data_info():
         .first()
     )
     return {
+        "beats_by_id": {a.pk: (a.agency.slug, data.area_box(a)) for a in areas},
         "town_box": data.area_box(by_agency[town][0]),
         "dense_box": data.area_box(problem.area),
         "problem_id": problem.pk,
@@ -358,6 +368,30 @@ def duplicate_latency(beats, dense_box, calls=300, seed=5):
 # ---------------------------------------------------------------- main
 
 
+def server_memory(server):
+    """VmRSS and VmHWM (peak) of each of the server's processes, in MiB: the gunicorn master
+    and its workers (the processes of the session the server was started in)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            stat = (status.parent / "stat").read_text()
+        except OSError:  # the process has gone
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[3]) != server.proc.pid:
+            continue
+        fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", text, re.MULTILINE))
+        found.append(
+            {
+                "pid": int(status.parent.name),
+                "master": int(status.parent.name) == server.proc.pid,
+                "vm_rss_mib": round(int(fields["VmRSS"]) / 1024, 1),
+                "vm_hwm_mib": round(int(fields["VmHWM"]) / 1024, 1),
+            }
+        )
+    return sorted(found, key=lambda p: (not p["master"], p["pid"]))
+
+
 def server_log_errors(server):
     text = server.log_path.read_text(errors="replace")
     return {
@@ -369,12 +403,48 @@ def server_log_errors(server):
 
 def print_report(pages, costs, paths, extra):
     summary = pages["summary"]
-    run.print_table(summary, costs, width=24)
+    run.print_table(summary, costs, width=30)
+    print_hits_and_misses(summary, extra["answers"])
     print("\npaths:")
     for label, path in paths.items():
-        print(f"  {label:<24} {path}")
+        print(f"  {label:<30} {path}")
     print(f"\nduplicate suggestions (in-process): {json.dumps(extra['duplicates'])}")
     print(f"submissions: {json.dumps(extra['submissions'])}")
+    print(f"server memory after the runs (MiB): {json.dumps(extra['memory'])}")
+
+
+def print_hits_and_misses(summary, answers):
+    """Each case's cache hit (one URL again and again) beside its misses (every URL new)."""
+    print(
+        f"\n{'case':<24} {'hit ×':>7} {'miss ×':>7} {'goal':>5} {'miss p50/p99 ms':>16} "
+        f"{'CPU ms hit/miss':>16} {'items':>11} {'bytes (gzip)':>16}"
+    )
+    for label, held in answers.items():
+        hit, miss = summary.get(f"{label} (hit)"), summary.get(f"{label} (miss)")
+        if miss is None:
+            continue
+        latency = f"{miss.get('p50_ms', 0):.0f} / {miss.get('p99_ms', 0):.0f}"
+        cpu = f"{hit['cpu_ms'] if hit else 0:.2f} / {miss['cpu_ms']:.2f}"
+        items = f"{held['items_min']}-{held['items_max']}"
+        size = f"{held['bytes_median']:.0f} ({held['gzip_bytes_median']:.0f})"
+        print(
+            f"{label:<24} {hit['ratio'] if hit else 0:>6.3f}× {miss['ratio']:>6.3f}× "
+            f"{miss['goal']:>4.2f}× {latency:>16} {cpu:>16} {items:>11} {size:>16}"
+        )
+    print("items: fewest-most in the sampled answers; bytes: their median, plain (gzip).")
+
+
+def failures(summary, answers, cases):
+    """What --check refuses: a goal missed, an empty or failed answer, a latency over its goal."""
+    found = [label for label, row in summary.items() if label != HELLO and not row["pass"]]
+    for label, held in answers.items():
+        if held["empty"] or held["not_200"]:
+            found.append(f"{label}: {held['empty']} empty, {held['not_200']} not 200")
+    for case in cases:
+        row = summary.get(f"{case.label} (miss)")
+        if row and case.p99_ms and (row.get("p99_ms") or 0) > case.p99_ms:
+            found.append(f"{case.label}: p99 {row['p99_ms']} ms over {case.p99_ms:.0f}")
+    return found
 
 
 def main(argv=None):
@@ -388,6 +458,11 @@ def main(argv=None):
     )
     run.add_load_arguments(parser)
     parser.add_argument("--no-submit", action="store_true", help="skip the submissions")
+    parser.add_argument(
+        "--only",
+        help="measure only the pages whose label holds one of these comma-separated words "
+        "(e.g. 'miss' or 'open311,pins'); the in-process costs are kept for all",
+    )
     args = parser.parse_args(argv)
     run.check_load_arguments(parser, args)
     if not 0 <= args.dense <= args.concerns:
@@ -422,7 +497,12 @@ def main(argv=None):
     from openbeat.concerns.models import Concern
 
     info = data_info()
-    targets = read_targets(info, timezone.now())
+    now = timezone.now()
+    targets = read_targets(info, now)
+    print("Distinct URLs ...", flush=True)
+    cases = misses.cases(info, now)
+    for case in cases:
+        targets[f"{case.label} (hit)"] = (case.hit_path, case.hit_goal)
     paths = {label: path for label, (path, _goal) in targets.items()}
     print("In-process costs ...", flush=True)
     costs = page_costs(targets)
@@ -438,10 +518,18 @@ def main(argv=None):
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     server = run.openbeat_serve(args.workers, args.threads, settings.DATA_DIR)
-    submissions = {}
+    submissions, answers, distinct = {}, {}, {}
     try:
         server.start()
         pages = [Target(path, label=label, goal=goal) for label, (path, goal) in targets.items()]
+        for case in cases:
+            target, distinct[case.label] = misses.miss_target(case, settings.DATA_DIR)
+            pages.append(target)
+            paths[target.label] = f"{len(case.paths):,} distinct, e.g. {case.paths[0]}"
+            answers[case.label] = misses.answers(server, case)
+        if args.only:
+            words = args.only.split(",")
+            pages = [p for p in pages if any(w in p.name for w in words)]
         if not args.no_submit:
             target, photo_bytes = submit_target(server, settings.DATA_DIR, info["beats"], prefix)
             pages.append(target)
@@ -461,14 +549,23 @@ def main(argv=None):
             pages=pages,
             hello_between="page",
         )
+        memory = server_memory(server)
     finally:
         server.stop()
+    for label, walker in distinct.items():
+        answers[label]["paths_used"] = walker.used()  # at most one block of 100 past the last
+        answers[label]["paths_available"] = len(walker.paths)
 
     submissions.update(server_log_errors(server))
     if not args.no_submit:
         submissions["stored"] = Concern.objects.filter(form_nonce__startswith=prefix).count()
         submissions["requests"] = sum(r["requests"] for r in measured["runs"][SUBMIT_LABEL])
-    extra = {"duplicates": duplicates, "submissions": submissions}
+    extra = {
+        "duplicates": duplicates,
+        "submissions": submissions,
+        "answers": answers,
+        "memory": memory,
+    }
     print_report(measured, costs, paths, extra)
     result = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -488,6 +585,8 @@ def main(argv=None):
         "page_costs": costs,
         "duplicate_suggestions": duplicates,
         "submissions": submissions,
+        "answers": answers,
+        "server_memory": memory,
     }
     output = args.output or (
         BENCH / "results" / f"{datetime.date.today():%Y-%m-%d}-concerns-{args.db}.json"
@@ -495,8 +594,9 @@ def main(argv=None):
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"\nWrote {output} ({time.perf_counter() - began:.0f}s in all)")
-    summary = measured["summary"]
-    failed = not all(row["pass"] for label, row in summary.items() if label != HELLO)
+    failed = failures(measured["summary"], answers, cases)
+    if failed:
+        print("\nMissed: " + "; ".join(failed))
     return 1 if args.check and failed else 0
 
 

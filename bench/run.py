@@ -230,6 +230,7 @@ def wrk_load(url, seconds, connections, script=None, script_args=()):
         f"-d{seconds:.0f}s",
         "--timeout",
         "120s",
+        "--latency",
         *headers,
         *(["-s", str(script)] if script else []),
         url,
@@ -247,7 +248,16 @@ def wrk_load(url, seconds, connections, script=None, script_args=()):
         "requests": done,
         "non_2xx": int(bad.group(1)) if bad else 0,
         "socket_errors": errors.group(1).strip() if errors else "",
+        **{f"p{p}_ms": _latency_ms(out, p) for p in (50, 99)},
     }
+
+
+def _latency_ms(out, percentile):
+    """A percentile from wrk's --latency distribution ("99%   12.34ms"), in milliseconds."""
+    found = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    if found is None:
+        return None
+    return round(float(found.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[found.group(2)], 2)
 
 
 def python_load(url, seconds, connections, make_request=None):
@@ -335,6 +345,7 @@ def timed_run(server, page, plan, connections, warm_up=False):
     result = load(server.url(page.path), seconds, connections, warm_up=warm_up, target=page)
     cpu = server.cpu_seconds() - cpu
     result["cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
+    result["load_average"] = round(os.getloadavg()[0], 2)  # the machine is shared: say how much
     time.sleep(step["drain"])
     return result
 
@@ -442,6 +453,9 @@ def measure_pages(
             "cpu_ms": _median(runs[page.name], "cpu_ms_per_request"),
             "cpu_ratio": statistics.median(cpu_ratios),
         }
+        if all(run.get("p99_ms") is not None for run in runs[page.name]):
+            summary[page.name]["p50_ms"] = _median(runs[page.name], "p50_ms")
+            summary[page.name]["p99_ms"] = _median(runs[page.name], "p99_ms")
     return {"plan": plan, "runs": runs, "summary": summary}
 
 
