@@ -49,17 +49,42 @@ def test_pages_are_gzipped_for_readers_that_accept_it(client, town):
     assert len(packed.content) < len(plain.content)
 
 
-def test_another_process_sees_a_write_within_a_second(client, town):
+def _a_second_passes(monkeypatch):
+    import time
+
+    from openbeat.core import pagecache
+
+    later = time.monotonic() + pagecache.VERSION_TTL
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+
+
+def test_another_process_sees_a_write_within_a_second(client, town, monkeypatch):
     from openbeat.core import pagecache
     from openbeat.core.models import PageVersion
     from openbeat.events.models import Event
 
     event = factories.event(town, title="Old Title")
     assert "Old Title" in client.get("/events/").content.decode()
-    # Another server process writes: the rows and the counter change, this process is not told.
+    # Another server process writes: the rows and the counters change as its bump() changes
+    # them, and this process is not told.
     Event.objects.filter(pk=event.pk).update(title="New Title")
-    PageVersion.objects.update_or_create(scope=pagecache.SITE, defaults={"counter": 999})
+    for scope in (pagecache.SITE, pagecache.WRITES):
+        PageVersion.objects.update_or_create(scope=scope, defaults={"counter": 999})
     assert "Old Title" in client.get("/events/").content.decode()  # within the second
-    for entry in pagecache._local.values():
-        entry[1] -= pagecache.VERSION_TTL  # a second passes
+    _a_second_passes(monkeypatch)
     assert "New Title" in client.get("/events/").content.decode()
+
+
+def test_cached_pages_of_many_scopes_cost_one_query_a_second(client, town, monkeypatch):
+    factories.event(town)
+    client.get("/events/")
+    client.get("/concerns/")  # other scopes (concerns, categories, areas), read once
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/events/")
+        client.get("/concerns/")
+    assert len(queries) == 0
+    _a_second_passes(monkeypatch)  # one read for every scope known, not one per page
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/events/")
+        client.get("/concerns/")
+    assert len(queries) == 1
