@@ -68,14 +68,14 @@ def load_cells():
     import h3.api.basic_int as h3
     import numpy as np
 
-    from openbeat.concerns.queries import public_filter
+    from openbeat.concerns.models import Concern
     from openbeat.core.models import Area
     from openbeat.hotspots.compute import bin_concerns
 
     rows = (
-        public_filter()
-        .filter(latitude__isnull=False)
-        .values_list("latitude", "longitude", "category__about_people")
+        Concern.objects.public()
+        .filter(public_latitude__isnull=False)
+        .values_list("public_latitude", "public_longitude")
         .order_by()
         .iterator(chunk_size=10_000)
     )

@@ -146,20 +146,21 @@ def test_the_problem_page_counts_a_new_concern_at_once(client, town):
 def test_stored_tiles_match_for_points_on_tile_edges(town):
     import importlib
 
+    from django.apps import apps
     from django.db import connection
 
     from openbeat.concerns import tiles
     from openbeat.concerns.models import Concern
 
-    migration = importlib.import_module("openbeat.concerns.migrations.0003_concern_tile")
-    edges = [("39.300000", "-75.600000"), ("39.299999", "-75.599999"), ("39.305000", "-75.650000")]
+    migration = importlib.import_module("openbeat.concerns.migrations.0004_public_place")
+    edges = [("39.300000", "-75.600000"), ("39.299990", "-75.599990"), ("39.305000", "-75.650000")]
     made = [factories.concern(point=point) for point in edges]
     saved = {c.pk: c.tile for c in made}
     assert saved == {c.pk: tiles.tile_of(*point) for c, point in zip(made, edges, strict=True)}
     assert len(set(saved.values())) == 3
-    Concern.objects.update(tile=None)
-    with connection.cursor() as cursor:  # what the migration runs on an existing database
-        migration.fill_tiles(None, SimpleNamespace(connection=connection, execute=cursor.execute))
+    Concern.objects.update(tile=None, public_latitude=None, public_longitude=None)
+    # What the migration runs on an existing database.
+    migration.store_public_places(apps, SimpleNamespace(connection=connection))
     assert dict(Concern.objects.values_list("pk", "tile")) == saved
 
 

@@ -1,6 +1,5 @@
 """The one write path for concerns. Public forms, staff pages, meeting intake and APIs call these."""
 
-import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.location import area_at
+from openbeat.concerns.location import area_at, public_area
 from openbeat.concerns.models import (
     CLOSED_STATUSES,
     Category,
@@ -22,6 +21,7 @@ from openbeat.concerns.models import (
     Supporter,
     UpdateKind,
     new_token,
+    public_location,
 )
 from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
@@ -32,7 +32,6 @@ from openbeat.outreach.actions import concern_updated
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
-CONTEST_DAYS = 30
 MARKUP = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|img|svg|a|link|meta)\b", re.I)
 
 
@@ -183,6 +182,10 @@ def submit_concern(
     known = _known_category(data.get("category"), errors)
     category = _category_for(data["category"], area.agency, errors) if area and known else None
     answers = clean_answers(category, data.get("attributes"), errors) if category else {}
+    if lat is not None:
+        lat, lon = round(lat, 6), round(lon, 6)  # as stored
+        if category:
+            area = public_area(area, public_location(lat, lon, category.about_people))
     media_url = (data.get("media_url") or "").strip()
     if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):
         errors["media_url"] = _(
@@ -204,8 +207,8 @@ def submit_concern(
                 category=category,
                 area=area,
                 description=description,
-                latitude=None if lat is None else round(lat, 6),
-                longitude=None if lon is None else round(lon, 6),
+                latitude=lat,
+                longitude=lon,
                 location_text=text,
                 venue=venue,
                 reporter_name=name,
@@ -351,9 +354,11 @@ def reclassify(actor, concern, category, make_private):
         raise ValidationError({"category": _("Choose one of your agency's categories.")})
     with transaction.atomic():
         before = _public_snapshot(concern)
+        pagecache.bump(*concern.page_scopes())  # its pin may move to another tile
         concern.category = category
         concern.is_private = bool(make_private) or category.is_sensitive
-        concern.save(update_fields=["category", "is_private", "updated_at"])
+        concern.refile()
+        concern.save(update_fields=["category", "is_private", "area", "updated_at"])
         _add_update(concern, UpdateKind.RECLASSIFY, actor, category.name)
         audit.record(
             actor, "concern.reclassify", concern, before=before, after=_public_snapshot(concern)
@@ -456,11 +461,9 @@ def contest(token, reason):
         raise ConcernRefused({"reason": _("Tell us why the problem is not solved.")})
     if len(reason) > MAX_DESCRIPTION:
         raise ConcernRefused({"reason": _("Please shorten your reason to 4000 characters.")})
-    if concern.status not in CLOSED_STATUSES or concern.status == Status.DUPLICATE:
-        raise ConcernRefused({"reason": _("Only a closed concern can be contested.")})
-    if concern.closed_at and timezone.now() - concern.closed_at > datetime.timedelta(
-        days=CONTEST_DAYS
-    ):
+    if not concern.can_be_contested():
+        if concern.status not in CLOSED_STATUSES or concern.status == Status.DUPLICATE:
+            raise ConcernRefused({"reason": _("Only a closed concern can be contested.")})
         raise ConcernRefused(
             {
                 "reason": _(

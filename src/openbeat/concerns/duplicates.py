@@ -14,28 +14,22 @@ MIN_SCORE = 55
 
 
 def similar_open_concerns(category_slug, lat, lon, description, limit=3):
-    """Public open concerns of the same kind within 250 m, best match first."""
+    """Public open concerns of the same kind within 250 m of their PUBLIC point, best match
+    first: the typed point is anyone's guess, so the distance and the score it gives never come
+    from a concern's exact point."""
     if lat is None or lon is None:
         return []
-    south, west, north, east = bbox_around(lat, lon, NEARBY_M)
     since = timezone.now() - datetime.timedelta(days=LOOKBACK_DAYS)
     candidates = (
-        Concern.objects.filter(
-            category__slug=category_slug,
-            status__in=OPEN_STATUSES,
-            is_private=False,
-            is_hidden=False,
-            category__is_sensitive=False,
-            created_at__gte=since,
-            latitude__range=(south, north),
-            longitude__range=(west, east),
-        )
+        Concern.objects.public()
+        .in_public_box(*bbox_around(lat, lon, NEARBY_M))
+        .filter(category__slug=category_slug, status__in=OPEN_STATUSES, created_at__gte=since)
         .select_related("category")
-        .order_by("-created_at")[:200]
+        .order_by("-created_at", "-id")[:200]
     )
     scored = []
     for concern in candidates:
-        metres = distance_m(lat, lon, float(concern.latitude), float(concern.longitude))
+        metres = distance_m(lat, lon, *concern.public_point())
         if metres > NEARBY_M:
             continue
         text = fuzz.token_set_ratio(description.lower(), concern.description.lower())

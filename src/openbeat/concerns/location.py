@@ -26,14 +26,37 @@ def bbox_around(lat, lon, metres):
     return lat - dlat, lon - dlon, lat + dlat, lon + dlon
 
 
-def area_at(lat, lon):
-    """The area holding the point, or None when no agency here serves it.
+def area_at(lat, lon, agency=None):
+    """The area (of `agency`, when given) holding the point, or None when none serves it.
 
     Boundaries are read as text, not decoded: each is parsed and prepared once per process
     (`geo.prepared`), and only those whose bounding box holds the point are tested.
     """
-    boundaries = Area.objects.annotate(text=Cast("boundary", TextField())).values_list("pk", "text")
+    areas = Area.objects.all() if agency is None else Area.objects.filter(agency=agency)
+    boundaries = areas.annotate(text=Cast("boundary", TextField())).values_list("pk", "text")
     for pk, text in boundaries:
         if geo.text_contains(text, lat, lon):
             return Area.objects.select_related("agency").get(pk=pk)
     return None
+
+
+def public_area(area, public_point):
+    """The area a concern is filed under: of the agency serving its exact point (`area`), the
+    one holding its PUBLIC point, or `area` when none does.
+
+    Area names, filters, feeds and figures are public: filed by the exact point, a concern
+    about people near a boundary would tell which side of it the exact spot is on. Only the
+    agency must follow the exact point (it is the one that serves it).
+    """
+    if area is None or public_point is None:
+        return area
+    return area_at(*public_point, agency=area.agency_id) or area
+
+
+def filed_area(concern, public_point):
+    """`public_area` again for a stored concern whose public point changed (its category now
+    rounds it differently): from the area of its agency holding the exact point."""
+    if not concern.has_point:
+        return concern.area
+    exact = area_at(float(concern.latitude), float(concern.longitude), agency=concern.agency_id)
+    return public_area(exact or concern.area, public_point)

@@ -1,13 +1,16 @@
+import datetime
 import re
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns import tiles
+from openbeat.concerns.location import filed_area
 from openbeat.core import pagecache
 from openbeat.core.models import Agency, Area, Venue
 
@@ -21,6 +24,10 @@ def new_token():
     return secrets.token_urlsafe(24)
 
 
+PUBLIC_PLACE_FIELDS = ("public_latitude", "public_longitude", "tile")
+CONTEST_DAYS = datetime.timedelta(days=30)
+
+
 def public_location(latitude, longitude, about_people):
     """A point as the public may see it: exact, or rounded to ~100 m for concerns about people.
 
@@ -31,6 +38,14 @@ def public_location(latitude, longitude, about_people):
         # Three decimals of latitude is about 111 m; of longitude at 40° N about 85 m.
         return round(lat, 3), round(lon, 3)
     return round(lat, 5), round(lon, 5)
+
+
+def public_place(latitude, longitude, about_people):
+    """(public latitude, public longitude, map tile of that point), or Nones without a point."""
+    if latitude is None or longitude is None:
+        return None, None, None
+    lat, lon = public_location(latitude, longitude, about_people)
+    return lat, lon, tiles.tile_of(lat, lon)
 
 
 # A house number: digits standing alone (with a letter or a "-12" range), wherever the street's
@@ -94,6 +109,18 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        rounding_changed = (
+            self.pk is not None
+            and Category.objects.filter(pk=self.pk).exclude(about_people=self.about_people).exists()
+        )
+        super().save(*args, **kwargs)
+        if rounding_changed:
+            for concern in self.concerns.filter(latitude__isnull=False).select_related("category"):
+                pagecache.bump(*concern.page_scopes())  # the tile its pin leaves
+                concern.refile()
+                concern.save(update_fields=["area"])
+
     def page_scopes(self):
         return [ALL_CONCERNS, CATEGORIES]
 
@@ -131,8 +158,38 @@ class Source(models.TextChoices):
     API = "api", _("API")
 
 
+class ConcernQuerySet(models.QuerySet):
+    def public(self):
+        """Concerns the public may see: not private, not hidden by moderators, not in a
+        sensitive category. The one definition: every page, feed, API, Open311 answer, export,
+        duplicate suggestion and hotspot map starts from it (`Concern.is_public` says the same
+        of one concern).
+
+        The sensitive categories are a subquery, not a JOIN: the planner then reads concerns
+        alone through the index the page needs (newest first, a map tile...). With a JOIN,
+        SQLite with statistics starts from agencies and sorts a million rows for the first page
+        of the list.
+        """
+        sensitive = Category.objects.filter(is_sensitive=True).values("pk")
+        return self.filter(is_private=False, is_hidden=False).exclude(category_id__in=sensitive)
+
+    def in_public_box(self, south, west, north, east):
+        """Concerns whose PUBLIC point is in the box. Public filters never read the exact point:
+        a tiny box around a guessed spot would otherwise tell where a concern about people is."""
+        return self.filter(
+            public_latitude__range=(south, north), public_longitude__range=(west, east)
+        )
+
+
 class Concern(models.Model):
-    """A neighbourhood problem a resident raised. The reporter's details never leave staff views."""
+    """A neighbourhood problem a resident raised. The reporter's details never leave staff views.
+
+    Two locations: the exact point (`latitude`, `longitude`; staff only) and the public point
+    (`public_latitude`, `public_longitude`: `public_location` of the exact one, stored on every
+    save with its map `tile`). Everything public (pages, pins, filters, distances, counts,
+    sort orders, exports, hotspots) reads the public point only, so no question a stranger can
+    ask tells more than the public map shows.
+    """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="concerns")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="concerns")
@@ -187,17 +244,28 @@ class Concern(models.Model):
     tracking_token = models.CharField(max_length=64, unique=True, default=new_token)
     # A hidden value from the form, so submitting it twice makes one concern.
     form_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    # The map tile of the point (`tiles.tile_of`), set on save.
+    # The point as the public sees it (`public_location`), and its map tile (`tiles.tile_of`):
+    # set on every save from the exact point and the category.
+    public_latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    public_longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
     tile = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ConcernQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The public map asks for published concerns inside a bounding box.
-            models.Index(fields=["latitude", "longitude"], name="concern_location"),
+            # Open311's bbox and radius, duplicate suggestions: public points inside a box.
+            models.Index(
+                fields=["public_latitude", "public_longitude"], name="concern_public_location"
+            ),
             # The public list and staff queue show an agency's newest concerns by status.
             models.Index(fields=["agency", "status", "-created_at"], name="concern_queue"),
             # Newest first, in the lists' exact order (with the id): the first page is the
@@ -206,9 +274,9 @@ class Concern(models.Model):
             # The map's pins: the newest public concerns of one tile, an index range.
             models.Index(fields=["tile", "-created_at", "-id"], name="concern_tile"),
             # A problem's charts: its area's concerns of its categories over time; with status
-            # and is_private the index covers the query (no table reads).
+            # and what `public()` reads the index covers the query (no table reads).
             models.Index(
-                fields=["area", "category", "created_at", "status", "is_private"],
+                fields=["area", "category", "created_at", "status", "is_private", "is_hidden"],
                 name="concern_area_category",
             ),
         ]
@@ -219,9 +287,11 @@ class Concern(models.Model):
         return f"#{self.pk} {self.category.name}"
 
     def save(self, *args, **kwargs):
-        self.tile = tiles.tile_of(self.latitude, self.longitude)
+        self.public_latitude, self.public_longitude, self.tile = public_place(
+            self.latitude, self.longitude, self.category.about_people
+        )
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "tile"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *PUBLIC_PLACE_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -240,17 +310,34 @@ class Concern(models.Model):
 
     @property
     def is_public(self):
-        return not self.is_private and not self.category.is_sensitive
+        """Whether the public may see it: `Concern.objects.public()` for one concern."""
+        return not (self.is_private or self.is_hidden or self.category.is_sensitive)
 
     @property
     def has_point(self):
         return self.latitude is not None and self.longitude is not None
 
     def public_point(self):
-        """The location the public may see: exact, or rounded to ~100 m for concerns about people."""
-        if not self.has_point:
+        """The location the public may see (stored on save): exact to ~1 m, or rounded to
+        ~100 m for concerns about people."""
+        if self.public_latitude is None or self.public_longitude is None:
             return None
-        return public_location(self.latitude, self.longitude, self.category.about_people)
+        return float(self.public_latitude), float(self.public_longitude)
+
+    def refile(self):
+        """File it again under the area of its public point (`location.public_area`), for
+        when its category changed how that point is rounded; `save` stores the point."""
+        if self.has_point:
+            point = public_location(self.latitude, self.longitude, self.category.about_people)
+            self.area = filed_area(self, point)
+
+    def can_be_contested(self, now=None):
+        """Whether its reporter or a supporter may dispute the closure: closed (not as a
+        duplicate) less than CONTEST_DAYS ago."""
+        if self.status not in CLOSED_STATUSES or self.status == Status.DUPLICATE:
+            return False
+        now = now or timezone.now()
+        return self.closed_at is None or now - self.closed_at <= CONTEST_DAYS
 
     @property
     def public_location_text(self):
@@ -269,8 +356,20 @@ class UpdateKind(models.TextChoices):
     MODERATION = "moderation", _("Moderation")
 
 
+class ConcernUpdateQuerySet(models.QuerySet):
+    def public(self):
+        """Entries of a concern's public history: public answers and status changes that no
+        moderator hid (`ConcernUpdate.is_published` for one entry). The concern's own
+        publicness is the caller's: its tracking link shows them for a private concern too."""
+        return self.filter(is_public=True, is_hidden=False)
+
+
 class ConcernUpdate(models.Model):
-    """One entry in a concern's history; internal ones never leave staff views."""
+    """One entry in a concern's history; internal ones never leave staff views.
+
+    `is_public` says what staff wrote it as (a public response, not an internal note);
+    `is_published` whether it is shown now (public and not hidden by a moderator).
+    """
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="updates")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -285,11 +384,18 @@ class ConcernUpdate(models.Model):
     is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ConcernUpdateQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.concern_id}"
+
+    @property
+    def is_published(self):
+        """Whether it is in the public history: `ConcernUpdate.objects.public()` for one."""
+        return self.is_public and not self.is_hidden
 
     def page_scopes(self):
         return self.concern.page_scopes()
@@ -322,6 +428,12 @@ def photo_path(instance, filename):
     return f"concerns/{instance.concern.tracking_token[:2]}/{new_token()}.jpg"
 
 
+class PhotoQuerySet(models.QuerySet):
+    def public(self):
+        """Photos the public may see: not hidden, of a public concern (`Photo.is_public`)."""
+        return self.filter(is_hidden=False, concern__in=Concern.objects.public())
+
+
 class Photo(models.Model):
     """A re-encoded JPEG: no EXIF, no GPS, no other metadata from the original file."""
 
@@ -333,6 +445,8 @@ class Photo(models.Model):
     is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PhotoQuerySet.as_manager()
+
     def __str__(self):
         return f"Photo {self.pk} of #{self.concern_id}"
 
@@ -341,6 +455,11 @@ class Photo(models.Model):
 
     def page_scopes(self):
         return self.concern.page_scopes()
+
+    @property
+    def is_public(self):
+        """Whether the public may see it: `Photo.objects.public()` for one photo."""
+        return not self.is_hidden and self.concern.is_public
 
 
 class Flag(models.Model):

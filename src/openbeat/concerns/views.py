@@ -16,13 +16,11 @@ from openbeat.concerns.forms import ConcernForm, ContestForm, FlagForm, SupportF
 from openbeat.concerns.models import (
     ALL_CONCERNS,
     CATEGORIES,
-    CLOSED_STATUSES,
     Category,
     Concern,
     Photo,
     Status,
     Supporter,
-    public_location,
 )
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core import pagecache, ratelimit
@@ -83,7 +81,9 @@ def _keyset_page(concerns, before, after):
     mark = None
     if cursor:
         if cursor.isdigit():
-            mark = queries.public_filter().filter(pk=cursor).values_list("created_at", "pk").first()
+            mark = (
+                Concern.objects.public().filter(pk=cursor).values_list("created_at", "pk").first()
+            )
         if mark is None:
             return None
     if mark is None:
@@ -136,7 +136,7 @@ def concern_list(request):
         )
         if area is None:
             errors.append(_("There is no such neighbourhood. Choose one from the list."))
-    concerns = queries.search(queries.public_filter(), status, category, area)
+    concerns = queries.search(Concern.objects.public(), status, category, area)
     page = (
         None
         if errors
@@ -198,17 +198,19 @@ def _pin_scopes(request):
     return [*(tiles.scope(t) for t in found), CATEGORIES]
 
 
-PIN_COLUMNS = ("id", "latitude", "longitude", "status", "category__name", "category__about_people")
+PIN_COLUMNS = ("id", "public_latitude", "public_longitude", "status", "category__name")
 
 
 def _pin_rows(box, start, count):
-    """Rows of public pins in the box, newest first: per tile, each one index range."""
+    """Rows of public pins in the box, newest first: per tile, each one index range.
+
+    Tiles and the box are tested on the public point only, as the pins show it."""
     south, west, north, east = box
-    in_box = {"latitude__range": (south, north), "longitude__range": (west, east)}
+    in_box = {"public_latitude__range": (south, north), "public_longitude__range": (west, east)}
     found = tiles.tiles_in(*box, most=MAX_PIN_TILES)
     if found is None:  # a whole region: the newest anywhere in it
         ordered = (
-            queries.public_filter()
+            Concern.objects.public()
             .filter(**in_box)
             .order_by("-created_at", "-id")
             .values_list(*PIN_COLUMNS, "created_at")
@@ -217,7 +219,7 @@ def _pin_rows(box, start, count):
     # A tile wholly in the box needs no test of latitude and longitude, and without one the
     # planner trusts the (tile, created_at) index: PostgreSQL would otherwise sort the tile.
     parts = [
-        queries.public_filter()
+        Concern.objects.public()
         .filter(tile=tile, **({} if tiles.inside(tile, *box) else in_box))
         .order_by("-created_at", "-id")
         .values_list(*PIN_COLUMNS, "created_at")[: start + count]
@@ -260,15 +262,14 @@ def pins(request):
     names = {}
     link = reverse("concerns:detail", args=[LINK_PLACEHOLDER]).replace(str(LINK_PLACEHOLDER), "{}")
     items = []
-    for pk, lat, lon, status, name, about_people, _created in rows[:PIN_PAGE_SIZE]:
+    for pk, lat, lon, status, name, _created in rows[:PIN_PAGE_SIZE]:
         if name not in names:
             names[name] = _(name)
-        lat, lon = public_location(lat, lon, about_people)
         items.append(
             {
                 "id": pk,
-                "lat": lat,
-                "lon": lon,
+                "lat": float(lat),
+                "lon": float(lon),
                 "category": names[name],
                 "status": labels[status],
                 "url": link.format(pk),
@@ -445,7 +446,7 @@ def track(request, token):
             "form": form,
             "history": queries.public_history(concern),
             "is_public": concern.is_public,
-            "can_contest": concern.status in CLOSED_STATUSES and concern.status != "duplicate",
+            "can_contest": concern.can_be_contested(),
         },
         status=status,
     )
@@ -453,14 +454,7 @@ def track(request, token):
 
 @require_GET
 def photo(request, pk):
-    item = get_object_or_404(
-        Photo.objects.select_related("concern__category"),
-        pk=pk,
-        is_hidden=False,
-        concern__is_private=False,
-        concern__is_hidden=False,
-        concern__category__is_sensitive=False,
-    )
+    item = get_object_or_404(Photo.objects.public(), pk=pk)
     response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
     response["Content-Disposition"] = f'inline; filename="concern-{item.concern_id}-{item.pk}.jpg"'
     response["Cache-Control"] = "public, max-age=86400"

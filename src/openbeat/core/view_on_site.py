@@ -20,12 +20,7 @@ def _public_rows():
         "events.event": Event.objects.filter(is_published=True),
         "events.occurrence": Occurrence.objects.filter(event__is_published=True),
         "concerns.concern": public_concerns(),
-        "concerns.photo": Photo.objects.filter(
-            is_hidden=False,
-            concern__is_private=False,
-            concern__is_hidden=False,
-            concern__category__is_sensitive=False,
-        ),
+        "concerns.photo": Photo.objects.public(),
         "problems.problem": Problem.objects.all(),
     }
 

@@ -1,8 +1,8 @@
 """Hotspots of an agency's public concerns: binning on H3, Gi*, storing and refreshing the result.
 
 Only what the public may see goes in: public concerns (not private, not hidden, not in a
-sensitive category) at their public precision (about-people concerns rounded to ~100 m before
-binning), reported in the last WINDOW_DAYS days.
+sensitive category) at their stored public point (about-people concerns rounded to ~100 m),
+reported in the last WINDOW_DAYS days.
 """
 
 import datetime
@@ -14,8 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from openbeat.concerns.models import public_location
-from openbeat.concerns.queries import public_filter
+from openbeat.concerns.models import Concern
 from openbeat.core import pagecache
 from openbeat.core.background import WriteBusy, enqueue_with_write, optional_write
 from openbeat.hotspots import gistar
@@ -35,8 +34,11 @@ def _window_start(now):
 
 
 def _concerns(agency, since):
-    return public_filter().filter(
-        agency=agency, created_at__gte=since, latitude__isnull=False, longitude__isnull=False
+    return Concern.objects.public().filter(
+        agency=agency,
+        created_at__gte=since,
+        public_latitude__isnull=False,
+        public_longitude__isnull=False,
     )
 
 
@@ -58,11 +60,10 @@ def signature(agency, now=None):
 
 
 def bin_concerns(rows, resolution):
-    """Counts per H3 cell (int) of (latitude, longitude, about_people) rows, at public precision."""
+    """Counts per H3 cell (int) of (public latitude, public longitude) rows."""
     counts = Counter()
-    for lat, lon, about_people in rows:
-        public_lat, public_lon = public_location(lat, lon, about_people)
-        counts[h3.latlng_to_cell(public_lat, public_lon, resolution)] += 1
+    for lat, lon in rows:
+        counts[h3.latlng_to_cell(float(lat), float(lon), resolution)] += 1
     return counts
 
 
@@ -92,7 +93,7 @@ def compute(agency, now=None):
     key = signature(agency, now)
     rows = (
         _concerns(agency, since)
-        .values_list("latitude", "longitude", "category__about_people")
+        .values_list("public_latitude", "public_longitude")
         .order_by()
         .iterator(chunk_size=5000)
     )

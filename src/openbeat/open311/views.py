@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openbeat.concerns import actions, queries
+from openbeat.concerns import actions
 from openbeat.concerns.location import bbox_around, distance_m
 from openbeat.concerns.models import (
     ALL_CONCERNS,
@@ -39,7 +39,7 @@ MAX_WINDOW = datetime.timedelta(days=90)
 # Dates outside these years are typing mistakes, and would overflow the 90-day window's arithmetic.
 EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2200, 1, 1)
 DEFAULT_CAP = 1000  # the spec's default: the first 1,000 requests of at most 90 days
-# What `_request_item` reads of a concern (and `public_point` of its category).
+# What `_request_item` reads of a concern (`public_location_text` reads its category).
 ITEM_FIELDS = (
     "id",
     "agency_id",
@@ -49,8 +49,8 @@ ITEM_FIELDS = (
     "created_at",
     "updated_at",
     "location_text",
-    "latitude",
-    "longitude",
+    "public_latitude",
+    "public_longitude",
     "category__slug",
     "category__name",
     "category__about_people",
@@ -278,11 +278,9 @@ def _agency_scopes(request, *args, **kwargs):
 def _published(agency):
     """The agency's public concerns with only what `_request_item` reads (no supporter count,
     no area, no agency: every item's agency is `agency`)."""
-    updates = ConcernUpdate.objects.filter(is_public=True, is_hidden=False).only(
-        "concern", "body", "status_after", "created_at"
-    )
+    updates = ConcernUpdate.objects.public().only("concern", "body", "status_after", "created_at")
     return (
-        queries.public_filter()
+        Concern.objects.public()
         .filter(agency=agency)
         .select_related("category")
         .only(*ITEM_FIELDS)
@@ -387,7 +385,7 @@ def _spatial(request, concerns):
             raise Refused(400, "bbox must be west,south,east,north in degrees") from None
         if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
             raise Refused(400, "bbox is not a box on the map (west,south,east,north)")
-        return queries.in_bbox(concerns, south, west, north, east)
+        return concerns.in_public_box(south, west, north, east)
     lat, lon = _param(request, "lat"), _param(request, "long")
     if lat is None and lon is None:
         return concerns
@@ -398,13 +396,13 @@ def _spatial(request, concerns):
         raise Refused(400, "lat, long and radius (metres) must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 50_000):
         raise Refused(400, "lat/long must be on the map and radius between 1 and 50000 metres")
-    south, west, north, east = bbox_around(lat, lon, radius)
-    candidates = queries.in_bbox(
-        Concern.objects.filter(pk__in=concerns.values("pk")), south, west, north, east
+    # Distances from the public point, as the answer shows it: never from the exact one.
+    candidates = Concern.objects.filter(pk__in=concerns.values("pk")).in_public_box(
+        *bbox_around(lat, lon, radius)
     )
     inside = [
         pk
-        for pk, c_lat, c_lon in candidates.values_list("pk", "latitude", "longitude")
+        for pk, c_lat, c_lon in candidates.values_list("pk", "public_latitude", "public_longitude")
         if distance_m(lat, lon, float(c_lat), float(c_lon)) <= radius
     ]
     return concerns.filter(pk__in=inside)
@@ -452,6 +450,6 @@ def token(request, fmt, token_id):
     if concern is None:
         raise Refused(404, f"token {token_id} was not found")
     item = {"token": token_id}
-    if concern.is_public and not concern.is_hidden:
+    if concern.is_public:
         item["service_request_id"] = str(concern.pk)
     return respond(fmt, "service_requests", [item])

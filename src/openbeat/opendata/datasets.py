@@ -2,7 +2,7 @@
 
 Every data set reads the database in keyset chunks (`pk > last ORDER BY pk LIMIT CHUNK`), so an
 export of any size holds one chunk in memory at a time. Concerns go through the concerns app's
-own public queryset and public location rule: private, hidden and sensitive concerns are never
+own public queryset and stored public point: private, hidden and sensitive concerns are never
 read, and concerns about people are rounded to ~100 m as on their public page.
 """
 
@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.concerns.models import public_location, public_location_text
-from openbeat.concerns.queries import public_concerns, public_filter
+from openbeat.concerns.models import Concern, public_location_text
+from openbeat.concerns.queries import public_concerns
 from openbeat.events.models import Event, Occurrence
 from openbeat.problems.models import Problem
 
@@ -92,8 +92,8 @@ CONCERN_COLUMNS = (
     "status",
     "source",
     "location_text",
-    "latitude",
-    "longitude",
+    "public_latitude",
+    "public_longitude",
     "description",
     "support_count",
     "created_at",
@@ -107,10 +107,8 @@ def _concern_chunks(queryset):
         rows = []
         for c in chunk:
             lat = lon = None
-            if c["latitude"] is not None and c["longitude"] is not None:
-                lat, lon = public_location(
-                    c["latitude"], c["longitude"], c["category__about_people"]
-                )
+            if c["public_latitude"] is not None and c["public_longitude"] is not None:
+                lat, lon = float(c["public_latitude"]), float(c["public_longitude"])
             row = [
                 c["pk"],
                 url(c["pk"]),
@@ -327,7 +325,7 @@ def _problem_links(problem_ids):
     ):
         categories.setdefault(problem_id, []).append(slug)
     concerns = dict(
-        public_filter()
+        Concern.objects.public()
         .filter(problems__in=problem_ids)
         .order_by()
         .values("problems")

@@ -46,26 +46,29 @@ class UTCBucket(Func):
 
 
 def concerns_for(problem):
-    """The concerns that describe the problem: its place (area, or its outline's bounding box)
-    and its categories, in the agencies that own it; duplicates are counted once, as originals.
+    """The public concerns that describe the problem: its place (area, or its outline's bounding
+    box, tested on public points) and its categories, in the agencies that own it; duplicates
+    are counted once, as originals.
 
     Filtered on category ids (the agencies' public categories of the problem's kinds), so the
-    index (area, category, created_at, status, is_private) answers it without reading rows.
+    index (area, category, created_at, status, is_private, is_hidden) answers it without
+    reading rows.
     """
     agencies = [problem.agency_id] + ([problem.co_owner_id] if problem.co_owner_id else [])
-    # Public charts and results: private concerns and sensitive categories are not counted.
     categories = Category.objects.filter(agency_id__in=agencies, is_sensitive=False)
     slugs = [c.slug for c in problem.categories.all()]
     if slugs:
         categories = categories.filter(slug__in=slugs)
-    concerns = Concern.objects.filter(
-        category_id__in=list(categories.values_list("pk", flat=True)), is_private=False
-    ).exclude(status=Status.DUPLICATE)
+    concerns = (
+        Concern.objects.public()
+        .filter(category_id__in=list(categories.values_list("pk", flat=True)))
+        .exclude(status=Status.DUPLICATE)
+    )
     if problem.area_id:
         concerns = concerns.filter(area_id=problem.area_id)
     elif problem.boundary:
         west, south, east, north = shape(problem.boundary).bounds
-        concerns = concerns.filter(latitude__range=(south, north), longitude__range=(west, east))
+        concerns = concerns.in_public_box(south, west, north, east)
     return concerns
 
 

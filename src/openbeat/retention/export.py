@@ -61,7 +61,7 @@ def rows(agency):
             "description": concern.description,
             "source": concern.source,
             "reporter": _reporter(concern),
-            "private": "yes" if not concern.is_public else "no",
+            "private": "yes" if concern.is_private or concern.category.is_sensitive else "no",
             "hidden": "yes" if concern.is_hidden else "no",
             "legal_hold": "yes" if has_hold else "no",
             "internal_notes": f"[withheld: {concern.notes}]" if concern.notes else "",
