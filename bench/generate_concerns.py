@@ -25,8 +25,8 @@ PostgreSQL database `openbeat_bench_concerns` (dropped and recreated on every ge
 Speed notes. The write path (`actions.submit_concern`: an area search, a transaction per concern)
 is far too slow for a million rows, so rows are bulk-created in batches, with explicit ids and
 with the created_at/updated_at of their time (auto_now(_add) is switched off while generating,
-in this process only). bulk_create skips `Concern.save()`, so the columns it derives (the map
-tile) are set here; tests/bench compares generated rows with `submit_concern`'s, field by field. The generator's own connection trades durability for speed (SQLite:
+in this process only). bulk_create skips `Concern.save()`, so the columns it derives (the public
+point and its map tile) are set here; tests/bench compares generated rows with `submit_concern`'s, field by field. The generator's own connection trades durability for speed (SQLite:
 synchronous=OFF and a 256 MB page cache; PostgreSQL: synchronous_commit=off); the server under
 test opens its own connections with the production settings. PostgreSQL's tables are vacuumed
 and analysed after loading (as autovacuum would do on a running server; it is off on the bench
@@ -350,8 +350,7 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
 
 
 def _concern(rng, pk, area, box, category, created, now):
-    from openbeat.concerns import tiles
-    from openbeat.concerns.models import Concern, new_token
+    from openbeat.concerns.models import Concern, new_token, public_place
 
     age = (now - created).days
     closed_share = 0.92 if age > 60 else 0.6 if age > 14 else 0.25
@@ -364,6 +363,7 @@ def _concern(rng, pk, area, box, category, created, now):
     street = rng.choice(STREETS)
     description = rng.choice(WHAT[category.slug]).format(street=street, time=rng.choice(TIMES))
     with_email = rng.random() < 0.4
+    public_lat, public_lon, tile = public_place(lat, lon, category.about_people)
     return Concern(
         pk=pk,
         agency_id=area.agency_id,
@@ -372,9 +372,11 @@ def _concern(rng, pk, area, box, category, created, now):
         description=description + ".",
         latitude=lat,
         longitude=lon,
-        # Concern.save() sets it; bulk_create does not call save(). Without it the map's pins
-        # (one index range per tile) find nothing: tests/bench checks every stored field.
-        tile=tiles.tile_of(lat, lon),
+        # Concern.save() sets them; bulk_create does not call save(). Without them the map's
+        # pins (one index range per tile) find nothing: tests/bench checks every stored field.
+        public_latitude=public_lat,
+        public_longitude=public_lon,
+        tile=tile,
         location_text=street if rng.random() < 0.3 else "",
         status=status,
         referred_to=category.referred_to or ("Public Works" if status == "closed_referred" else ""),
