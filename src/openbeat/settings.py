@@ -173,6 +173,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "openbeat.core.context_processors.site",
             ],
+            # {% scrolltable %} wraps every data table, on every page.
+            "builtins": ["openbeat.core.templatetags.tables"],
         },
     },
 ]
