@@ -89,6 +89,10 @@ def test_phases_move_one_step_and_closing_needs_an_assessment(town, speeding):
     with pytest.raises(ValidationError, match="close-out story"):
         actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
     actions.update_analysis(town.smyrna_coordinator, speeding, closeout_story="Speeds fell.")
+    # A response begun minutes ago has no before/after to judge yet: a measure is the result.
+    with pytest.raises(ValidationError, match="at least one result"):
+        actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
+    actions.add_measure(town.smyrna_coordinator, speeding, "Speed checks", 12)
     actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED, "Done together.")
     speeding.refresh_from_db()
     assert speeding.phase == Phase.CLOSED and speeding.closed_at
@@ -116,12 +120,12 @@ def test_before_and_after_matches_a_hand_count(town, speeding):
         concern
     ) in speeding.concerns.all():  # the three linked ones: long before, outside the window
         _at(concern, start - datetime.timedelta(days=200))
-    for day in range(10):  # 10 in the 30 days before
+    for day in range(12):  # 12 in the 30 days before
         _at(
             factories.concern(category="speeding-traffic", description=f"b{day}"),
             start - datetime.timedelta(days=day + 1),
         )
-    for day in range(4):  # 4 in the 30 days after
+    for day in range(3):  # 3 in the 30 days after
         _at(
             factories.concern(category="speeding-traffic", description=f"a{day}"),
             start + datetime.timedelta(days=day + 1),
@@ -138,17 +142,52 @@ def test_before_and_after_matches_a_hand_count(town, speeding):
     _at(copy, start + datetime.timedelta(days=3))
     concern_actions.mark_duplicate(town.smyrna_officer, copy, speeding.concerns.first())
     result = analysis.before_after(speeding, now=now)
-    assert (result["days"], result["before"], result["after"]) == (30, 10, 4)
-    assert (result["before_rate"], result["after_rate"], result["change"]) == (10.0, 4.0, -60)
-    assert result["verdict"] == "Fewer concerns since the response began: down 60%."
-
-
-def test_too_little_data_says_so(town, speeding):
-    Problem.objects.filter(pk=speeding.pk).update(
-        response_started_at=timezone.now() - datetime.timedelta(days=5)
+    assert (result["days"], result["before"], result["after"]) == (30, 12, 3)
+    assert (result["before_rate"], result["after_rate"], result["change"]) == (12.0, 3.0, -75)
+    # 3 or fewer of 15 in the second window: (1 + 15 + 105 + 455) / 2^15, doubled: p = 0.035.
+    assert round(result["p"], 4) == 0.0352
+    assert result["verdict"] == (
+        "Fewer concerns since the response began: down 75%, from 12 to 3 in two windows of 30 days."
     )
+
+
+def test_before_and_after_needs_four_weeks_ten_concerns_and_a_change_beyond_chance(town, speeding):
+    """Each case places the same pool of concerns around the response's start: how many in
+    the window before, how many after, and how long the response has run."""
+    start = timezone.now() - datetime.timedelta(days=400)
+    Problem.objects.filter(pk=speeding.pk).update(response_started_at=start, phase=Phase.RESPONSE)
     speeding.refresh_from_db()
-    assert "Too few concerns" in analysis.before_after(speeding)["verdict"]
+    pool = list(speeding.concerns.all()) + [
+        factories.concern(category="speeding-traffic", description=f"pool {n}") for n in range(12)
+    ]
+    cases = [  # (before, after, days run) -> (outcome, change, start of the verdict)
+        ((12, 3, 30), ("fewer", -75, "Fewer concerns since the response began: down 75%")),
+        ((3, 12, 30), ("more", 300, "More concerns since the response began: up 300%")),
+        ((0, 12, 30), ("more", None, "More concerns since the response began: none before")),
+        ((10, 4, 30), ("same", -60, "No clear change: 10 before and 4 after the response began")),
+        ((1, 0, 30), ("few", None, "Not enough data to compare: 1 before and 0 after")),
+        ((9, 0, 30), ("few", None, "Not enough data to compare")),
+        ((12, 3, 27), ("early", None, "Too early to compare: the response has run 27 days")),
+        ((12, 3, 1000), ("fewer", -75, "Fewer concerns since the response began: down 75%, f")),
+    ]
+    wrong = []
+    for (before, after, ran), (outcome, change, verdict) in cases:
+        days = min(ran, analysis.MAX_WINDOW_DAYS)
+        for n, concern in enumerate(pool):
+            if n < before:  # in the window before, the last of it included
+                when = start - datetime.timedelta(days=days) + datetime.timedelta(hours=n + 1)
+            elif n < before + after:  # in the window after
+                when = start + datetime.timedelta(hours=n + 1)
+            else:  # outside both windows: before the first, or after the second
+                when = start - datetime.timedelta(days=days + 1 + n)
+            _at(concern, when)
+        result = analysis.before_after(speeding, now=start + datetime.timedelta(days=ran))
+        got = (result["outcome"], result["change"], result["days"])
+        if got != (outcome, change, days) or not result["verdict"].startswith(verdict):
+            wrong.append(((before, after, ran), got, result["verdict"]))
+    assert not wrong
+    # Chance alone: an even split is p = 1; all ten in one window, 2 / 2^10.
+    assert (analysis.binomial_p(5, 10), analysis.binomial_p(0, 10)) == (1.0, 2 / 1024)
 
 
 def test_followers_get_each_phase_email_once_and_can_opt_out(client, town, speeding, mailbox):
@@ -326,3 +365,21 @@ def test_a_closed_problem_takes_no_volunteers_and_errors_show_at_the_form(client
     assert "I&#x27;ll help" not in client.get(speeding.get_absolute_url()).content.decode()
     assert client.post(url, {"name": "Vera", "email": "vera@example.org"}).status_code == 400
     assert not Volunteer.objects.exists()
+
+
+def test_a_response_begun_yesterday_shows_no_percentage_on_any_page(client, town, speeding):
+    from openbeat.insights import dashboards
+
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Problem.objects.filter(pk=speeding.pk).update(
+        response_started_at=yesterday, phase=Phase.RESPONSE
+    )
+    _at(speeding.concerns.first(), yesterday - datetime.timedelta(hours=2))  # one just before
+    dashboards.refresh(town.smyrna.pk)
+    body = client.get("/agencies/smyrna-pd/transparency/").content.decode()
+    assert "Too early to compare: the response has run 1 day." in body
+    assert "-100%" not in body
+    assert "A comparison needs at least 28 days and 10 concerns in the two windows" in body
+    page = client.get(speeding.get_absolute_url()).content.decode()
+    assert "Too early to compare: the response has run 1 day, and a comparison needs" in page
+    assert "a rise or fall is called only when chance alone would make it less than" in page

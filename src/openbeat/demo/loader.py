@@ -167,7 +167,7 @@ def _problems(smyrna, coordinator, first_meeting):
     town = Area.objects.get(slug="smyrna")
     now = timezone.now()
     started = now - datetime.timedelta(days=60)
-    _seed_history("speeding-traffic", 14, started - datetime.timedelta(days=60), started, "before")
+    _seed_history("speeding-traffic", 24, started - datetime.timedelta(days=60), started, "before")
     _seed_history("speeding-traffic", 5, started, now - datetime.timedelta(days=1), "after")
     raised = Concern.objects.filter(
         agency=smyrna, category__slug="speeding-traffic", external_id=None

@@ -36,6 +36,7 @@ def _times(row):
 
 def dashboard(data, staff=False):
     """Charts and tables for one agency's snapshot; the staff view counts private concerns too."""
+    from openbeat.problems import analysis
     from openbeat.problems.models import Phase
 
     phases = dict(Phase.choices)
@@ -73,6 +74,9 @@ def dashboard(data, staff=False):
             "median": metrics.MIN_FOR_MEDIAN,
             "p90": metrics.MIN_FOR_P90,
             "share": metrics.MIN_FOR_SHARE,
+            "problem_days": analysis.MIN_WINDOW_DAYS,
+            "problem_most": analysis.MAX_WINDOW_DAYS,
+            "problem_concerns": analysis.MIN_TO_JUDGE,
         },
         "meeting_rows": meeting_rows,
         "totals": {

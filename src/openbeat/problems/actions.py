@@ -154,7 +154,7 @@ def set_phase(actor, problem, phase, note=""):
     """Move the case along SARA one step (or reopen it); followers are told, once each.
 
     Closing needs an assessment: the case must be in assessment, with a close-out story and at
-    least one recorded measure or a computed before/after comparison.
+    least one recorded measure or a before/after comparison with enough data to judge.
     """
     if phase not in Phase.values:
         raise ValidationError({"phase": _("Choose a phase from the list.")})
@@ -176,7 +176,8 @@ def set_phase(actor, problem, phase, note=""):
 
         if not problem.closeout_story.strip():
             raise ValidationError({"phase": _("Write the public close-out story before closing.")})
-        if not problem.measures.exists() and before_after(problem) is None:
+        compared = before_after(problem)
+        if not problem.measures.exists() and not (compared and compared["judged"]):
             raise ValidationError(
                 {
                     "phase": _(

@@ -1,19 +1,30 @@
 """Data computed for a problem, in SQL: its concerns over time, by hour and weekday, and the
-before/after assessment of the response."""
+before/after assessment of the response.
+
+The assessment compares the concerns of two equal windows, before and after the response
+began, each at least MIN_WINDOW_DAYS long, with at least MIN_TO_JUDGE concerns in the two; a
+change is called a rise or a fall only when an exact binomial test says chance would make it
+less than one time in twenty. Otherwise it says which of these it lacks, never a percentage.
+"""
 
 import datetime
+import math
 from collections import Counter
 
 from django.db.models import Count, Func, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from shapely.geometry import shape
 
 from openbeat.concerns.models import Category, Concern, Status
 
+# Before/after (see before_after): equal windows of four weeks to six months, at least ten
+# concerns in the two, and a change chance would make less than one time in twenty.
 MAX_WINDOW_DAYS = 180
-MIN_TO_JUDGE = 5
-CHANGE_THRESHOLD = 0.20
+MIN_WINDOW_DAYS = 28
+MIN_TO_JUDGE = 10
+SIGNIFICANCE = 0.05
 
 
 class UTCBucket(Func):
@@ -82,7 +93,8 @@ def _whole_hour_offsets(tz):
 
 
 def charts(concerns, tz, months=12, now=None):
-    """The month, hour-of-day and weekday series, from one GROUP BY over UTC hours.
+    """The month (the last `months`), hour-of-day and weekday (every concern) series, with the
+    number of concerns and the local day of the first, from one GROUP BY over UTC hours.
 
     Each UTC hour is converted to the agency's time in Python (exact: an hour never straddles
     a change of offset; zones with half-hour offsets are grouped by minute instead).
@@ -99,6 +111,7 @@ def charts(concerns, tz, months=12, now=None):
         .values_list("bucket", "n", "recent")
     )
     per_month, per_hour, per_day = Counter(), Counter(), Counter()
+    first = None
     for bucket, n, recent in rows:
         # "YYYY-MM-DD HH[:MM]" by position: strptime would cost more than the query.
         utc = datetime.datetime(
@@ -110,67 +123,130 @@ def charts(concerns, tz, months=12, now=None):
             tzinfo=datetime.UTC,
         )
         local = utc.astimezone(tz)
+        first = min(first or local, local)
         per_hour[local.hour] += n
         per_day[local.isoweekday()] += n
         if recent:
             per_month[local.strftime("%Y-%m")] += recent
     names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     return {
+        "total": sum(per_hour.values()),
+        "first": first.date() if first else None,
         "month": sorted(per_month.items()),
         "hour": [(f"{hour:02d}", per_hour[hour]) for hour in range(24)],
         "weekday": [(names[day - 1], per_day[day]) for day in range(1, 8)],
     }
 
 
-def before_after(problem, now=None):
-    """Concerns per 30 days in equal windows before and after the response began, or None.
+def binomial_p(after, total):
+    """Two-sided p-value of `after` of `total` concerns falling in the second of two equal
+    windows, if each concern were as likely to fall in either (exact binomial test, p = 1/2).
 
-    The window is as long as the response has run (at most 180 days), so a fresh response is
-    compared with the weeks just before it, not with a whole year.
+    Given the total, a steady rate splits it like coin tosses: P(X ≤ k) = Σ C(n, i) / 2ⁿ, and
+    the two-sided value doubles the smaller tail (the distribution is symmetric).
+    """
+    if total == 0:
+        return 1.0
+    tail = sum(math.comb(total, i) for i in range(min(after, total - after) + 1))
+    return min(1.0, 2 * tail / 2**total)
+
+
+def before_after(problem, now=None):
+    """Concerns in two equal windows before and after the response began, judged, or None
+    before the response begins.
+
+    The windows are as long as the response has run (after closing too, so the result shows
+    whether the change lasted), at most MAX_WINDOW_DAYS. The outcome is:
+    - "early": the response has run fewer than MIN_WINDOW_DAYS days (four whole weeks, so
+      each weekday is counted as often before as after);
+    - "few": fewer than MIN_TO_JUDGE concerns in the two windows together;
+    - "fewer" or "more": the change is one chance would make less than one time in twenty
+      (binomial_p below SIGNIFICANCE);
+    - "same": a difference chance alone could make.
+    The percentage change is given only for a judged comparison with concerns before it.
     """
     start = problem.response_started_at
     if start is None:
         return None
-    end = problem.closed_at or now or timezone.now()
-    days = min(max((end - start).days, 1), MAX_WINDOW_DAYS)
+    ran = ((now or timezone.now()) - start).days
+    days = max(0, min(ran, MAX_WINDOW_DAYS))
     window = datetime.timedelta(days=days)
     counts = concerns_for(problem).aggregate(
         before=Count("created_at", filter=Q(created_at__gte=start - window, created_at__lt=start)),
         after=Count("created_at", filter=Q(created_at__gte=start, created_at__lt=start + window)),
     )
     before, after = counts["before"], counts["after"]
-    per_30 = 30 / days
-    result = {
+    p = binomial_p(after, before + after)
+    if days < MIN_WINDOW_DAYS:
+        outcome = "early"
+    elif before + after < MIN_TO_JUDGE:
+        outcome = "few"
+    elif p < SIGNIFICANCE:
+        outcome = "fewer" if after < before else "more"
+    else:
+        outcome = "same"
+    judged = outcome not in ("early", "few")
+    per_30 = 30 / days if days else 0
+    return {
         "days": days,
         "before": before,
         "after": after,
         "before_rate": round(before * per_30, 1),
         "after_rate": round(after * per_30, 1),
-        "change": None,
+        "change": round((after - before) / before * 100) if judged and before else None,
+        "p": p,
+        "outcome": outcome,
+        "judged": judged,
+        "verdict": verdict(outcome, before, after, days),
     }
-    if before:
-        result["change"] = round((after - before) / before * 100)
-    result["verdict"] = _verdict(before, after)
-    return result
 
 
-def _verdict(before, after):
-    if before < MIN_TO_JUDGE and after < MIN_TO_JUDGE:
-        return _("Too few concerns to judge yet (fewer than %(n)s before and after).") % {
-            "n": MIN_TO_JUDGE
-        }
-    if before == 0:
-        return _("Concerns appeared only after the response began.")
-    change = (after - before) / before
-    if change <= -CHANGE_THRESHOLD:
-        return _("Fewer concerns since the response began: down %(pct)s%%.") % {
-            "pct": round(-change * 100)
-        }
-    if change >= CHANGE_THRESHOLD:
-        return _("More concerns since the response began: up %(pct)s%%.") % {
-            "pct": round(change * 100)
-        }
-    return _("About the same number of concerns as before the response.")
+def verdict(outcome, before, after, days):
+    """The comparison in words, with its counts and window, for the public."""
+    counts = {"before": before, "after": after, "days": days}
+    if outcome == "early":
+        return ngettext(
+            "Too early to compare: the response has run %(days)s day, and a comparison needs at "
+            "least %(minimum)s days after it began and as many before.",
+            "Too early to compare: the response has run %(days)s days, and a comparison needs at "
+            "least %(minimum)s days after it began and as many before.",
+            days,
+        ) % {"days": days, "minimum": MIN_WINDOW_DAYS}
+    if outcome == "few":
+        return _(
+            "Not enough data to compare: %(before)s before and %(after)s after the response "
+            "began, in two windows of %(days)s days; a comparison needs at least %(minimum)s "
+            "concerns in the two."
+        ) % {**counts, "minimum": MIN_TO_JUDGE}
+    if outcome == "same":
+        return (
+            _(
+                "No clear change: %(before)s before and %(after)s after the response began, in two "
+                "windows of %(days)s days, a difference chance alone could make."
+            )
+            % counts
+        )
+    change = abs(round((after - before) / before * 100)) if before else None
+    if outcome == "more" and change is None:
+        return (
+            _(
+                "More concerns since the response began: none before and %(after)s after, in two "
+                "windows of %(days)s days."
+            )
+            % counts
+        )
+    message = (
+        _(
+            "Fewer concerns since the response began: down %(pct)s%%, from %(before)s to "
+            "%(after)s in two windows of %(days)s days."
+        )
+        if outcome == "fewer"
+        else _(
+            "More concerns since the response began: up %(pct)s%%, from %(before)s to "
+            "%(after)s in two windows of %(days)s days."
+        )
+    )
+    return message % {**counts, "pct": change}
 
 
 def bar_chart(series, width=600, height=180, max_labels=8):

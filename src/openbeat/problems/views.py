@@ -41,6 +41,10 @@ def problem_context(problem):
             "event__agency"
         ),
         "assessment": analysis.before_after(problem),
+        "min_days": analysis.MIN_WINDOW_DAYS,
+        "max_days": analysis.MAX_WINDOW_DAYS,
+        "min_concerns": analysis.MIN_TO_JUDGE,
+        "reports": series,
         "charts": [
             ("chart-month", _("Concerns per month"), analysis.bar_chart(series["month"])),
             ("chart-hour", _("By hour of day"), analysis.bar_chart(series["hour"])),
