@@ -20,6 +20,7 @@ def world(django_db_setup, django_db_blocker):
 SUMMARIES = {
     "tests.security.test_access_matrix": "access matrix",
     "tests.security.test_hostile_text": "hostile text",
+    "tests.security.test_hostile_input": "hostile input",
 }
 
 

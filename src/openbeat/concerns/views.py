@@ -30,6 +30,8 @@ from openbeat.core.pagecache import public_page
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # the list says "more than 1,000" rather than count a million rows
 PIN_PAGE_SIZE = 500
+# Five million pins in one box; a larger page number overflowed the database's OFFSET (a 500).
+MAX_PIN_PAGE = 10_000
 MAX_PIN_TILES = 64  # a larger box is answered from the newest anywhere in it
 LINK_PLACEHOLDER = 987654321
 
@@ -254,7 +256,10 @@ def pins(request):
     try:
         number = int(request.GET.get("page") or 1)
     except ValueError:
-        return JsonResponse({"error": _("page must be a whole number.")}, status=400)
+        number = None
+    if number is None or number > MAX_PIN_PAGE:
+        message = _("page must be a whole number from 1 to %(most)s.") % {"most": MAX_PIN_PAGE}
+        return JsonResponse({"error": message}, status=400)
     start = (max(number, 1) - 1) * PIN_PAGE_SIZE
     rows = _pin_rows(box, start, PIN_PAGE_SIZE + 1)
     # Labels, names and the link pattern once per answer, not once per pin.

@@ -119,11 +119,10 @@ def meeting_on(slug, date_key):
     event = _event_by_slug_or_id(slug)
     try:
         day = datetime.date.fromisoformat(date_key)
-    except ValueError as exc:
+        first = datetime.datetime.combine(day, datetime.time.min, event.agency.tz)
+        last = first + datetime.timedelta(days=1)
+    except (ValueError, OverflowError) as exc:  # not a date, or 9999-12-31: no day after it
         raise Http404(_("No meeting on that date.")) from exc
-    tz = event.agency.tz
-    first = datetime.datetime.combine(day, datetime.time.min, tz)
-    last = first + datetime.timedelta(days=1)
     occurrence = (
         queries.public_occurrences()
         .filter(event=event, original_start__gte=first, original_start__lt=last)

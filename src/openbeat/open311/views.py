@@ -258,10 +258,9 @@ def _parse_when(request, name):
             400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
         )
     # In UTC: the spec's W3C format allows offsets up to +-23:59, PostgreSQL only +-15:59.
-    when = when.astimezone(datetime.UTC)
-    if not EARLIEST <= when.date() <= LATEST:
+    if not EARLIEST <= when.date() <= LATEST:  # before converting: year 1 has no UTC before it
         raise Refused(400, f"{name} must be between {EARLIEST} and {LATEST}")
-    return when
+    return when.astimezone(datetime.UTC)
 
 
 def _agency_scopes(request, *args, **kwargs):

@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from openbeat.core import ratelimit
+from openbeat.core.dates import plausible_year
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.opendata.datasets import DATASETS
@@ -34,6 +36,13 @@ def _day(request, name):
         ) from None
 
 
+def _plausible(name, day):
+    try:
+        plausible_year(day)  # 9999-12-31 has no day after it: the end of the range overflowed
+    except ValidationError as exc:
+        raise BadFilter(f"{name}: {' '.join(exc.messages)}") from None
+
+
 def _filters(request, dataset):
     """The queryset the request asks for, or BadFilter saying what to fix."""
     unknown = set(request.GET) - {"from", "to", "agency"}
@@ -52,6 +61,9 @@ def _filters(request, dataset):
         raise BadFilter(
             _("The range is longer than ten years; ask for at most ten years at a time.")
         )
+    for name, day in (("from", start), ("to", end)):
+        if day:
+            _plausible(name, day)
     queryset = dataset.base()
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     if start:
