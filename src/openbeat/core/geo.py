@@ -1,15 +1,19 @@
-"""Areas as GeoJSON polygons, tested with shapely."""
+"""Areas as GeoJSON polygons, tested with shapely.
+
+shapely (with numpy, ~17 MB of a process) is imported by the functions that use it: a web
+worker that only serves public pages never loads it.
+"""
 
 import json
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
 
 
 def validate_polygon(value):
+    from shapely.geometry import shape
+
     if not isinstance(value, dict) or value.get("type") not in {"Polygon", "MultiPolygon"}:
         raise ValidationError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."))
     try:
@@ -24,16 +28,23 @@ def validate_polygon(value):
 
 @lru_cache(maxsize=512)
 def _shape(frozen):
+    from shapely.geometry import shape
+
     return shape(json.loads(frozen))
 
 
 def polygon_contains(boundary, lat, lon):
+    from shapely.geometry import Point
+
     return _shape(json.dumps(boundary, sort_keys=True)).covers(Point(lon, lat))
 
 
 @lru_cache(maxsize=2048)
 def prepared(text):
     """(bounds, prepared shape) of a boundary given as its stored JSON text, once per process."""
+    from shapely.geometry import shape
+    from shapely.prepared import prep
+
     geometry = shape(json.loads(text))
     return geometry.bounds, prep(geometry)
 
@@ -43,4 +54,6 @@ def text_contains(text, lat, lon):
     (west, south, east, north), geometry = prepared(text)
     if not (south <= lat <= north and west <= lon <= east):
         return False
+    from shapely.geometry import Point
+
     return geometry.covers(Point(lon, lat))

@@ -15,7 +15,6 @@ from django.db.models import Count, Func, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from shapely.geometry import shape
 
 from openbeat.concerns.models import Category, Concern, Status
 
@@ -78,6 +77,8 @@ def concerns_for(problem):
     if problem.area_id:
         concerns = concerns.filter(area_id=problem.area_id)
     elif problem.boundary:
+        from shapely.geometry import shape  # imported when used (see openbeat.core.geo)
+
         west, south, east, north = shape(problem.boundary).bounds
         concerns = concerns.in_public_box(south, west, north, east)
     return concerns
