@@ -271,6 +271,11 @@ class Concern(models.Model):
             # Newest first, in the lists' exact order (with the id): the first page is the
             # first 20 entries, and no planner is tempted to sort the table instead.
             models.Index(fields=["-created_at", "-id"], name="concern_newest"),
+            # Open311's windows and pages: an agency's concerns between two dates, newest first,
+            # read in the answer's order (no sort, and a page stops after its rows).
+            models.Index(fields=["agency", "-created_at", "-id"], name="concern_agency_newest"),
+            # The list filtered by neighbourhood, paged back from a cursor: the same, per area.
+            models.Index(fields=["area", "-created_at", "-id"], name="concern_area_newest"),
             # The map's pins: the newest public concerns of one tile, an index range.
             models.Index(fields=["tile", "-created_at", "-id"], name="concern_tile"),
             # A problem's charts: its area's concerns of its categories over time; with status

@@ -1,9 +1,10 @@
 import math
 import secrets
 
+import orjson
 from django.contrib import messages
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -280,9 +281,8 @@ def pins(request):
                 "url": link.format(pk),
             }
         )
-    return JsonResponse(
-        {"pins": items, "next_page": number + 1 if len(rows) > PIN_PAGE_SIZE else None}
-    )
+    page = {"pins": items, "next_page": number + 1 if len(rows) > PIN_PAGE_SIZE else None}
+    return HttpResponse(orjson.dumps(page), content_type="application/json")  # 10x json.dumps
 
 
 @require_GET
