@@ -330,6 +330,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", BASE_URL.startswith("https://"))
 SESSION_COOKIE_AGE = 12 * 3600  # staff sign in for a working day
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The language a resident chose says something about them: it travels over HTTPS only too.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 HTTPS = BASE_URL.startswith("https://")
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", HTTPS)
