@@ -132,3 +132,62 @@ def test_the_worker_computes_once_and_a_new_concern_makes_the_map_stale(
     drain()
     assert HotspotMap.objects.get(agency=town.smyrna).concerns_count == compute.MIN_CONCERNS + 2
     assert HotspotMap.objects.get(agency=town.smyrna).computed_at <= timezone.now()
+
+
+def test_a_hot_spot_holds_the_stated_minimum_of_concerns_itself(town):
+    _spread(25)
+    _cluster(20)
+    compute.compute(town.smyrna)
+    cells = list(HotspotMap.objects.get(agency=town.smyrna).cells.all())
+    hot = [c for c in cells if c.kind == "hot"]
+    assert hot and all(c.concerns >= compute.MIN_CELL_CONCERNS for c in hot)
+    # Gi* alone would call the cluster's quiet neighbours hot too: they sum the cluster.
+    borrowed = [c for c in cells if c.z > 0 and c.q <= 0.10 and c.concerns < 5]
+    assert borrowed and all(c.kind == "" and c.confidence == 0 for c in borrowed)
+
+
+def test_the_page_names_each_hot_spot_explains_it_and_has_a_legend(town, client):
+    from openbeat.core.models import Area, Venue
+
+    south, west = float(CLUSTER[0]) - 0.004, float(CLUSTER[1]) - 0.004
+    Area.objects.create(
+        agency=town.smyrna,
+        name="Mill District",
+        slug="mill",
+        boundary={
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [west, south],
+                    [west + 0.008, south],
+                    [west + 0.008, south + 0.008],
+                    [west, south + 0.008],
+                    [west, south],
+                ]
+            ],
+        },
+    )
+    Venue.objects.create(
+        agency=town.smyrna,
+        name="Mill Street Park",
+        address="Mill Street, Smyrna, DE",
+        latitude=CLUSTER[0],
+        longitude=CLUSTER[1],
+    )
+    _spread(25)
+    _cluster(20)
+    compute.compute(town.smyrna)
+    page = client.get("/agencies/smyrna-pd/hotspots/").content.decode()
+    # Each hexagon by its place: the smallest area holding it and its nearest meeting place.
+    row = page[page.index('<tr class="hot-99">') :]
+    row = row[: row.index("</tr>")]
+    assert "Mill District, " in row and " m from Mill Street Park (Mill Street, Smyrna, DE)" in row
+    # A legend of the map's colours, and one paragraph on what a hot spot means.
+    legend = page[page.index('<ul class="legend hotspot-legend"') :]
+    legend = legend[: legend.index("</ul>")]
+    assert [level in legend for level in ("99 %", "95 %", "90 %")] == [True] * 3
+    assert (
+        '<span class="swatch hot-99" aria-hidden="true"></span>Hot spot, 99 % confidence' in legend
+    )
+    assert "What a hot spot means: a hexagon of the map (about 0.1 km², some 350 m across)" in page
+    assert f"which holds at least {compute.MIN_CELL_CONCERNS} concerns itself" in page

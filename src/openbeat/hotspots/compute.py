@@ -3,9 +3,16 @@
 Only what the public may see goes in: public concerns (not private, not hidden, not in a
 sensitive category) at their stored public point (about-people concerns rounded to ~100 m),
 reported in the last WINDOW_DAYS days.
+
+A cell is called hot or cold only when Gi* is significant after the Benjamini-Hochberg
+correction, the map holds at least MIN_CONCERNS concerns, and — for a hot spot — the cell
+itself holds at least MIN_CELL_CONCERNS: Gi* sums a cell with its six neighbours, so an empty
+hexagon beside a busy one would otherwise be "hot". Each hot or cold cell is named by the
+smallest of the agency's areas holding its centre and its nearest venue within NEAR_METRES.
 """
 
 import datetime
+import math
 from collections import Counter
 
 import h3.api.basic_int as h3
@@ -23,6 +30,8 @@ from openbeat.hotspots.views import page_scope
 
 WINDOW_DAYS = 365
 MIN_CONCERNS = 30  # fewer than this and no cell is called hot or cold
+MIN_CELL_CONCERNS = 5  # a hot spot holds at least this many concerns itself
+NEAR_METRES = 500  # a venue this close names a hot or cold cell ("near Smyrna Town Hall")
 RESOLUTION_WITHOUT_AREAS = 9
 REQUEST_AGAIN_AFTER = datetime.timedelta(minutes=15)  # a queued run that never ran is asked again
 
@@ -85,6 +94,42 @@ def analyse(cells, counts):
     return y, z, p, q, gistar.confidence(q)
 
 
+def flag(y, z, level):
+    """The confidence levels kept: none below MIN_CONCERNS in the map, and no hot spot in a
+    cell holding fewer than MIN_CELL_CONCERNS itself (`level` is changed in place)."""
+    if y.sum() < MIN_CONCERNS:
+        level[:] = 0
+    level[(z > 0) & (y < MIN_CELL_CONCERNS)] = 0
+    return level
+
+
+def _metres(lat1, lon1, lat2, lon2):
+    """Distance in metres, equirectangular (exact enough within a town)."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_000 * math.hypot(x, math.radians(lat2 - lat1))
+
+
+def place_finder(agency):
+    """A function naming a point: (smallest area holding it, nearest venue, metres), the venue
+    and metres None beyond NEAR_METRES."""
+    from shapely.geometry import Point, shape
+
+    areas = sorted(
+        ((shape(area.boundary), area) for area in agency.areas.all()), key=lambda a: a[0].area
+    )
+    venues = [(float(v.latitude), float(v.longitude), v) for v in agency.venues.all()]
+
+    def place_of(lat, lon):
+        point = Point(lon, lat)
+        area = next((area for geometry, area in areas if geometry.covers(point)), None)
+        near = min(((_metres(lat, lon, a, b), v) for a, b, v in venues), default=None)
+        if near is None or near[0] > NEAR_METRES:
+            return area, None, None
+        return area, near[1], round(near[0] / 10) * 10
+
+    return place_of
+
+
 def compute(agency, now=None):
     """Recompute and store an agency's hotspot map (replacing the last one) in one transaction."""
     now = now or timezone.now()
@@ -101,8 +146,11 @@ def compute(agency, now=None):
     total = sum(counts.values())
     cells = study_cells(agency, counts, resolution)
     y, z, p, q, level = analyse(cells, counts)
-    if total < MIN_CONCERNS:
-        level[:] = 0
+    flag(y, z, level)
+    place_of = place_finder(agency)
+    places = {
+        i: place_of(*h3.cell_to_latlng(int(cells[i]))) for i in np.flatnonzero(level).tolist()
+    }
     with transaction.atomic():
         hotspot_map, _created = HotspotMap.objects.update_or_create(
             agency=agency,
@@ -117,8 +165,10 @@ def compute(agency, now=None):
             },
         )
         hotspot_map.cells.all().delete()
-        HotspotCell.objects.bulk_create(
-            (
+        rows = []
+        for i, cell in enumerate(cells):
+            area, venue, metres = places.get(i, (None, None, None))
+            rows.append(
                 HotspotCell(
                     map=hotspot_map,
                     agency=agency,
@@ -129,11 +179,12 @@ def compute(agency, now=None):
                     q=float(q[i]),
                     confidence=int(level[i]),
                     kind=(Kind.HOT if z[i] > 0 else Kind.COLD) if level[i] else Kind.NONE,
+                    area=area,
+                    venue=venue,
+                    venue_metres=metres,
                 )
-                for i, cell in enumerate(cells)
-            ),
-            batch_size=1000,
-        )
+            )
+        HotspotCell.objects.bulk_create(rows, batch_size=1000)
         # Its pages only: the agency's hotspot page and transparency page, not the whole site.
         pagecache.bump(page_scope(agency.pk))
     return hotspot_map

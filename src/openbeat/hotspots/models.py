@@ -46,6 +46,15 @@ class HotspotCell(models.Model):
     q = models.FloatField()  # Benjamini-Hochberg adjusted p-value (false discovery rate)
     confidence = models.PositiveSmallIntegerField(default=0)  # 99, 95, 90 or 0
     kind = models.CharField(max_length=4, choices=Kind.choices, blank=True)
+    # Where a hot or cold cell is, in words: the smallest of the agency's areas holding its
+    # centre, and the nearest of its venues (within compute.NEAR_METRES) with the distance.
+    area = models.ForeignKey(
+        "core.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    venue = models.ForeignKey(
+        "core.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    venue_metres = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-confidence", "-z", "cell"]

@@ -14,7 +14,8 @@ def significant_cells(hotspot_map):
     if hotspot_map is None or hotspot_map.computed_at is None:
         return []
     cells = []
-    for cell in hotspot_map.cells.filter(confidence__gt=0).order_by("-confidence", "-z", "cell"):
+    significant = hotspot_map.cells.filter(confidence__gt=0).select_related("area", "venue")
+    for cell in significant.order_by("-confidence", "-z", "cell"):
         lat, lon = h3.cell_to_latlng(cell.cell)
         cells.append(
             {
@@ -26,6 +27,10 @@ def significant_cells(hotspot_map):
                 "concerns": cell.concerns,
                 "z": round(cell.z, 2),
                 "q": cell.q,
+                "area": cell.area.name if cell.area else "",
+                "venue": cell.venue.name if cell.venue else "",
+                "address": cell.venue.address if cell.venue else "",
+                "metres": cell.venue_metres,
                 "lat": round(lat, 4),
                 "lon": round(lon, 4),
                 "outline": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell.cell)],
@@ -41,16 +46,31 @@ def hotspot_context(agency, ask_for_refresh=True):
     concerns of the year); without, the stored map is shown as it is: for pages that must not
     read the concerns table, whose map the worker keeps fresh (see insights.tasks).
     """
-    from openbeat.hotspots import compute
+    import h3
+
+    from openbeat.hotspots import compute, gistar
 
     if ask_for_refresh:
         hotspot_map = compute.refresh_if_stale(agency)
     else:
         hotspot_map = HotspotMap.objects.filter(agency=agency).first()
+    cells = significant_cells(hotspot_map)
+    resolution = hotspot_map.resolution if hotspot_map and hotspot_map.computed_at else 9
     return {
         "hotspot_map": hotspot_map,
-        "hotspot_cells": significant_cells(hotspot_map),
+        "hotspot_cells": cells,
+        "hotspot_legend": [
+            (kind, level)
+            for kind in ("hot", "cold")
+            for level in gistar.LEVELS
+            if kind == "hot" or any(c["kind"] == "cold" for c in cells)
+        ],
         "min_concerns": compute.MIN_CONCERNS,
+        "min_cell_concerns": compute.MIN_CELL_CONCERNS,
+        "near_metres": compute.NEAR_METRES,
+        # A hexagon's size, for the page's explanation: its area, and its width side to side.
+        "cell_km2": f"{h3.average_hexagon_area(resolution, 'km^2'):.1g}",
+        "cell_across": int(round(3**0.5 * h3.average_hexagon_edge_length(resolution, "m"), -1)),
     }
 
 

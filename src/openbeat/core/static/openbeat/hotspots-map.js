@@ -19,7 +19,7 @@
     cells.forEach(function (c) {
       var colour = COLOURS[c.kind + "-" + c.confidence] || "#777777";
       L.polygon(c.outline, { color: "#333333", weight: 1, fillColor: colour, fillOpacity: 0.6 })
-        .bindPopup(c.label + " · " + c.confidence + " % · " + c.concerns + " · z " + c.z)
+        .bindPopup((c.area ? c.area + ": " : "") + c.label + " · " + c.confidence + " % · " + c.concerns + " · z " + c.z)
         .addTo(group);
     });
     map.fitBounds(group.getBounds(), { padding: [24, 24] });
