@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,6 +52,20 @@ def _category_filter_choices():
     )
     return sorted(
         ({"slug": slug, "name": _(name)} for slug, name in names.items()), key=lambda c: c["name"]
+    )
+
+
+def _area_options(selected):
+    """The neighbourhood filter's <option>s. Rendered once per process and version of the areas:
+    200 options through the template were most of a list page's miss."""
+    version = pagecache.versions([AREAS])[0]
+    rows = pagecache.memo(
+        f"area-options:{version}", lambda: list(Area.objects.values_list("pk", "name"))
+    )
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, " selected" if pk == selected else "", name) for pk, name in rows),
     )
 
 
@@ -140,11 +155,9 @@ def concern_list(request):
         if area is None:
             errors.append(_("There is no such neighbourhood. Choose one from the list."))
     concerns = queries.search(Concern.objects.public(), status, category, area)
-    page = (
-        None
-        if errors
-        else _keyset_page(concerns, request.GET.get("before") or "", request.GET.get("after") or "")
-    )
+    newest_first = queries.search(Concern.objects.public(), status, category, area, True)
+    cursors = request.GET.get("before") or "", request.GET.get("after") or ""
+    page = None if errors else _keyset_page(newest_first, *cursors)
     if page is None and not errors:
         errors.append(_("That page of the list is not available. Start again from the newest."))
     ids, newer, older = page or ([], None, None)
@@ -173,7 +186,7 @@ def concern_list(request):
             "category": category,
             "area": area,
             "categories": _category_filter_choices(),
-            "areas": Area.objects.only("id", "name"),
+            "area_options": _area_options(area.pk if area else None),
             "query": query.urlencode(),
         },
         status=400 if errors else 200,
