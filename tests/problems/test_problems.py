@@ -151,40 +151,48 @@ def test_before_and_after_matches_a_hand_count(town, speeding):
     )
 
 
-def test_before_and_after_needs_four_weeks_ten_concerns_and_a_change_beyond_chance(town, speeding):
+def test_before_and_after_needs_four_weeks_of_record_ten_concerns_and_a_change_beyond_chance(
+    town, speeding
+):
     """Each case places the same pool of concerns around the response's start: how many in
-    the window before, how many after, and how long the response has run."""
+    the window before, how many after, how long the response has run, and when the agency's
+    record begins (its first concern)."""
     start = timezone.now() - datetime.timedelta(days=400)
     Problem.objects.filter(pk=speeding.pk).update(response_started_at=start, phase=Phase.RESPONSE)
     speeding.refresh_from_db()
     pool = list(speeding.concerns.all()) + [
         factories.concern(category="speeding-traffic", description=f"pool {n}") for n in range(12)
     ]
-    cases = [  # (before, after, days run) -> (outcome, change, start of the verdict)
-        ((12, 3, 30), ("fewer", -75, "Fewer concerns since the response began: down 75%")),
-        ((3, 12, 30), ("more", 300, "More concerns since the response began: up 300%")),
-        ((0, 12, 30), ("more", None, "More concerns since the response began: none before")),
-        ((10, 4, 30), ("same", -60, "No clear change: 10 before and 4 after the response began")),
-        ((1, 0, 30), ("few", None, "Not enough data to compare: 1 before and 0 after")),
-        ((9, 0, 30), ("few", None, "Not enough data to compare")),
-        ((12, 3, 27), ("early", None, "Too early to compare: the response has run 27 days")),
-        ((12, 3, 1000), ("fewer", -75, "Fewer concerns since the response began: down 75%, f")),
+    record = factories.concern(category="noise", description="The agency's first concern")
+    cases = [  # (before, after, days run, days recorded before) -> (outcome, change, verdict)
+        ((12, 3, 30, 900), ("fewer", -75, "Fewer concerns since the response began: down 75%")),
+        ((3, 12, 30, 900), ("more", 300, "More concerns since the response began: up 300%")),
+        ((0, 12, 30, 900), ("more", None, "More concerns since the response began: none before")),
+        ((10, 4, 30, 900), ("same", -60, "No clear change: 10 before and 4 after the response")),
+        ((1, 0, 30, 900), ("few", None, "Not enough data to compare: 1 before and 0 after")),
+        ((9, 0, 30, 900), ("few", None, "Not enough data to compare")),
+        ((12, 3, 27, 900), ("early", None, "Too early to compare: the response has run 27 days")),
+        ((12, 3, 1000, 900), ("fewer", -75, "Fewer concerns since the response began: down 75%")),
+        # The agency's first concern 40 days before: the windows stop there, and 10 before it.
+        ((3, 12, 60, 40), ("more", 300, "More concerns since the response began: up 300%, f")),
+        ((0, 12, 60, 10), ("history", None, "Not enough history to compare: concerns were first")),
     ]
     wrong = []
-    for (before, after, ran), (outcome, change, verdict) in cases:
-        days = min(ran, analysis.MAX_WINDOW_DAYS)
+    for (before, after, ran, recorded), (outcome, change, verdict) in cases:
+        days = min(ran, analysis.MAX_WINDOW_DAYS, recorded)
         for n, concern in enumerate(pool):
-            if n < before:  # in the window before, the last of it included
+            if n < before:  # in the window before, its first day included
                 when = start - datetime.timedelta(days=days) + datetime.timedelta(hours=n + 1)
             elif n < before + after:  # in the window after
                 when = start + datetime.timedelta(hours=n + 1)
-            else:  # outside both windows: before the first, or after the second
-                when = start - datetime.timedelta(days=days + 1 + n)
+            else:  # after the second window
+                when = start + datetime.timedelta(days=ran + 1 + n)
             _at(concern, when)
+        _at(record, start - datetime.timedelta(days=recorded))
         result = analysis.before_after(speeding, now=start + datetime.timedelta(days=ran))
         got = (result["outcome"], result["change"], result["days"])
         if got != (outcome, change, days) or not result["verdict"].startswith(verdict):
-            wrong.append(((before, after, ran), got, result["verdict"]))
+            wrong.append(((before, after, ran, recorded), got, result["verdict"]))
     assert not wrong
     # Chance alone: an even split is p = 1; all ten in one window, 2 / 2^10.
     assert (analysis.binomial_p(5, 10), analysis.binomial_p(0, 10)) == (1.0, 2 / 1024)

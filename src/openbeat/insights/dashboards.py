@@ -153,7 +153,9 @@ def _problems(agency):
                 "phase": problem.phase,
                 "result": None
                 if result is None
-                else {k: result[k] for k in ("days", "before", "after", "change", "outcome")},
+                else {
+                    k: result[k] for k in ("days", "ran", "before", "after", "change", "outcome")
+                },
             }
         )
     return problems

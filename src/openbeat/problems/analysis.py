@@ -11,7 +11,7 @@ import datetime
 import math
 from collections import Counter
 
-from django.db.models import Count, Func, Q, TextField
+from django.db.models import Count, Func, Min, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -157,9 +157,12 @@ def before_after(problem, now=None):
     before the response begins.
 
     The windows are as long as the response has run (after closing too, so the result shows
-    whether the change lasted), at most MAX_WINDOW_DAYS. The outcome is:
+    whether the change lasted), at most MAX_WINDOW_DAYS, and no longer than the agency's record
+    before it (from its first concern): a window before the record would count nothing, not
+    fewer concerns. The outcome is:
     - "early": the response has run fewer than MIN_WINDOW_DAYS days (four whole weeks, so
       each weekday is counted as often before as after);
+    - "history": the record begins fewer than MIN_WINDOW_DAYS days before the response;
     - "few": fewer than MIN_TO_JUDGE concerns in the two windows together;
     - "fewer" or "more": the change is one chance would make less than one time in twenty
       (binomial_p below SIGNIFICANCE);
@@ -170,7 +173,9 @@ def before_after(problem, now=None):
     if start is None:
         return None
     ran = ((now or timezone.now()) - start).days
-    days = max(0, min(ran, MAX_WINDOW_DAYS))
+    first = Concern.objects.filter(agency_id=problem.agency_id).aggregate(first=Min("created_at"))
+    recorded = (start - first["first"]).days if first["first"] else 0
+    days = max(0, min(ran, MAX_WINDOW_DAYS, recorded))
     window = datetime.timedelta(days=days)
     counts = concerns_for(problem).aggregate(
         before=Count("created_at", filter=Q(created_at__gte=start - window, created_at__lt=start)),
@@ -178,18 +183,21 @@ def before_after(problem, now=None):
     )
     before, after = counts["before"], counts["after"]
     p = binomial_p(after, before + after)
-    if days < MIN_WINDOW_DAYS:
+    if ran < MIN_WINDOW_DAYS:
         outcome = "early"
+    elif days < MIN_WINDOW_DAYS:
+        outcome = "history"
     elif before + after < MIN_TO_JUDGE:
         outcome = "few"
     elif p < SIGNIFICANCE:
         outcome = "fewer" if after < before else "more"
     else:
         outcome = "same"
-    judged = outcome not in ("early", "few")
+    judged = outcome not in ("early", "history", "few")
     per_30 = 30 / days if days else 0
     return {
         "days": days,
+        "ran": max(ran, 0),
         "before": before,
         "after": after,
         "before_rate": round(before * per_30, 1),
@@ -198,7 +206,7 @@ def before_after(problem, now=None):
         "p": p,
         "outcome": outcome,
         "judged": judged,
-        "verdict": verdict(outcome, before, after, days),
+        "verdict": verdict(outcome, before, after, max(ran, 0) if outcome == "early" else days),
     }
 
 
@@ -211,6 +219,16 @@ def verdict(outcome, before, after, days):
             "least %(minimum)s days after it began and as many before.",
             "Too early to compare: the response has run %(days)s days, and a comparison needs at "
             "least %(minimum)s days after it began and as many before.",
+            days,
+        ) % {"days": days, "minimum": MIN_WINDOW_DAYS}
+    if outcome == "history":
+        return ngettext(
+            "Not enough history to compare: concerns were first recorded here %(days)s day "
+            "before the response began, and a comparison needs at least %(minimum)s days before "
+            "it and as many after.",
+            "Not enough history to compare: concerns were first recorded here %(days)s days "
+            "before the response began, and a comparison needs at least %(minimum)s days before "
+            "it and as many after.",
             days,
         ) % {"days": days, "minimum": MIN_WINDOW_DAYS}
     if outcome == "few":
