@@ -72,28 +72,56 @@ def test_reporting_through_the_api(client, town):
     assert concern.source == "api" and concern.agency == town.smyrna
 
 
-@pytest.mark.parametrize(
-    ("payload", "message"),
-    [
-        (
-            {"category": "noise", "description": "x", "latitude": 40.71, "longitude": -74.0},
-            "outside the areas",
-        ),
-        (
-            {"category": "noise", "description": "x", "latitude": "north", "longitude": -75.6},
-            "latitude",
-        ),
-        (
-            {"category": "noise", "description": "x" * 4001, "latitude": 39.3, "longitude": -75.6},
-            "description",
-        ),
-        ({"description": "x", "latitude": 39.3, "longitude": -75.6}, "category"),
-    ],
-)
-def test_bad_api_reports_are_400_with_what_to_fix(client, town, payload, message):
-    response = client.post("/api/v1/concerns/", payload, content_type="application/json")
-    assert response.status_code == 400
-    assert message in response.json()["detail"]
+BAD_REPORTS = [
+    (
+        {"category": "noise", "description": "x", "latitude": "north", "longitude": -75.6},
+        400,
+        "latitude",
+    ),
+    (
+        {"category": "noise", "description": "x" * 4001, "latitude": 39.3, "longitude": -75.6},
+        400,
+        "description",
+    ),
+    ({"description": "x", "latitude": 39.3, "longitude": -75.6}, 400, "category"),
+    (
+        {"category": "noise", "description": "x", "latitude": 39.3, "longitude": -75.6, "x": 1},
+        400,
+        "x: Extra inputs are not permitted",
+    ),
+    (
+        {"category": "noise", "description": "x", "latitude": 39.3, "anonymous": "yes"},
+        400,
+        "anonymous",
+    ),
+    # Well-formed, but naming what is not there: a place no agency serves, a category,
+    # area or venue that does not exist.
+    (
+        {"category": "noise", "description": "x", "latitude": 40.71, "longitude": -74.0},
+        404,
+        "outside the areas",
+    ),
+    (
+        {"category": "snow", "description": "x", "latitude": 39.3, "longitude": -75.6},
+        404,
+        "category: Choose a category from the list",
+    ),
+    (
+        {"category": "noise", "description": "x", "location_text": "Park", "area": 99999},
+        404,
+        "area: Choose the neighbourhood",
+    ),
+    ({"category": "noise", "description": "x", "venue": 99999}, 404, "venue: Choose a place"),
+]
+
+
+def test_bad_api_reports_say_what_to_fix(client, town):
+    wrong = []
+    for payload, status, message in BAD_REPORTS:
+        response = client.post("/api/v1/concerns/", payload, content_type="application/json")
+        if response.status_code != status or message not in response.json()["detail"]:
+            wrong.append((payload, response.status_code, response.json()["detail"]))
+    assert wrong == []
     assert not Concern.objects.exists()
 
 

@@ -77,6 +77,8 @@ def test_report_near_a_venue(client, town):
         ({"description": "x" * 5000}, "shorten the description"),
         ({"description": "x" * 10_000_000}, "too large"),
         ({"description": "Look <script>alert(1)</script>"}, "plain text only"),
+        # Valid to Django's validator (up to 320), longer than the column: PostgreSQL's 500.
+        ({"email": "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"}, "at most 254 characters"),
     ],
 )
 def test_bad_reports_say_what_to_fix_and_store_nothing(client, town, overrides, message):

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import CategoryQuestion, Status
@@ -12,10 +13,20 @@ from tests import factories
 from tests.fuzz import harness
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
     """The test town with meetings and concerns in every state the APIs show, agency keys, and
-    the app served in-process inside this test's transaction."""
+    the app served in-process; built once for the module, in a transaction rolled back at its
+    end (each case runs in a savepoint of it, see harness.isolated)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = _build_world()
+        world.errors = harness.connect()
+        yield world
+        harness.disconnect(world.errors)
+        transaction.set_rollback(True)
+
+
+def _build_world():
     town = factories.town()
     factories.event(town, title="Coffee", programme=town.coffee, venue=town.diner)
     series = factories.event(
@@ -68,15 +79,12 @@ def world(db):
         location_text="Smyrna park",
         area=str(town.smyrna.areas.first().pk),
     )
-    errors = harness.connect()
-    yield SimpleNamespace(
+    return SimpleNamespace(
         town=town,
         key=create_key(town.smyrna, "Smyrna fuzz key")[1],
         clayton_key=create_key(town.clayton, "Clayton fuzz key")[1],
         token=sensitive.open311_token,
-        errors=errors,
     )
-    harness.disconnect(errors)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -87,6 +95,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{schema}: {sum(counts.values())} cases")
         for label, n in sorted(counts.items()):
             terminalreporter.write_line(f"  {n:5d}  {label}")
-        for bug, n in sorted(harness.KNOWN_HITS[schema].items()):
-            terminalreporter.write_line(f"  known server error hit {n} times: {bug}")
-            terminalreporter.write_line(f"    first: {harness.KNOWN_FIRST[bug]}")

@@ -1,48 +1,61 @@
 """Shared machinery for the schema fuzz tests: the Django WSGI app driven in-process inside the
-test's transaction, server tracebacks captured, known server errors told apart, cases counted."""
+module's transaction, each case in a savepoint, server tracebacks attached to failures, cases
+counted by operation, phase and mode for the summary."""
 
 import collections
-import dataclasses
+import contextlib
 import os
-import re
 import sys
 import traceback
 
-import pytest
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.stateful import run_state_machine_as_test
 
 APP = get_wsgi_application()
 # The in-process WSGI transport does not undo gzip, which cached public pages are served in
 # to every reader that accepts it (as requests, underneath, says it does).
 PLAIN = {"Accept-Encoding": "identity"}
 
-# Deeper local runs: OPENBEAT_FUZZ_EXAMPLES=500 OPENBEAT_FUZZ_SEED=1234 pytest tests/fuzz
-# Without a seed the run is derandomized, so CI sees the same cases every time.
-EXAMPLES = int(os.environ.get("OPENBEAT_FUZZ_EXAMPLES", "25"))
+# Deeper local runs: OPENBEAT_FUZZ_SEED=1234 OPENBEAT_FUZZ_SCALE=10 pytest tests/fuzz
+# (SCALE multiplies every operation's count). Without a seed the run is derandomized, so CI
+# sees the same cases every time.
 SEED = os.environ.get("OPENBEAT_FUZZ_SEED")
+SCALE = int(os.environ.get("OPENBEAT_FUZZ_SCALE", "1"))
 
-# schema name -> operation label -> cases sent; schema name -> known bug -> times hit, and
-# the first case that hit it (as a curl command) for the summary.
+# schema name -> "operation [phase, mode]" -> cases sent, for the summary; schema name ->
+# operations that answered a success at least once.
 CASES = collections.defaultdict(collections.Counter)
-KNOWN_HITS = collections.defaultdict(collections.Counter)
-KNOWN_FIRST = {}
+SUCCEEDED = collections.defaultdict(set)
 
 
-@dataclasses.dataclass(frozen=True)
-class KnownBug:
-    """A server error already reported: its 500 is tolerated in the fuzz run (and counted) while
-    an xfail(strict) test pins the exact input, so that a fix shows up as an XPASS to clean up.
-    `pattern` is searched in the server's traceback, so nothing else passes for it."""
+def examples(n):
+    return n * SCALE
 
-    name: str
-    pattern: str
 
-    def explains(self, tb):
-        return re.search(self.pattern, tb, re.DOTALL) is not None
+# Reproducible (derandomized unless a seed is given), no deadline, no example database (the
+# world is rebuilt each run), and none of the health checks the world's fixtures trip.
+SETTINGS = settings(
+    derandomize=SEED is None,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+    print_blob=False,
+)
+
+
+def fuzz_settings(test):
+    """SETTINGS, and the seed when one is given, on a schemathesis test."""
+    test = SETTINGS(test)
+    return test if SEED is None else hypothesis_seed(int(SEED))(test)
 
 
 class ServerErrors:
@@ -71,92 +84,80 @@ def disconnect(errors):
     signals.request_finished.connect(close_old_connections)
 
 
-def fuzz(schema_name, operation, strategy, errors, *, checks, known=(), examples=None):
-    """Send up to `examples` cases drawn from `strategy` to the app and validate each response.
+@contextlib.contextmanager
+def isolated():
+    """A savepoint rolled back afterwards: each case (or stateful scenario) starts from the same
+    world, its writes (rate-limit counts included) undone, and a failed query (PostgreSQL aborts
+    the transaction) does not spoil the next."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
-    Returns the status codes seen, for the caller's reachability assertions.
-    """
-    label = operation.label
-    seen = []
 
-    @settings(
-        max_examples=examples or EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=SEED is None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.data_too_large,
-        ],
-        print_blob=False,
-    )
-    @given(case=strategy)
-    def run(case):
-        errors.tracebacks.clear()
-        # Each case starts from the same world: its writes (rate-limit counts included) are
-        # rolled back to a savepoint, which also keeps a failed query (PostgreSQL aborts the
-        # transaction) from spoiling the next case.
-        with transaction.atomic():
-            response = case.call(app=APP, headers=PLAIN)
-            transaction.set_rollback(True)
-        CASES[schema_name][label] += 1
-        seen.append(response.status_code)
-        if response.status_code == 500 and errors.tracebacks:
-            bug = next((b for b in known if b.explains(errors.tracebacks[-1])), None)
-            if bug is not None:
-                KNOWN_HITS[schema_name][bug.name] += 1
-                KNOWN_FIRST.setdefault(bug.name, case.as_curl_command())
-                return
+def count(schema_name, case):
+    meta = case.meta
+    where = f"{meta.phase.name.value}, {meta.generation.mode.value}" if meta else "by hand"
+    CASES[schema_name][f"{case.operation.label} [{where}]"] += 1
+
+
+def call_and_validate(schema_name, case, errors):
+    """Send one generated case and run every check configured on its schema."""
+    errors.tracebacks.clear()
+    count(schema_name, case)
+    with isolated():
         try:
-            case.validate_response(
-                response, checks=checks, headers=PLAIN, transport_kwargs={"app": APP}
-            )
-        except Exception as failure:
+            response = case.call_and_validate(headers=PLAIN)
+        except BaseException as failure:
             if errors.tracebacks:
                 failure.add_note("Server traceback:\n" + errors.tracebacks[-1])
             raise
-
-    if SEED is not None:
-        run = hypothesis_seed(int(SEED))(run)
-    run()
-    return seen
+    if 200 <= response.status_code < 300:
+        SUCCEEDED[schema_name].add(case.operation.label)
 
 
 def send(operation, errors, **parts):
     """One hand-made case (path_parameters, query, headers, body...) through the app; returns
-    the response and the server traceback, if it raised."""
+    the case, the response and the server traceback, if it raised."""
     case = operation.Case(**parts)
     errors.tracebacks.clear()
-    with transaction.atomic():
+    with isolated():
         response = case.call(app=APP, headers=PLAIN)
-        transaction.set_rollback(True)
     return case, response, (errors.tracebacks[-1] if errors.tracebacks else "")
 
 
-class KnownServerError(AssertionError):
-    """The 500 a KnownBug describes; a strict xfail expects exactly this."""
+def run_stateful(schema_name, schema, errors, prepare, scenarios):
+    """Schemathesis' stateful phase: `scenarios` sequences of up to 8 calls along the schema's
+    links (explicit or inferred), each in a savepoint rolled back at its end, every check run on
+    every response. `prepare(case)` sets keys and steers, as for single cases."""
 
+    class Scenario(schema.as_state_machine()):
+        def setup(self):
+            self.savepoint = isolated()
+            self.savepoint.__enter__()
 
-def known_case(label, parts, bug, case_id, when=True):
-    """A pytest param pinning `bug` to one input; `when` limits it to the database it breaks."""
-    return pytest.param(
-        label,
-        parts,
-        bug,
-        marks=pytest.mark.xfail(when, strict=True, raises=KnownServerError, reason=bug.name),
-        id=case_id,
+        def teardown(self):
+            self.savepoint.__exit__(None, None, None)
+
+        def before_call(self, case):
+            prepare(case)
+            count(f"{schema_name} stateful", case)
+            errors.tracebacks.clear()
+
+        def get_call_kwargs(self, case):
+            return {"headers": PLAIN}
+
+        def validate_response(self, response, case, **kwargs):
+            try:
+                super().validate_response(response, case, **kwargs)
+            except BaseException as failure:
+                if errors.tracebacks:
+                    failure.add_note("Server traceback:\n" + errors.tracebacks[-1])
+                raise
+
+    # Always derandomized: a replayed scenario must meet the same world to shrink.
+    run_state_machine_as_test(
+        Scenario,
+        settings=settings(
+            SETTINGS, max_examples=scenarios, stateful_step_count=8, derandomize=True
+        ),
     )
-
-
-def assert_no_server_error(operation, errors, bug, **parts):
-    """Send one case; a 500 is a KnownServerError when `bug` explains its traceback, else a
-    plain failure (a new bug hiding behind an old one's input)."""
-    case, response, tb = send(operation, errors, **parts)
-    if response.status_code >= 500:
-        message = f"{operation.label} answered {response.status_code} to {case.as_curl_command()}"
-        if bug.explains(tb):
-            raise KnownServerError(f"{message}\n{tb}")
-        raise AssertionError(f"{message}, not as {bug.name!r}:\n{tb}")
-    return response

@@ -276,7 +276,7 @@ def test_multipart_media_is_re_encoded_without_gps(base, town, key):
                 "long": "-74.0",
                 "description": "x",
             },
-            400,
+            404,
             "outside",
         ),
         (

@@ -32,7 +32,29 @@ from openbeat.outreach.actions import concern_updated
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
-MARKUP = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|img|svg|a|link|meta)\b", re.I)
+MARKUP_TAGS = ("script", "iframe", "object", "embed", "style", "img", "svg", "a", "link", "meta")
+# The JSON API's schema states this rule too, so it is written for ECMA 262 as well as Python:
+# explicit classes for the letters' two cases and the spaces, no flags, no \s or \b.
+MARKUP_PATTERN = (
+    "<[\\t\\n\\u000b\\u000c\\r ]*/?[\\t\\n\\u000b\\u000c\\r ]*("
+    + "|".join("".join(f"[{c}{c.upper()}]" for c in tag) for tag in MARKUP_TAGS)
+    + ")(?![A-Za-z0-9_])"
+)
+MARKUP = re.compile(MARKUP_PATTERN)
+MAX_EMAIL = 254  # the column's length (RFC 5321's longest address)
+
+
+class Problems(dict):
+    """What to fix, by field; `unknown` names the fields whose value names nothing that exists
+    here (a category, place or area), which the APIs answer with a 404 rather than a 400."""
+
+    def __init__(self):
+        super().__init__()
+        self.unknown = set()
+
+    def not_found(self, field, message):
+        self[field] = message
+        self.unknown.add(field)
 
 
 class ConcernRefused(Exception):
@@ -41,6 +63,12 @@ class ConcernRefused(Exception):
     def __init__(self, errors):
         super().__init__(errors)
         self.errors = errors
+
+    @property
+    def only_unknown(self):
+        """Every problem is a reference to something that does not exist here."""
+        unknown = getattr(self.errors, "unknown", set())
+        return bool(self.errors) and set(self.errors) <= unknown
 
 
 def _number(value, low, high, field, errors):
@@ -79,6 +107,11 @@ def _clean_contact(data, errors):
             validate_email(email)
         except ValidationError:
             errors["email"] = _("Please enter an email address such as name@example.com.")
+        else:
+            if len(email) > MAX_EMAIL:
+                errors["email"] = _(
+                    "Please use an email address of at most %(most)s characters."
+                ) % {"most": MAX_EMAIL}
     return name, email, phone
 
 
@@ -89,27 +122,32 @@ def _locate(data, errors):
     lat = _number(data.get("latitude"), -90, 90, "location", errors)
     lon = _number(data.get("longitude"), -180, 180, "location", errors)
     text = (data.get("location_text") or "").strip()[:300]
+    if "location" in errors:
+        return None, None, None, text, None
+    if (lat is None) != (lon is None):
+        errors["location"] = _("The map location needs both latitude and longitude.")
+        return None, None, None, text, None
     venue = None
     venue_id = str(data.get("venue") or "")
     if venue_id:
         venue = Venue.objects.filter(pk=venue_id).first() if venue_id.isdigit() else None
         if venue is None:
-            errors["venue"] = _("Choose a place from the list.")
+            errors.not_found("venue", _("Choose a place from the list."))
+            if lat is None:  # nowhere else to look: "tell us where" would only repeat it
+                return None, None, None, text, None
         elif lat is None:
             lat, lon = float(venue.latitude), float(venue.longitude)
-    if "location" in errors:
-        return None, None, None, text, venue
     if lat is not None and lon is not None:
         area = area_at(lat, lon)
         if area is None:
-            errors["location"] = _(
-                "That spot is outside the areas served here. Check the pin, or call your "
-                "local police non-emergency line."
+            errors.not_found(
+                "location",
+                _(
+                    "That spot is outside the areas served here. Check the pin, or call your "
+                    "local police non-emergency line."
+                ),
             )
         return area, lat, lon, text, venue
-    if (lat is None) != (lon is None):
-        errors["location"] = _("The map location needs both latitude and longitude.")
-        return None, None, None, text, venue
     area_id = str(data.get("area") or "")
     if (
         text
@@ -117,10 +155,11 @@ def _locate(data, errors):
         and (area := Area.objects.filter(pk=area_id).select_related("agency").first())
     ):
         return area, None, None, text, venue
-    if text:
-        errors["area"] = _(
-            "Choose the neighbourhood, so we know which police department it is for."
-        )
+    message = _("Choose the neighbourhood, so we know which police department it is for.")
+    if text and area_id.isdigit():
+        errors.not_found("area", message)
+    elif text:
+        errors["area"] = message
     else:
         errors["location"] = _(
             "Tell us where: put a pin on the map, or type an address or landmark and choose the "
@@ -134,7 +173,7 @@ def _known_category(slug, errors):
     if not slug:
         errors["category"] = _("Choose what the problem is about.")
     elif not Category.objects.filter(slug=slug, is_active=True).exists():
-        errors["category"] = _("Choose a category from the list.")
+        errors.not_found("category", _("Choose a category from the list."))
     return "category" not in errors
 
 
@@ -144,9 +183,11 @@ def _category_for(slug, agency, errors):
     if category is None:  # the agency here does not use that kind: its catch-all takes it
         category = Category.objects.filter(agency=agency, slug="other", is_active=True).first()
     if category is None:
-        errors["category"] = _(
-            "%(agency)s does not take this kind of concern here. Choose another category."
-        ) % {"agency": agency.name}
+        errors.not_found(
+            "category",
+            _("%(agency)s does not take this kind of concern here. Choose another category.")
+            % {"agency": agency.name},
+        )
     return category
 
 
@@ -175,7 +216,7 @@ def submit_concern(
     returns, it is committed (the resident may be told "received"); the same form submitted
     twice makes one concern; photos are stored only re-encoded.
     """
-    errors = {}
+    errors = Problems()
     description = _clean_text(data.get("description"), errors)
     area, lat, lon, text, venue = _locate(data, errors)
     name, email, phone = _clean_contact(data, errors)
@@ -282,6 +323,7 @@ def change_status(actor, concern, status, note="", referred_to=""):
     nothing (None: no email, no line in the history), so a form sent twice or an API call
     retried after a timeout tells no one twice.
     """
+    referred_to = (referred_to or "").strip()
     if status not in Status.values:
         raise ValidationError({"status": _("Choose a status from the list.")})
     unchanged = status == concern.status and (

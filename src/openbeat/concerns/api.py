@@ -1,16 +1,18 @@
 """Concerns in the JSON API: public reading and reporting, and staff triage with an agency key."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja import Status as NinjaStatus
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
+from openbeat.api import inputs
 from openbeat.api.auth import STAFF
-from openbeat.api.errors import PUBLIC_ERRORS, STAFF_ERRORS
+from openbeat.api.errors import PUBLIC_ERRORS, STAFF_ERRORS, ApiError
 from openbeat.concerns import actions, queries
 from openbeat.concerns.models import Concern, Source, Status
 from openbeat.core import ratelimit
@@ -51,30 +53,68 @@ class PublicConcern(Schema):
     history: list[HistoryItem]
 
 
+# A filter left out is no filter: its default None is never sent (a query string has no null),
+# so the schema gives the filter's own type only.
 class ConcernFilters(Schema):
-    status: Literal["open", "closed"] | None = None
-    category: str | None = Field(None, description="Category slug")
-    area: int | None = Field(None, description="Area id")
+    status: Literal["open", "closed"] = None
+    category: inputs.slug("Category slug") = None
+    area: Annotated[int, Field(ge=1, le=inputs.MAX_ID, description="Area id")] = None
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
+# Where the problem is, as the action takes it (actions._locate): a pin; or a typed place with
+# its area; or a venue, whose point is the pin. Latitude and longitude come together or not at all.
+PIN = {"latitude": {"type": "number"}, "longitude": {"type": "number"}}
+NO_PIN = {"latitude": {"type": "null"}, "longitude": {"type": "null"}}
+SOMEWHERE = {
+    "anyOf": [
+        {"required": ["latitude", "longitude"], "properties": PIN},
+        {
+            "required": ["location_text", "area"],
+            "properties": {
+                **NO_PIN,
+                "location_text": {"pattern": inputs.SOME_TEXT},
+                "area": {"type": "integer"},
+            },
+        },
+        {"required": ["venue"], "properties": {**NO_PIN, "venue": {"type": "integer"}}},
+    ]
+}
+
+
 class NewConcern(Schema):
-    category: str = Field(description="Category slug, from the categories of the area's agency")
-    description: str = Field(max_length=4000)
-    latitude: float | None = None
-    longitude: float | None = None
-    location_text: str = ""
-    area: int | None = Field(None, description="Area id, with location_text when there is no point")
-    venue: int | None = None
-    name: str = ""
-    email: str = ""
-    phone: str = ""
+    """A report. A category, area or venue that does not exist, or a pin outside every area
+    served, is a 404 naming it; anything else the schema allows is taken (or is a 429)."""
+
+    model_config = ConfigDict(**inputs.STRICT_BODY, json_schema_extra=SOMEWHERE)
+
+    category: inputs.slug("Category slug, from the categories of the area's agency")
+    description: Annotated[
+        inputs.text(actions.MAX_DESCRIPTION, required=True),
+        Field(
+            description="Plain text: HTML tags such as <a> or <script> are refused",
+            json_schema_extra={"not": {"pattern": actions.MARKUP_PATTERN}},
+        ),
+    ]
+    latitude: inputs.coordinate(90) | None = None
+    longitude: inputs.coordinate(180) | None = None
+    location_text: inputs.text(300, description="Address or landmark") = ""
+    area: inputs.WholeNumber | None = Field(
+        None, description="Area id, with location_text when there is no pin"
+    )
+    venue: inputs.WholeNumber | None = Field(None, description="Venue id: the pin is the venue's")
+    name: inputs.text(120) = ""
+    email: inputs.Email = ""
+    phone: inputs.Phone = ""
     anonymous: bool = False
 
 
 class Receipt(Schema):
-    id: int
+    id: int | None = Field(
+        description="Where the public reads it, /api/v1/concerns/{id}; null when the concern is "
+        "not public (a complaint about an officer never is): follow it by its tracking_url"
+    )
     tracking_url: str = Field(description="The reporter's private link; give it only to them")
     created: bool
 
@@ -151,9 +191,9 @@ def create_concern(request, payload: NewConcern):
         concern, created = actions.submit_concern(data, source=Source.API)
     except actions.ConcernRefused as refused:
         detail = "; ".join(f"{k}: {v}" for k, v in refused.errors.items())
-        raise HttpError(400, detail) from None
+        raise HttpError(404 if refused.only_unknown else 400, detail) from None
     receipt = {
-        "id": concern.pk,
+        "id": concern.pk if concern.is_public else None,
         "tracking_url": f"/concerns/track/{concern.tracking_token}/",
         "created": created,
     }
@@ -180,10 +220,18 @@ class StaffConcern(Schema):
     created_at: datetime.datetime
 
 
+# A duplicate is marked with its original (the staff pages' "Mark as duplicate"), not here.
+SETTABLE = tuple(s for s in Status.values if s != Status.DUPLICATE)
+
+
 class StatusChange(Schema):
-    status: str = Field(description=", ".join(s for s in Status.values if s != Status.DUPLICATE))
-    note: str = ""
-    referred_to: str = ""
+    """closed_referred needs the partner: in referred_to, or already on the concern (else 409)."""
+
+    model_config = inputs.STRICT_BODY
+
+    status: Literal[SETTABLE]
+    note: inputs.text(actions.MAX_DESCRIPTION, description="Public note") = ""
+    referred_to: inputs.text(120, description="The partner it was referred to") = ""
 
 
 def _staff_view(concern):
@@ -239,7 +287,7 @@ def staff_get(request, concern_id: int):
 
 @staff_router.post(
     "/{int:concern_id}/status",
-    response={200: StaffConcern, **STAFF_ERRORS},
+    response={200: StaffConcern, **STAFF_ERRORS, 409: ApiError},
     summary="Change the status",
 )
 def staff_set_status(request, concern_id: int, payload: StatusChange):
@@ -249,5 +297,7 @@ def staff_set_status(request, concern_id: int, payload: StatusChange):
             request.auth, concern, payload.status, payload.note, payload.referred_to
         )
     except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from None
+        # The body is valid (its schema saw to that): what is left is the concern's state, a
+        # referral without a partner on record.
+        raise HttpError(409, " ".join(exc.messages)) from None
     return _staff_view(concern)

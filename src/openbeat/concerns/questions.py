@@ -20,21 +20,27 @@ def answers_from_post(post):
     return answers
 
 
+def _empty(value):
+    return value in (None, "", []) or (isinstance(value, list) and not any(value))
+
+
 def clean_answers(category, answers, errors):
-    """The answers as stored (code -> value or list), or errors naming what to fix."""
+    """The answers as stored (code -> value or list), or errors naming what to fix (an
+    actions.Problems: a question the category does not have is a thing that does not exist)."""
     answers = answers or {}
     questions = {q.code: q for q in category.questions.all()}
-    for code in answers:
-        if code not in questions:
-            errors[f"attribute[{code}]"] = _("%(code)s is not a question of %(category)s.") % {
-                "code": code,
-                "category": category.name,
-            }
+    for code, value in answers.items():
+        # An empty answer is no answer (Open311's rule for every parameter), asked or not.
+        if code not in questions and not _empty(value):
+            errors.not_found(
+                f"attribute[{code}]",
+                _("%(code)s is not a question of %(category)s.")
+                % {"code": code, "category": category.name},
+            )
     cleaned = {}
     for code, question in questions.items():
         value = answers.get(code)
-        empty = value in (None, "", []) or (isinstance(value, list) and not any(value))
-        if empty:
+        if _empty(value):
             if question.required:
                 errors[f"attribute[{code}]"] = _("Please answer: %(question)s") % {
                     "question": question.question

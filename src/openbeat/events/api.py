@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from openbeat.api import inputs
 from openbeat.api.errors import PUBLIC_ERRORS
 from openbeat.core.models import Agency
 from openbeat.events import queries
@@ -37,10 +38,11 @@ class Meeting(Schema):
     ics_url: str
 
 
+# A filter left out is no filter (its None is never sent, so the schema gives its type only).
 class MeetingFilters(Schema):
-    agency: str | None = Field(None, description="Agency slug: meetings it hosts or co-hosts")
-    start: datetime.date | None = Field(None, description="On or after this date")
-    end: datetime.date | None = Field(None, description="On or before this date")
+    agency: inputs.slug("Agency slug: meetings it hosts or co-hosts") = None
+    start: inputs.IsoDate = Field(None, description="On or after this date")
+    end: inputs.IsoDate = Field(None, description="On or before this date")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000_000)
 

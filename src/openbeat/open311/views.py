@@ -39,7 +39,7 @@ from openbeat.open311.render import errors, respond
 
 MAX_WINDOW = datetime.timedelta(days=90)
 # Dates outside these years are typing mistakes, and would overflow the 90-day window's arithmetic.
-EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2200, 1, 1)
+EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2199, 12, 31)
 DEFAULT_CAP = 1000  # the spec's default: the first 1,000 requests of at most 90 days
 # What an item shows of a concern, read as plain rows, not model instances (at 1,000 items a
 # page, building instances and prefetching their updates and photos was most of a miss): the
@@ -97,6 +97,12 @@ def _open311(view):
     return wrapper
 
 
+def _get_only(view):
+    """Any other method is a 405 that names GET. The views change nothing, so CSRF protection
+    has nothing to guard, and it would answer a method it does not know (QUERY) with its 403."""
+    return csrf_exempt(require_GET(view))
+
+
 def _jurisdiction(request, required=True):
     slug = _param(request, "jurisdiction_id")
     if slug is None:
@@ -130,7 +136,7 @@ def _service(category):
     }
 
 
-@require_GET
+@_get_only
 @_open311
 def discovery(request, fmt):
     base = settings.BASE_URL + "/open311/v2/"
@@ -152,7 +158,7 @@ def discovery(request, fmt):
     return respond(fmt, "discovery", data)
 
 
-@require_GET
+@_get_only
 @_open311
 def services(request, fmt):
     agency = _jurisdiction(request)
@@ -164,7 +170,7 @@ def services(request, fmt):
     return respond(fmt, "services", [_service(c) for c in categories])
 
 
-@require_GET
+@_get_only
 @_open311
 def service_definition(request, fmt, code):
     agency = _jurisdiction(request)
@@ -248,7 +254,8 @@ def _post_request(request, fmt):
         )
     except actions.ConcernRefused as refused:
         raise Refused(
-            400, "; ".join(f"{field}: {message}" for field, message in refused.errors.items())
+            404 if refused.only_unknown else 400,
+            "; ".join(f"{field}: {message}" for field, message in refused.errors.items()),
         ) from None
     notice = _("Received by %(agency)s. Not for emergencies: in an emergency, call 911.") % {
         "agency": concern.agency.name
@@ -272,8 +279,9 @@ def _parse_when(request, name):
         raise Refused(
             400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
         )
-    # In UTC: the spec's W3C format allows offsets up to +-23:59, PostgreSQL only +-15:59.
-    if not EARLIEST <= when.date() <= LATEST:  # before converting: year 1 has no UTC before it
+    # The date as written (the schema's pattern says the years too; year 1 has no UTC before
+    # it), then in UTC: the spec's W3C format allows offsets up to +-23:59, PostgreSQL +-15:59.
+    if not EARLIEST <= when.date() <= LATEST:
         raise Refused(400, f"{name} must be between {EARLIEST} and {LATEST}")
     return when.astimezone(datetime.UTC)
 
@@ -448,7 +456,7 @@ def _list_requests(request, fmt):
     return respond(fmt, "service_requests", list(map(_Items(), window)))
 
 
-@require_GET
+@_get_only
 @_open311
 @public_page(scopes=_agency_scopes)
 def service_request(request, fmt, request_id):
@@ -458,7 +466,7 @@ def service_request(request, fmt, request_id):
     return respond(fmt, "service_requests", [_Items()(row)])
 
 
-@require_GET
+@_get_only
 @_open311
 def token(request, fmt, token_id):
     agency = _jurisdiction(request)
