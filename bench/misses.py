@@ -75,7 +75,6 @@ def public_ids(count, rng):
     """(id, jurisdiction) of `count` random public concerns."""
     from django.db.models import Max
 
-    from openbeat.concerns import queries
     from openbeat.concerns.models import Concern
 
     top = Concern.objects.aggregate(top=Max("pk"))["top"] or 0
@@ -83,7 +82,7 @@ def public_ids(count, rng):
     found = []
     for start in range(0, len(picks), 900):  # SQLite's limit of variables in one statement
         found += (
-            queries.public_filter()
+            Concern.objects.public()
             .filter(pk__in=picks[start : start + 900])
             .values_list("pk", "agency__slug")
         )
