@@ -172,9 +172,13 @@ def event(
     return record
 
 
-def rsvp(occurrence, name="Resident", email=None, party_size=1):
+def rsvp(occurrence, name="Resident", email=None, party_size=1, confirm=True):
+    """A reply made and (by default) confirmed from its email through the real write paths."""
     email = email or f"resident{next(_counter)}@example.org"
-    return actions.create_rsvp(occurrence.pk, name, email, party_size)[0]
+    made = actions.create_rsvp(occurrence.pk, name, email, party_size)[0]
+    if confirm:
+        made = actions.confirm_rsvp(made.token)[0]
+    return made
 
 
 # A point inside each town's area in the test town.
@@ -197,6 +201,15 @@ def concern(
         **extra,
     }
     return concern_actions.submit_concern(data, photos)[0]
+
+
+def supporter(concern, email=None, confirm=True):
+    """A "me too" with an email, made and (by default) confirmed through the real write paths."""
+    email = email or f"supporter{next(_counter)}@example.org"
+    made, _outcome = concern_actions.support(concern, email)
+    if confirm:
+        made, _changed = concern_actions.confirm_support(made.token)
+    return made
 
 
 def project(town, *, slots=4, shifts=1, requirements="", days=7, agency=None, problem=None):

@@ -304,6 +304,8 @@ if TASKS_MODE == "rq":
 PERIODIC_JOBS = [
     "openbeat.projects.tasks.queue_due_reminders",
     "openbeat.projects.actions.forget_unconfirmed",
+    "openbeat.events.actions.forget_unconfirmed",
+    "openbeat.concerns.actions.forget_unconfirmed",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",
     "openbeat.retention.tasks.enqueue_if_due",  # daily; a second run changes nothing

@@ -25,6 +25,7 @@ urlpatterns = [
     path("events.ics", event_views.feed, name="feed"),
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
+    path("rsvp/<str:token>/confirm/", event_views.rsvp_confirm, name="rsvp_confirm"),
     path("staff/", include("openbeat.staff_urls")),
     path(
         "concerns/track/<str:token>/forget/",

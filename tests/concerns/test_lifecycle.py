@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -66,8 +67,17 @@ def test_support_instead_of_a_duplicate_report(client, town, mailbox):
     assert Concern.objects.count() == 1
     response = client.post(f"/concerns/{concern.pk}/support/", {"email": "second@example.org"})
     supporter = Supporter.objects.get()
-    assert response.url == f"/concerns/track/{supporter.token}/"
-    assert "1" in client.get(concern.get_absolute_url()).content.decode()
+    # The browser is sent back to the concern; the link goes to the address, and the voice
+    # counts once the address confirms it there.
+    assert response.url == concern.get_absolute_url()
+    supporters = re.compile(r"<dt>Supporters</dt><dd>(\d+)</dd>")
+    assert supporters.search(client.get(response.url).content.decode()).group(1) == "0"
+    (confirm,) = mailbox.to("second@example.org")
+    link = f"/concerns/track/{supporter.token}/"
+    assert link in confirm.get_content()
+    assert "Yes, add my voice" in client.get(link).content.decode()
+    client.post(f"{link}confirm/")
+    assert supporters.search(client.get(response.url).content.decode()).group(1) == "1"
     # Supporters follow updates too.
     actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Painted over.")
     assert mailbox.to("second@example.org")[-1]["Subject"] == f"Concern #{concern.pk}: Resolved"

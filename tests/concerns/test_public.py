@@ -60,7 +60,7 @@ def test_reporter_identity_never_appears_in_public_outputs(client, town, mailbox
     )
     staff.logout()
     concern = Concern.objects.get(category__slug="noise")
-    actions.support(concern, f"supporter{marker}@example.org")
+    factories.supporter(concern, f"supporter{marker}@example.org")
     actions.change_status(town.smyrna_officer, concern, Status.IN_PROGRESS, "We are on it.")
     scanned = 0
     for url, status, body in _public_outputs(client, town):

@@ -139,7 +139,7 @@ def test_without_javascript_a_resident_reports_by_address_or_a_nearby_place(site
     assert (near_hall.area.slug, near_hall.agency) == ("clayton", town.clayton)
 
 
-def test_a_resident_adds_their_voice_instead_of_reporting_it_again(site, resident, town):
+def test_a_resident_adds_their_voice_instead_of_reporting_it_again(site, mailbox, resident, town):
     existing = factories.concern(description="Graffiti on the wall of the old mill")
     page = resident().page
     page.goto(site.url + "/concerns/new/")
@@ -155,11 +155,19 @@ def test_a_resident_adds_their_voice_instead_of_reporting_it_again(site, residen
     assert Concern.objects.count() == 1
     similar.get_by_role("button", name=f"Me too: support #{existing.pk}").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Concern #{existing.pk} you support")
-    expect(page.locator(".messages")).to_contain_text("your voice is added to this concern")
+    # The browser is told the same whoever's address it is; the link goes to the address.
+    expect(page).to_have_url(f"{site.url}{existing.get_absolute_url()}")
+    expect(page.locator(".messages")).to_contain_text("once you confirm with the link in it")
+    expect(page.locator(".facts dt:text-is('Supporters') + dd")).to_have_text("0")
     supporter = Supporter.objects.get()
     assert (supporter.concern, supporter.email) == (existing, "ben@example.org")
-    assert page.url == f"{site.url}/concerns/track/{supporter.token}/"
+    [request] = mailbox.wait_for("ben@example.org")
+    link = f"{site.url}/concerns/track/{supporter.token}/"
+    assert link in request.get_body(("plain",)).get_content()
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Concern #{existing.pk} you support")
+    page.get_by_role("button", name="Yes, add my voice").click()
+    expect(page.locator(".messages")).to_contain_text("your voice is added")
     assert Concern.objects.count() == 1
 
     page.get_by_role("link", name="Public page of this concern").click()

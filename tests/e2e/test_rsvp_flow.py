@@ -50,6 +50,16 @@ def _assert_calendar_entry(message, occurrence, site):
     assert str(entry["URL"]) == site.url + occurrence.get_absolute_url()
 
 
+def _confirm_by_email(page, mailbox, address, site):
+    """Open the link of the "confirm your reply" email and press its button."""
+    message = _only_message(mailbox, address, "Confirm your reply:")
+    assert not list(message.iter_attachments())
+    link = _manage_link(message, site)
+    page.goto(link)
+    page.get_by_role("button", name="Yes, I'm coming").click()
+    return link
+
+
 def _manage_link(message, site):
     links = re.findall(
         re.escape(site.url) + r"/rsvp/[\w-]+/", message.get_body(("plain",)).get_content()
@@ -75,12 +85,17 @@ def test_resident_rsvps_then_cancels_and_the_waiting_list_moves_up(
     )
     _reply(ann, "Ann Smith", "ann@example.org")
     ann.get_by_role("button", name="RSVP", exact=True).click()
+    # The page answers the same whoever's address it is; the reply's link goes to the address.
+    expect(ann.get_by_role("heading", level=1)).to_have_text(event.title)
+    expect(ann.locator(".messages")).to_contain_text("once you confirm with the link in it")
+    ann_link = _confirm_by_email(ann, mailbox, "ann@example.org", site)
     expect(ann.get_by_role("heading", level=1)).to_have_text("Your reply")
-    expect(ann.get_by_role("status")).to_contain_text("You're on the list.")
+    expect(ann.locator(".panel[role=status]")).to_contain_text("You're on the list.")
 
-    confirmation = _only_message(mailbox, "ann@example.org", "You're on the list:")
+    confirmation = mailbox.wait_for("ann@example.org", 2)[1]
+    assert confirmation["Subject"].startswith("You're on the list:")
     _assert_calendar_entry(confirmation, meeting, site)
-    ann_link = _manage_link(confirmation, site)
+    assert _manage_link(confirmation, site) == ann_link
     assert ann.url.split("#")[0] == ann_link
 
     bob = resident().page
@@ -88,8 +103,10 @@ def test_resident_rsvps_then_cancels_and_the_waiting_list_moves_up(
     expect(bob.locator("#rsvp")).to_contain_text("This meeting is full")
     _reply(bob, "Bob Jones", "bob@example.org")
     bob.get_by_role("button", name="Join the waiting list").click()
-    expect(bob.get_by_role("status")).to_contain_text("you're on the waiting list")
-    waiting = _only_message(mailbox, "bob@example.org", "On the waiting list:")
+    _confirm_by_email(bob, mailbox, "bob@example.org", site)
+    expect(bob.locator(".panel[role=status]")).to_contain_text("you're on the waiting list")
+    waiting = mailbox.wait_for("bob@example.org", 2)[1]
+    assert waiting["Subject"].startswith("On the waiting list:")
     assert not list(waiting.iter_attachments())
 
     ann.goto(ann_link)
@@ -97,16 +114,17 @@ def test_resident_rsvps_then_cancels_and_the_waiting_list_moves_up(
     expect(ann.locator(".messages")).to_contain_text("Your reply is cancelled.")
     expect(ann.locator(".panel[role=status]")).to_have_text("This reply is cancelled.")
 
-    messages = mailbox.wait_for("bob@example.org", 2)
+    messages = mailbox.wait_for("bob@example.org", 3)
     assert [m["Subject"].split(":")[0] for m in messages] == [
+        "Confirm your reply",
         "On the waiting list",
         "A place is yours",
     ]
-    _assert_calendar_entry(messages[1], meeting, site)
-    bob.goto(_manage_link(messages[1], site))
+    _assert_calendar_entry(messages[2], meeting, site)
+    bob.goto(_manage_link(messages[2], site))
     expect(bob.get_by_role("status")).to_contain_text("You're on the list.")
 
-    assert len(mailbox.to("ann@example.org")) == 1
+    assert len(mailbox.to("ann@example.org")) == 2
     assert dict(RSVP.objects.values_list("email", "status")) == {
         "ann@example.org": RSVPStatus.CANCELLED,
         "bob@example.org": RSVPStatus.CONFIRMED,
@@ -129,10 +147,10 @@ def test_the_same_form_sent_twice_makes_one_reply(site, mailbox, resident, meeti
     assert first.status == 302, first.text()
     page.get_by_role("button", name="RSVP", exact=True).dblclick()
 
-    expect(page).to_have_url(re.compile(re.escape(site.url + first.headers["location"]) + "(#|$)"))
-    expect(page.get_by_role("status")).to_contain_text("You're on the list.")
+    expect(page).to_have_url(re.compile(re.escape(site.url + first.headers["location"]) + "$"))
+    expect(page.locator(".messages")).to_contain_text("once you confirm with the link in it")
     assert RSVP.objects.filter(email="ann@example.org").count() == 1
-    _only_message(mailbox, "ann@example.org", "You're on the list:")
+    _only_message(mailbox, "ann@example.org", "Confirm your reply:")
 
 
 def test_a_mistyped_email_is_explained_beside_the_field(site, mailbox, resident, meeting):

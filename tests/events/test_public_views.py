@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -103,17 +105,24 @@ def test_unpublished_events_are_not_public(client, town):
     assert b"Draft Meeting" not in client.get("/events.ics").content
 
 
-def test_rsvp_form_creates_one_reply_and_shows_it(client, town):
+def test_rsvp_form_makes_one_reply_that_holds_places_once_confirmed(client, town):
     occurrence = factories.event(town, capacity=10).occurrences.get()
     form = {"name": "Ana Resident", "email": "ana@example.org", "party_size": "2", "nonce": "abc"}
     first = client.post(_rsvp_url(occurrence), form)
     second = client.post(_rsvp_url(occurrence), form)  # the double click
     assert first.status_code == second.status_code == 302
-    assert first.url == second.url
-    assert RSVP.objects.count() == 1
+    assert first.url == second.url == occurrence.get_absolute_url() + "#rsvp"
+    rsvp = RSVP.objects.get()
+    places = re.compile(r"Places left</dt><dd>(\d+)</dd>")
     page = client.get(first.url).content.decode()
-    assert "saved 2 places" in page
-    assert "8" in client.get(occurrence.get_absolute_url()).content.decode()
+    assert "your place is kept once you confirm with the link in it" in page
+    assert places.search(page).group(1) == "10"  # nothing is held before the address confirms
+    assert "Yes, I'm coming" in client.get(rsvp.get_absolute_url()).content.decode()
+    confirmed = client.post(f"/rsvp/{rsvp.token}/confirm/")
+    assert confirmed.url == rsvp.get_absolute_url()
+    assert "saved 2 places" in client.get(confirmed.url).content.decode()
+    page = client.get(occurrence.get_absolute_url()).content.decode()
+    assert places.search(page).group(1) == "8"
 
 
 @pytest.mark.parametrize(
@@ -197,7 +206,7 @@ def test_rsvp_honeypot_and_rate_limit(client, town):
             "website": "http://spam.example",
         },
     )
-    assert bot.status_code == 200 and not RSVP.objects.exists()
+    assert bot.status_code == 302 and not RSVP.objects.exists()
     for i in range(30):  # the limit: 30 replies an hour from one address
         client.post(url, {"name": f"P{i}", "email": f"p{i}@example.org", "party_size": 1})
     limited = client.post(url, {"name": "Late", "email": "late@example.org", "party_size": 1})

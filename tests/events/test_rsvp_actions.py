@@ -30,9 +30,11 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_emails_them(meeting, 
     waiting_big.refresh_from_db()
     assert waiting_big.status == RSVPStatus.CONFIRMED
     subjects = [m["Subject"] for m in mailbox.to("big@example.org")]
-    assert subjects[0].startswith("On the waiting list") and subjects[-1].startswith(
-        "A place is yours"
-    )
+    assert [s.split(":")[0] for s in subjects] == [
+        "Confirm your reply",  # the address confirms the reply from the first email
+        "On the waiting list",
+        "A place is yours",
+    ]
 
 
 def test_a_full_meeting_without_waiting_list_refuses(town):
@@ -44,17 +46,21 @@ def test_a_full_meeting_without_waiting_list_refuses(town):
 
 
 def test_one_live_reply_per_email_and_double_submit_makes_one(meeting):
-    rsvp, created = actions.create_rsvp(meeting.pk, "Ana", "Ana@Example.org", 1, form_nonce="n1")
-    again, created_again = actions.create_rsvp(
+    rsvp, outcome = actions.create_rsvp(meeting.pk, "Ana", "Ana@Example.org", 1, form_nonce="n1")
+    again, outcome_again = actions.create_rsvp(
         meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n1"
     )
-    assert (created, created_again, again.pk) == (True, False, rsvp.pk)
-    with pytest.raises(actions.RSVPRefused, match="already replied"):
-        actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n2")
+    assert (outcome, outcome_again, again.pk) == ("new", "same", rsvp.pk)
+    # Sent again, the address is asked again to confirm; once confirmed, it is told it replied.
+    assert actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1)[1] == "pending"
+    assert rsvp.status == RSVPStatus.PENDING
+    actions.confirm_rsvp(rsvp.token)
+    assert actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 2)[1] == "already"
     assert RSVP.objects.count() == 1
     actions.cancel_rsvp(rsvp.token)
-    renewed, _ = actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1, form_nonce="n3")
-    assert renewed.status == RSVPStatus.CONFIRMED
+    renewed, outcome = actions.create_rsvp(meeting.pk, "Ana", "ana@example.org", 1)
+    assert (outcome, renewed.status) == ("new", RSVPStatus.PENDING)
+    assert actions.confirm_rsvp(renewed.token)[0].status == RSVPStatus.CONFIRMED
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ def test_confirmation_waits_in_the_queue_until_the_worker_sends_it(town, mailbox
     from django_tasks_db.models import DBTaskResult
 
     occurrence = factories.event(town).occurrences.get()
-    factories.rsvp(occurrence, email="queued@example.org")
+    factories.rsvp(occurrence, email="queued@example.org", confirm=False)
     assert DBTaskResult.objects.count() == 1
     assert mailbox.to("queued@example.org") == []
     drain()
     (message,) = mailbox.to("queued@example.org")
-    assert message["Subject"].startswith("You're on the list")
+    assert message["Subject"].startswith("Confirm your reply")
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
@@ -26,7 +26,7 @@ def test_an_smtp_outage_retries_later_instead_of_losing_the_email(
     from django_tasks_db.models import DBTaskResult
 
     occurrence = factories.event(town).occurrences.get()
-    factories.rsvp(occurrence, email="outage@example.org")
+    factories.rsvp(occurrence, email="outage@example.org", confirm=False)
     good_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there: connection refused
     drain()
@@ -49,7 +49,7 @@ def test_a_reply_rolled_back_leaves_no_email_queued(town, mailbox, database_task
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        factories.rsvp(occurrence, email="rolled-back@example.org")
+        factories.rsvp(occurrence, email="rolled-back@example.org", confirm=False)
         assert DBTaskResult.objects.count() == 1  # queued with the write...
         raise Abort
     assert DBTaskResult.objects.count() == 0  # ...and gone with it
@@ -70,7 +70,7 @@ def test_tasks_left_by_a_dead_worker_go_back_in_the_queue(town, mailbox, databas
 
     occurrence = factories.event(town).occurrences.get()
     for i in range(4):
-        factories.rsvp(occurrence, email=f"claimed{i}@example.org")
+        factories.rsvp(occurrence, email=f"claimed{i}@example.org", confirm=False)
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,

@@ -57,7 +57,7 @@ def planted(town):
     hidden = factories.concern(description=mark("Hidden text naming Yolanda Neighbour"))
     actions.set_hidden(town.smyrna_coordinator, hidden, True, "names a neighbour")
     actions.respond(town.smyrna_officer, public, mark("Internal note Xavierstone"), public=False)
-    actions.support(public, mark("supporter.vantablack@example.org"))
+    factories.supporter(public, mark("supporter.vantablack@example.org"))
     meeting = factories.event(town).occurrences.get()
     factories.rsvp(meeting, name=mark("Wilhelmina Rsvpson"), email=mark("wilhelmina@example.org"))
     problem = problem_actions.create_problem(

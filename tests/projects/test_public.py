@@ -84,11 +84,12 @@ def test_a_bad_sign_up_is_explained_and_nothing_is_kept(client, project, shift, 
     assert not SignUp.objects.exists()
 
 
-def test_signing_up_twice_is_explained_and_nothing_changes(client, project, shift):
+def test_signing_up_twice_answers_as_the_first_time_and_nothing_changes(client, project, shift):
     factories.volunteer(shift, email="ana@example.org", confirm=False)
     response = client.post(f"/projects/{project.pk}/sign-up/", _form(shift))
-    assert response.status_code == 400
-    assert "already signed up for this shift" in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == project.get_absolute_url() + "#sign-up"
+    assert "already" not in client.get(response.url).content.decode()
     assert SignUp.objects.count() == 1
 
 

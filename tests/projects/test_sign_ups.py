@@ -48,8 +48,8 @@ def test_a_sign_up_holds_no_place_until_its_address_is_confirmed(shift):
 
 
 def test_confirmation_promotion_and_emails_arrive_through_smtp(shift, mailbox):
-    ann, created = actions.sign_up(shift.pk, "Ann", "Ann@Example.org")
-    assert created
+    ann, outcome = actions.sign_up(shift.pk, "Ann", "Ann@Example.org")
+    assert outcome == "new"
     confirm = mailbox.to("ann@example.org")
     assert [m["Subject"] for m in confirm] == [
         "Please confirm your sign-up: Neighbourhood Watch walks"
@@ -117,19 +117,25 @@ def test_bad_sign_ups_are_refused_and_change_nothing(shift, name, email, field):
     assert not SignUp.objects.exists()
 
 
-def test_signing_up_twice_for_one_shift_is_refused_but_a_double_submit_is_one(shift):
-    first, created = actions.sign_up(shift.pk, "Ana", "ana@example.org", form_nonce="n1")
-    same, created_again = actions.sign_up(shift.pk, "Ana", "ana@example.org", form_nonce="n1")
-    assert (created, created_again, same.pk) == (True, False, first.pk)
-    with pytest.raises(actions.SignUpRefused, match="already signed up"):
-        actions.sign_up(shift.pk, "Ana", "ANA@example.org", form_nonce="n2")
+def test_signing_up_twice_for_one_shift_makes_one_and_emails_the_address(shift, mailbox):
+    first, outcome = actions.sign_up(shift.pk, "Ana", "ana@example.org", form_nonce="n1")
+    same, outcome_again = actions.sign_up(shift.pk, "Ana", "ana@example.org", form_nonce="n1")
+    assert (outcome, outcome_again, same.pk) == ("new", "same", first.pk)
+    assert actions.sign_up(shift.pk, "Ana", "ANA@example.org", form_nonce="n2")[1] == "pending"
     actions.confirm_sign_up(first.token)
-    with pytest.raises(actions.SignUpRefused, match="already signed up"):
-        actions.sign_up(shift.pk, "Ana", "ana@example.org")
+    assert actions.sign_up(shift.pk, "Ana", "ana@example.org")[1] == "already"
     assert SignUp.objects.count() == 1
+    subjects = [m["Subject"].split(":")[0] for m in mailbox.to("ana@example.org")]
+    assert subjects == [
+        "Please confirm your sign-up",
+        "Please confirm your sign-up",  # asked again: the same confirmation
+        "You're on the shift",
+        "You have already signed up",  # with the link to the sign-up, to the address only
+    ]
+    assert first.get_absolute_url() in mailbox.to("ana@example.org")[-1].get_content()
     actions.cancel_sign_up(first.token)
-    again, created = actions.sign_up(shift.pk, "Ana", "ana@example.org")
-    assert created and again.pk != first.pk
+    again, outcome = actions.sign_up(shift.pk, "Ana", "ana@example.org")
+    assert outcome == "new" and again.pk != first.pk
 
 
 def test_past_shifts_take_no_sign_ups_confirmations_or_cancellations(shift):

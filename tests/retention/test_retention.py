@@ -67,7 +67,7 @@ def test_an_expired_concern_loses_its_reporter_but_keeps_its_public_history(
     town, django_capture_on_commit_callbacks
 ):
     concern, marker = _reported(town)
-    concern_actions.support(concern, f"follower{marker}@example.org")
+    factories.supporter(concern, f"follower{marker}@example.org")
     photo_file = Path(concern.photos.get().image.path)
     _closed(town, concern, MONTHS + 1)
     _keep_for(town, "drug-activity", MONTHS)

@@ -517,6 +517,8 @@ TABLE = {
     "events:occurrence_ics": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:rsvp_create": Row((post(PublicObject(302), RSVP_FORM),), kinds=EVENTS),
     "rsvp": Row((get(TOKEN), post(Token(302))), kinds=("rsvp", "cohosted_rsvp")),
+    # The world's replies are confirmed already: confirming again changes nothing.
+    "rsvp_confirm": Row((post(Token(302)),), kinds=("rsvp", "cohosted_rsvp")),
     "concerns:list": Row((get(PUBLIC),)),
     "concerns:new": Row((get(PUBLIC), post(Public(400)))),
     "concerns:pins": Row((get(PUBLIC, query={"bbox": "-75.7,39.2,-75.5,39.4"}),)),
@@ -532,6 +534,7 @@ TABLE = {
         ),
         kinds=(*CONCERNS, "supporter"),
     ),
+    "concerns:support_confirm": Row((post(Token(302)),), kinds=("supporter",)),
     "concerns:photo": Row((get(PUBLIC_OBJECT),), kinds=("photo", "private_photo")),
     "concerns:area_feed": Row((get(PUBLIC),), kinds=("area",)),
     "transparency": Row((get(PUBLIC),), kinds=("agency",)),

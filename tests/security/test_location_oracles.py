@@ -18,10 +18,8 @@ that exercise it, or say why no public answer reaches it. A new public location 
 `test_every_location_filter_in_the_code_has_a_row` until it has a row here.
 """
 
-import ast
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -30,7 +28,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-import openbeat
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Concern
 from openbeat.core import pagecache
@@ -39,6 +36,7 @@ from openbeat.hotspots import compute as hotspots
 from openbeat.insights import dashboards
 from openbeat.problems import actions as problem_actions
 from tests import factories
+from tests.security import sources
 
 # P: the exact point of a drug-activity report; Q: where the public map shows it (3 decimals).
 # They are 56 m apart, in different map tiles (edges at multiples of 0.05°) and in different
@@ -189,49 +187,10 @@ LOCATION_CODE = re.compile(
     r"|\btile(?:__\w+)?=|\blatlng_to_cell\(|\barea_at\(|\bpublic_area\(|\bfiled_area\("
     r"|\btext_contains\(|\bpolygon_contains\("
 )
-# Staff-only code and one-off data changes: no public answer comes from them.
-NOT_PUBLIC = re.compile(r"(^|/)(staff_views|staff_forms|admin)\.py$|/migrations/|^demo/")
-
-
-def _functions(tree):
-    """(first line, last line, qualified name) of every function, innermost last."""
-    found = []
-
-    def visit(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}{child.name}"
-                if not isinstance(child, ast.ClassDef):
-                    found.append((child.lineno, child.end_lineno, name))
-                visit(child, f"{name}.")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return found
-
-
-def location_sites():
-    """{"module.py:function": first line} of every location filter in the source."""
-    root = Path(openbeat.__file__).parent
-    sites = {}
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        if NOT_PUBLIC.search(relative):
-            continue
-        text = path.read_text()
-        functions = _functions(ast.parse(text))
-        for number, line in enumerate(text.splitlines(), 1):
-            if not LOCATION_CODE.search(line) or line.lstrip().startswith(("def ", "#")):
-                continue
-            inside = [f for f in functions if f[0] <= number <= f[1]]
-            name = inside[-1][2] if inside else "<module>"
-            sites.setdefault(f"{relative}:{name}", number)
-    return sites
 
 
 def test_every_location_filter_in_the_code_has_a_row():
-    found = location_sites()
+    found = sources.sites(LOCATION_CODE)
     missing = sorted(set(found) - set(SITES))
     assert not missing, (
         "These functions filter, measure or bin concerns by a point and no row of "

@@ -261,7 +261,7 @@ def _concerns(world, key, setup):
     hidden = report("hidden_concern", "noise")
     concern_actions.set_hidden(coordinator, hidden, True, "names a neighbour")
     note = concern_actions.respond(officer, public, f"Xylo {key} internal note", public=False)
-    supporter, _created = concern_actions.support(public, f"xylo.{key}.supporter@example.org")
+    supporter = factories.supporter(public, f"xylo.{key}.supporter@example.org")
     other_category = Category.objects.get(agency=setup["agency"], slug="parking")
     for kind, concern, public_page in (
         ("concern", public, True),

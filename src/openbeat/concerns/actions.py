@@ -1,5 +1,6 @@
 """The one write path for concerns. Public forms, staff pages, meeting intake and APIs call these."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -299,7 +300,7 @@ def _notify_followers(concern, update):
     concern_updated(concern, update)  # residents who follow it by subscription
     if concern.reporter_email:
         enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
-    for supporter_id in concern.supporters.exclude(email="").values_list("pk", flat=True):
+    for supporter_id in concern.supporters.following().values_list("pk", flat=True):
         enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
 
 
@@ -444,6 +445,7 @@ def mark_duplicate(actor, concern, original):
                 agency=original.agency,
                 email=concern.reporter_email,
                 language=concern.language,
+                confirmed_at=timezone.now(),  # the reporter's address, known to be theirs
             )
         note = _("Merged into concern #%(id)s.") % {"id": original.pk}
         update = _add_update(
@@ -462,7 +464,14 @@ def mark_duplicate(actor, concern, original):
 
 
 def support(concern, email="", language="en"):
-    """Add a resident's voice to a concern; with an email they follow it. Returns (supporter, created)."""
+    """Add a resident's voice to a concern. Returns (supporter or None, outcome).
+
+    Without an email the voice counts at once ("counted"). With one, whatever the address, the
+    browser is told the same (`core.emailforms`) and the address is emailed what happened: a
+    new address ("new") or one that never confirmed ("pending") gets the link that confirms
+    its voice, counted from then on; a supporter ("already") and the reporter ("reporter") get
+    their own link again.
+    """
     email = (email or "").strip().lower()
     if email:
         try:
@@ -471,23 +480,59 @@ def support(concern, email="", language="en"):
             raise ConcernRefused(
                 {"email": _("Please enter an email address such as name@example.com.")}
             ) from exc
-        if concern.reporter_email == email:
-            raise ConcernRefused(
-                {"email": _("You reported this concern, so you already follow it.")}
-            )
-        if (existing := concern.supporters.filter(email=email).first()) is not None:
-            return existing, False
     if not concern.is_open:
         raise ConcernRefused({"email": _("This concern is closed, so it is not taking support.")})
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        if not email:
             supporter = Supporter.objects.create(
-                concern=concern, agency=concern.agency, email=email, language=language[:8]
+                concern=concern,
+                agency=concern.agency,
+                language=language[:8],
+                confirmed_at=timezone.now(),
             )
             pagecache.bump(*concern.page_scopes())  # the supporter count on lists and Open311
-            return supporter, True
-    except IntegrityError:
-        return concern.supporters.get(email=email), False
+            return supporter, "counted"
+        if concern.reporter_email == email:
+            enqueue_with_write(send_concern_email, concern.pk, "support_reporter", "reporter", None)
+            return None, "reporter"
+        supporter, created = Supporter.objects.get_or_create(
+            concern=concern,
+            email=email,
+            defaults={"agency": concern.agency, "language": language[:8]},
+        )
+        if supporter.confirmed_at is not None:
+            outcome = "already"
+        else:
+            outcome = "new" if created else "pending"
+        kind = "support_already" if outcome == "already" else "support_confirm"
+        enqueue_with_write(send_concern_email, concern.pk, kind, supporter.pk, None)
+    return supporter, outcome
+
+
+def confirm_support(token):
+    """The supporter's address confirmed their voice: it counts, and they follow the concern.
+    Confirming again changes nothing. Returns (supporter, changed)."""
+    with transaction.atomic():
+        supporter = Supporter.objects.select_for_update().select_related("concern").get(token=token)
+        if supporter.confirmed_at is not None:
+            return supporter, False
+        supporter.confirmed_at = timezone.now()
+        supporter.save(update_fields=["confirmed_at"])
+        pagecache.bump(*supporter.concern.page_scopes())
+    return supporter, True
+
+
+PENDING_KEPT = datetime.timedelta(days=7)
+
+
+def forget_unconfirmed(now=None):
+    """Supporters' addresses that never confirmed count for nothing and are not kept: deleted a
+    week after they were given (a worker's periodic job; a second run finds nothing)."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    deleted, _counts = Supporter.objects.filter(
+        confirmed_at__isnull=True, created_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def contest(token, reason):

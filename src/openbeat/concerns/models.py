@@ -421,8 +421,20 @@ class ConcernUpdate(models.Model):
         return self.concern.page_scopes()
 
 
+class SupporterQuerySet(models.QuerySet):
+    def counted(self):
+        """Voices that count: given without an email, or confirmed from the emailed link (an
+        address's voice counted at once would tell strangers whether it supported before)."""
+        return self.filter(confirmed_at__isnull=False)
+
+    def following(self):
+        """Supporters who get the concern's updates: confirmed addresses."""
+        return self.counted().exclude(email="")
+
+
 class Supporter(models.Model):
-    """A resident adding their voice ("me too"); with an email they follow its updates."""
+    """A resident adding their voice ("me too"); with an email they follow its updates once the
+    address confirms it (`core.emailforms`)."""
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="supporters")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -430,6 +442,9 @@ class Supporter(models.Model):
     language = models.CharField(max_length=8, default="en")
     token = models.CharField(max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SupporterQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,7 +9,8 @@ from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, Su
 def public_concerns(queryset=None):
     """`Concern.objects.public()` (or `queryset`, already public) with what a list shows."""
     supporters = (
-        Supporter.objects.filter(concern=OuterRef("pk"))
+        Supporter.objects.counted()
+        .filter(concern=OuterRef("pk"))
         .order_by()
         .values("concern")
         .annotate(n=Count("pk"))

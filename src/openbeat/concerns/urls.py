@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/support/", views.support, name="support"),
     path("<int:pk>/flag/", views.flag, name="flag"),
     path("track/<str:token>/", views.track, name="track"),
+    path("track/<str:token>/confirm/", views.support_confirm, name="support_confirm"),
     path("photos/<int:pk>.jpg", views.photo, name="photo"),
     path("areas/<int:area_id>/feed.atom", feeds.AreaConcernsFeed(), name="area_feed"),
 ]

@@ -26,6 +26,7 @@ from openbeat.concerns.models import (
 )
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core import pagecache, ratelimit
+from openbeat.core.emailforms import answer_by_email
 from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
 
@@ -389,19 +390,38 @@ def support(request, pk):
     except ratelimit.RateLimited as limited:
         return ratelimit.too_many(request, limited.retry_after)
     try:
-        supporter, created = actions.support(
+        _supporter, outcome = actions.support(
             concern, request.POST.get("email"), translation.get_language() or "en"
         )
     except actions.ConcernRefused as refused:
         messages.error(request, " ".join(refused.errors.values()))
         return redirect(concern)
-    if created:
+    if outcome == "counted":  # no address given: nothing to tell anyone else
         messages.success(request, _("Thank you: your voice is added to this concern."))
-    else:
-        messages.info(request, _("You already support this concern."))
-    if supporter.email:
-        return redirect("concerns:track", supporter.token)
-    return redirect(concern)
+        return redirect(concern)
+    return answer_by_email(
+        request,
+        concern,
+        _(
+            "Thank you. We have sent an email to the address you gave: your voice counts, and "
+            "you get the updates, once you confirm with the link in it."
+        ),
+    )
+
+
+@require_POST
+def support_confirm(request, token):
+    """The button on a supporter's link (a link alone confirms nothing: mail scanners open
+    links)."""
+    try:
+        supporter, changed = actions.confirm_support(token)
+    except Supporter.DoesNotExist as exc:
+        raise Http404(
+            _("This tracking link is not known. Check that it was copied whole.")
+        ) from exc
+    if changed:
+        messages.success(request, _("Thank you: your voice is added, and you will get updates."))
+    return redirect("concerns:track", supporter.token)
 
 
 @require_POST
@@ -421,13 +441,14 @@ def flag(request, pk):
 
 
 def _by_token(token):
+    """(concern, supporter) of a tracking link: the supporter is None on the reporter's link."""
     concern = (
         Concern.objects.select_related("category", "agency", "area")
         .filter(tracking_token=token)
         .first()
     )
     if concern is not None:
-        return concern, True
+        return concern, None
     supporter = (
         Supporter.objects.select_related("concern__category", "concern__agency")
         .filter(token=token)
@@ -435,12 +456,12 @@ def _by_token(token):
     )
     if supporter is None:
         raise Http404(_("This tracking link is not known. Check that it was copied whole."))
-    return supporter.concern, False
+    return supporter.concern, supporter
 
 
 @require_http_methods(["GET", "POST"])
 def track(request, token):
-    concern, is_reporter = _by_token(token)
+    concern, supporter = _by_token(token)
     form = ContestForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -460,7 +481,11 @@ def track(request, token):
         "concerns/track.html",
         {
             "concern": concern,
-            "is_reporter": is_reporter,
+            "is_reporter": supporter is None,
+            "supporter": supporter,
+            # A supporter sees what the public page shows: not a description a moderator hid,
+            # nor that of a concern made private since. The reporter wrote it.
+            "shows_description": supporter is None or concern.is_public,
             "form": form,
             "history": queries.public_history(concern),
             "is_public": concern.is_public,

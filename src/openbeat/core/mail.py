@@ -15,9 +15,17 @@ RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 def send_or_retry(message, task_function, args, attempt):
     """Send `message`; on an SMTP failure queue `task_function(*args, attempt + 1)` for later.
 
-    The last attempt, or a task backend that cannot run things later, lets the error surface so
-    the task is recorded as failed rather than silently dropped.
+    An address a mail server refused for good (outreach's suppression list) is never mailed
+    again, whichever form it was typed into. The last attempt, or a task backend that cannot run
+    things later, lets the error surface so the task is recorded as failed rather than silently
+    dropped.
     """
+    from openbeat.outreach.models import Suppression
+
+    bounced = set(Suppression.objects.filter(email__in=message.to).values_list("email", flat=True))
+    message.to = [address for address in message.to if address not in bounced]
+    if not message.to:
+        return
     try:
         message.send()
     except (OSError, smtplib.SMTPException):

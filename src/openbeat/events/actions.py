@@ -23,6 +23,9 @@ from openbeat.events.models import (
 )
 from openbeat.events.tasks import send_rsvp_email
 
+# Replies whose address confirmed them: they hold a place or a turn, and are told of changes.
+LIVE = (RSVPStatus.CONFIRMED, RSVPStatus.WAITLISTED)
+
 
 class RSVPRefused(Exception):
     """The reply cannot be taken; `message` tells the resident why and what to do instead."""
@@ -70,9 +73,7 @@ def sync_occurrences(event):
     for occurrence in existing.values():
         if occurrence.start <= now:
             continue
-        live = list(
-            occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
-        )
+        live = list(occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True))
         if live:
             _cancel(occurrence, _("This date was removed from the series."))
             _notify(live, "occurrence_cancelled")
@@ -122,10 +123,15 @@ def _confirmed_places(occurrence):
 
 
 def create_rsvp(occurrence_id, name, email, party_size, form_nonce=None, language="en"):
-    """Take a resident's reply to one meeting.
+    """Take a resident's reply to one meeting; the address confirms it by the emailed link.
 
-    Invariants: confirmed places never exceed the meeting's capacity; one live reply per email
-    per meeting; the same form submitted twice makes one reply. Returns (rsvp, created).
+    Invariants: a reply holds a place (or a turn on the waiting list) only once its address
+    confirmed it, so nothing a stranger sees changes with the address typed (`core.emailforms`);
+    one live reply per email per meeting; the same form submitted twice makes one reply.
+
+    Returns (rsvp, outcome): "new" and "pending" (asked to confirm; the confirmation is sent
+    again), "already" (the address replied before: it is sent its link again), "same" (this
+    form was sent before).
     """
     name, email, party_size = _clean_reply(name, email, party_size)
     form_nonce = (form_nonce or "")[:64] or None
@@ -135,15 +141,34 @@ def create_rsvp(occurrence_id, name, email, party_size, form_nonce=None, languag
     except IntegrityError:
         # Two submissions raced; the other one won. Answer as if it were this one.
         if form_nonce and (same := RSVP.objects.filter(form_nonce=form_nonce).first()):
-            return same, False
-        raise RSVPRefused(_duplicate_message(), "email") from None
+            return same, "same"
+        return occurrence_rsvp(occurrence_id, email), "pending"
 
 
-def _duplicate_message():
-    return _(
-        "This email address has already replied for this meeting. Use the link in your "
-        "confirmation email to change or cancel that reply."
+def occurrence_rsvp(occurrence_id, email):
+    """The live (not cancelled) reply of an address to a meeting, or None."""
+    return (
+        RSVP.objects.filter(occurrence_id=occurrence_id, email=email)
+        .exclude(status=RSVPStatus.CANCELLED)
+        .first()
     )
+
+
+def _refuse_if_closed(occurrence, party_size):
+    """What no address changes: a meeting cancelled, begun, or smaller than the group."""
+    if occurrence.is_cancelled:
+        raise RSVPRefused(_("This meeting has been cancelled, so it is not taking replies."))
+    if occurrence.start <= timezone.now():
+        raise RSVPRefused(
+            _("This meeting has already started or taken place. Choose a later date.")
+        )
+    capacity = occurrence.event.capacity
+    if capacity is not None and party_size > capacity:
+        raise RSVPRefused(
+            _("This meeting has %(capacity)s places in all; please reply for fewer people.")
+            % {"capacity": capacity},
+            "party_size",
+        )
 
 
 def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, language):
@@ -151,40 +176,80 @@ def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, lang
         Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence_id)
     )
     if form_nonce and (same := RSVP.objects.filter(form_nonce=form_nonce).first()):
-        return same, False
-    if occurrence.is_cancelled:
-        raise RSVPRefused(_("This meeting has been cancelled, so it is not taking replies."))
-    if occurrence.start <= timezone.now():
-        raise RSVPRefused(
-            _("This meeting has already started or taken place. Choose a later date.")
-        )
-    if occurrence.rsvps.filter(email=email).exclude(status=RSVPStatus.CANCELLED).exists():
-        raise RSVPRefused(_duplicate_message(), "email")
+        return same, "same"
+    _refuse_if_closed(occurrence, party_size)
     capacity = occurrence.event.capacity
-    status = RSVPStatus.CONFIRMED
-    if capacity is not None:
-        if party_size > capacity:
-            raise RSVPRefused(
-                _("This meeting has %(capacity)s places in all; please reply for fewer people.")
-                % {"capacity": capacity},
-                "party_size",
-            )
-        if _confirmed_places(occurrence) + party_size > capacity:
-            if not occurrence.event.waitlist:
-                raise RSVPRefused(_("This meeting is full. Please choose another date."))
-            status = RSVPStatus.WAITLISTED
+    full = capacity is not None and _confirmed_places(occurrence) + party_size > capacity
+    if full and not occurrence.event.waitlist:
+        raise RSVPRefused(_("This meeting is full. Please choose another date."))
+    if (existing := occurrence_rsvp(occurrence.pk, email)) is not None:
+        pending = existing.status == RSVPStatus.PENDING
+        _notify([existing.pk], "confirm" if pending else "already")
+        return existing, "pending" if pending else "already"
     rsvp = RSVP.objects.create(
         occurrence=occurrence,
         agency_id=occurrence.agency_id,
         name=name,
         email=email,
         party_size=party_size,
-        status=status,
+        status=RSVPStatus.PENDING,
         form_nonce=form_nonce,
         language=language[:8],
     )
-    _notify([rsvp.pk], "confirmed" if status == RSVPStatus.CONFIRMED else "waitlisted")
+    _notify([rsvp.pk], "confirm")
+    return rsvp, "new"
+
+
+def _locked(token):
+    """The reply with this token and its meeting, the meeting's row locked (every change of a
+    reply's status waits for the others on the same meeting: places are counted under it)."""
+    rsvp = RSVP.objects.get(token=token)
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("event").get(pk=rsvp.occurrence_id)
+    )
+    rsvp.refresh_from_db()
+    return rsvp, occurrence
+
+
+def confirm_rsvp(token):
+    """The address confirmed its reply: a place, or the waiting list when the meeting is full.
+
+    Invariant: confirmed places never exceed the meeting's capacity. Confirming again changes
+    nothing. Returns (rsvp, changed).
+    """
+    with transaction.atomic():
+        rsvp, occurrence = _locked(token)
+        if rsvp.status == RSVPStatus.CANCELLED:
+            raise RSVPRefused(
+                _("This reply was cancelled. Reply again on the meeting's page if you can come.")
+            )
+        if rsvp.status != RSVPStatus.PENDING:
+            return rsvp, False
+        _refuse_if_closed(occurrence, rsvp.party_size)
+        capacity = occurrence.event.capacity
+        status = RSVPStatus.CONFIRMED
+        if capacity is not None and _confirmed_places(occurrence) + rsvp.party_size > capacity:
+            if not occurrence.event.waitlist:
+                raise RSVPRefused(_("This meeting is full. Please choose another date."))
+            status = RSVPStatus.WAITLISTED
+        rsvp.status = status
+        rsvp.confirmed_at = timezone.now()
+        rsvp.save(update_fields=["status", "confirmed_at"])
+        _notify([rsvp.pk], "confirmed" if status == RSVPStatus.CONFIRMED else "waitlisted")
     return rsvp, True
+
+
+PENDING_KEPT = datetime.timedelta(days=7)
+
+
+def forget_unconfirmed(now=None):
+    """Replies whose address never confirmed them hold no place and are not kept: deleted a week
+    after they were made (a worker's periodic job; a second run finds nothing)."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    deleted, _counts = RSVP.objects.filter(
+        status=RSVPStatus.PENDING, created_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def _promote_waitlist(occurrence):
@@ -210,13 +275,7 @@ def _promote_waitlist(occurrence):
 def cancel_rsvp(token):
     """Cancel a reply by its private token and offer the freed places to the waiting list."""
     with transaction.atomic():
-        rsvp = RSVP.objects.select_related("occurrence__event").get(token=token)
-        occurrence = (
-            Occurrence.objects.select_for_update()
-            .select_related("event")
-            .get(pk=rsvp.occurrence_id)
-        )
-        rsvp.refresh_from_db()
+        rsvp, occurrence = _locked(token)
         if rsvp.status == RSVPStatus.CANCELLED:
             return rsvp, []
         if occurrence.start <= timezone.now():
@@ -299,7 +358,7 @@ def cancel_occurrence(actor, occurrence, note):
     with transaction.atomic():
         before = audit.snapshot(occurrence)
         _cancel(occurrence, note)
-        live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
+        live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_cancelled")
         audit.record(
             actor, "occurrence.cancel", occurrence, before=before, after=audit.snapshot(occurrence)
@@ -322,7 +381,7 @@ def move_occurrence(actor, occurrence, start, venue, note):
         occurrence.note = note
         occurrence.sequence += 1
         occurrence.save(update_fields=["start", "end", "venue", "note", "sequence"])
-        live = occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).values_list("pk", flat=True)
+        live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_moved")
         audit.record(
             actor, "occurrence.move", occurrence, before=before, after=audit.snapshot(occurrence)

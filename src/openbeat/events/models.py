@@ -238,13 +238,18 @@ MAX_WALK_INS = 2000
 
 
 class RSVPStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the address to confirm")
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
     CANCELLED = "cancelled", _("Cancelled")
 
 
 class RSVP(models.Model):
-    """A resident's reply to one meeting. Name and email are private to the hosting agencies."""
+    """A resident's reply to one meeting. Name and email are private to the hosting agencies.
+
+    It holds a place only once its address confirmed it from the emailed link (`confirm_rsvp`):
+    the meeting's page shows places left to anyone, and a place taken at once would tell a
+    stranger whether the address they typed had replied before (`core.emailforms`)."""
 
     staff_access_paths = ("agency", "occurrence__event__co_hosts")
 
@@ -260,6 +265,7 @@ class RSVP(models.Model):
     # A hidden value from the form, so submitting it twice makes one reply.
     form_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)

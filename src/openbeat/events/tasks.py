@@ -10,6 +10,8 @@ from openbeat.core.mail import send_or_retry
 
 # Which kinds of message carry the meeting as a calendar attachment.
 KINDS = {
+    "confirm": False,
+    "already": False,
     "confirmed": True,
     "waitlisted": False,
     "promoted": True,

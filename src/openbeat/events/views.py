@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.core import ratelimit
+from openbeat.core.emailforms import answer_by_email
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
@@ -166,15 +167,15 @@ def rsvp_create(request, slug, date_key):
     occurrence = meeting_on(slug, date_key)
     form = RSVPForm(request.POST)
     if request.POST.get("website"):
-        # A bot filled the field people never see: answer politely, keep nothing.
-        return render(request, "concerns/received.html", {"concern": None})
+        # A bot filled the field people never see: answer as to anyone, keep nothing.
+        return answer_by_email(request, occurrence.get_absolute_url() + "#rsvp")
     try:
         ratelimit.hit("rsvp.create", ratelimit.client_key(request), *RSVP_LIMIT)
     except ratelimit.RateLimited as limited:
         return ratelimit.too_many(request, limited.retry_after)
     if form.is_valid():
         try:
-            rsvp, _created = actions.create_rsvp(
+            actions.create_rsvp(
                 occurrence.pk,
                 form.cleaned_data["name"],
                 form.cleaned_data["email"],
@@ -185,7 +186,14 @@ def rsvp_create(request, slug, date_key):
         except actions.RSVPRefused as refusal:
             form.add_error(refusal.field, refusal.message)
         else:
-            return redirect(rsvp)
+            return answer_by_email(
+                request,
+                occurrence.get_absolute_url() + "#rsvp",
+                _(
+                    "Thank you. We have sent an email to the address you gave: your place is "
+                    "kept once you confirm with the link in it."
+                ),
+            )
     context = _occurrence_context(request, occurrence, form)
     return render(request, "events/occurrence.html", context, status=400)
 
@@ -221,20 +229,8 @@ def agency_feed(request, slug):
     return _ics_response(calendar_for(occurrences, agency.name), f"{agency.slug}.ics")
 
 
-@require_http_methods(["GET", "POST"])
-def rsvp_manage(request, token):
-    rsvp = get_object_or_404(RSVP.objects.select_related("occurrence__event__agency"), token=token)
-    occurrence = queries.public_occurrences().get(pk=rsvp.occurrence_id)
-    status = 200
-    if request.method == "POST":
-        try:
-            rsvp, promoted = actions.cancel_rsvp(token)
-        except actions.RSVPRefused as refusal:
-            messages.error(request, refusal.message)
-            status = 400
-        else:
-            messages.success(request, _("Your reply is cancelled. Thank you for letting us know."))
-            return redirect(rsvp)
+def _rsvp_page(request, rsvp, status=200):
+    occurrence = rsvp.occurrence
     return render(
         request,
         "events/rsvp.html",
@@ -242,6 +238,47 @@ def rsvp_manage(request, token):
             "rsvp": rsvp,
             "occurrence": occurrence,
             "event": occurrence.event,
+            # An event taken off the site (unpublished) keeps its replies' pages, without links
+            # to its public pages, which are gone.
+            "is_listed": queries.public_occurrences().filter(pk=occurrence.pk).exists(),
         },
         status=status,
     )
+
+
+def _rsvp(token):
+    return get_object_or_404(
+        RSVP.objects.select_related(
+            "occurrence__event__agency", "occurrence__venue", "occurrence__event__venue"
+        ),
+        token=token,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rsvp_manage(request, token):
+    rsvp = _rsvp(token)
+    if request.method == "POST":
+        try:
+            rsvp, promoted = actions.cancel_rsvp(token)
+        except actions.RSVPRefused as refusal:
+            messages.error(request, refusal.message)
+            return _rsvp_page(request, _rsvp(token), status=400)
+        messages.success(request, _("Your reply is cancelled. Thank you for letting us know."))
+        return redirect(rsvp)
+    return _rsvp_page(request, rsvp)
+
+
+@require_POST
+def rsvp_confirm(request, token):
+    """The button on the emailed link (a link alone confirms nothing: mail scanners open
+    links)."""
+    _rsvp(token)
+    try:
+        rsvp, changed = actions.confirm_rsvp(token)
+    except actions.RSVPRefused as refusal:
+        messages.error(request, refusal.message)
+        return _rsvp_page(request, _rsvp(token), status=400)
+    if changed:
+        messages.success(request, _("Thank you: your reply is confirmed."))
+    return redirect(rsvp)

@@ -40,16 +40,14 @@ def clean_email(raw):
         raise ValidationError(
             {"email": _("Enter an email address such as name@example.org.")}
         ) from None
-    if Suppression.objects.filter(email=email).exists():
-        raise ValidationError(
-            {
-                "email": _(
-                    "Email to this address could not be delivered before, so we no longer send "
-                    "to it. Please use another address."
-                )
-            }
-        )
     return email
+
+
+def _bounced(email):
+    """An address a mail server refused for good: asked for, it is answered like any other
+    (`core.emailforms`: saying so would tell a stranger it bounced), and nothing is stored or
+    sent."""
+    return Suppression.objects.filter(email=email).exists()
 
 
 def _check_choices(agency, areas, topics, frequency):
@@ -74,11 +72,14 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
     Nothing but the confirmation email is sent until the address confirms ("new"). Asking again
     changes nothing: a waiting subscription gets its confirmation again ("pending"), an active
     one a note with its preferences link ("already"), so the page never tells a stranger
-    whether an address is subscribed. An address that unsubscribed may opt in again.
+    whether an address is subscribed (`core.emailforms`); an address that bounced gets nothing
+    ("bounced"). An address that unsubscribed may opt in again.
     """
     email = clean_email(email)
     areas, topics = list(areas), list(topics)
     _check_choices(agency, areas, topics, frequency)
+    if _bounced(email):
+        return None, "bounced"
     try:
         with transaction.atomic():
             existing = (
@@ -112,6 +113,8 @@ def follow(target, email, language="en"):
     from openbeat.concerns.models import Concern
 
     email = clean_email(email)
+    if _bounced(email):
+        return None, "bounced"
     kind = Kind.CONCERN if isinstance(target, Concern) else Kind.PROBLEM
     lookup = {"kind": kind, kind: target, "email": email}
     try:

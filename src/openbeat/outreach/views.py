@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.core import ratelimit
+from openbeat.core.emailforms import answer_by_email
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
@@ -158,7 +159,8 @@ def subscribe(request):
             except ValidationError as exc:
                 show_errors(form, exc)
             else:
-                return redirect("outreach:subscribe_sent")
+                # Its own page says the rest goes by email.
+                return answer_by_email(request, "outreach:subscribe_sent", message="")
     status = 400 if request.method == "POST" else 200
     return render(
         request, "outreach/subscribe.html", {"form": form, "agency": agency}, status=status
@@ -298,11 +300,11 @@ def _follow(request, target):
         except ValidationError as exc:
             show_errors(form, exc)
         else:
-            messages.success(
+            return answer_by_email(
                 request,
+                target,
                 _("Almost done: open the link we emailed you to confirm you want these updates."),
             )
-            return redirect(target)
     return render(request, "outreach/follow.html", {"form": form, "target": target}, status=400)
 
 

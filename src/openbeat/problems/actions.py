@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,9 +142,7 @@ def _followers(problem):
     for concern in problem.concerns.filter(is_private=False, category__is_sensitive=False):
         if concern.reporter_email:
             addresses.setdefault(concern.reporter_email.lower(), concern.language)
-        for email, language in concern.supporters.exclude(email="").values_list(
-            "email", "language"
-        ):
+        for email, language in concern.supporters.following().values_list("email", "language"):
             addresses.setdefault(email.lower(), language)
     opted_out = set(problem.opt_outs.values_list("email", flat=True))
     return {email: lang for email, lang in addresses.items() if email not in opted_out}
@@ -285,7 +283,12 @@ def add_measure(actor, problem, label, value, unit=""):
 
 
 def volunteer(action, name, email, language="en"):
-    """A resident offers to help with a community action; they confirm by email. Returns (v, created)."""
+    """A resident offers to help with a community action; they confirm by email.
+
+    The answer does not depend on the address (`core.emailforms`): an address that offered
+    before is emailed again (its confirmation, or that it is confirmed already) and nothing
+    else changes. Returns (volunteer, outcome): "new", "pending" or "already".
+    """
     name, email = (name or "").strip(), (email or "").strip().lower()
     errors = {}
     if not name:
@@ -305,21 +308,17 @@ def volunteer(action, name, email, language="en"):
         errors["action"] = _("This action has ended; thank you for offering.")
     if errors:
         raise ValidationError(errors)
-    if (existing := action.volunteers.filter(email=email).first()) is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            offer = Volunteer.objects.create(
-                action=action,
-                agency=action.agency,
-                name=name[:120],
-                email=email,
-                language=language[:8],
-            )
-            enqueue_with_write(send_volunteer_confirmation, offer.pk)
-    except IntegrityError:
-        return action.volunteers.get(email=email), False
-    return offer, True
+    with transaction.atomic():
+        offer, created = Volunteer.objects.get_or_create(
+            action=action,
+            email=email,
+            defaults={"agency": action.agency, "name": name[:120], "language": language[:8]},
+        )
+        if offer.confirmed_at is not None:
+            enqueue_with_write(send_volunteer_confirmation, offer.pk, "volunteer_already")
+            return offer, "already"
+        enqueue_with_write(send_volunteer_confirmation, offer.pk)
+    return offer, "new" if created else "pending"
 
 
 def confirm_volunteer(token):

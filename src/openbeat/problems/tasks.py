@@ -55,7 +55,9 @@ def send_phase_email(problem_id, change_id, email, language, attempt=0):
 
 
 @task()
-def send_volunteer_confirmation(volunteer_id, attempt=0):
+def send_volunteer_confirmation(volunteer_id, template="volunteer", attempt=0):
+    """Ask a volunteer's address to confirm the offer ("volunteer"), or tell it the offer was
+    confirmed before ("volunteer_already")."""
     from openbeat.problems.models import Volunteer
 
     offer = Volunteer.objects.select_related("action__problem__agency").get(pk=volunteer_id)
@@ -66,6 +68,6 @@ def send_volunteer_confirmation(volunteer_id, attempt=0):
         "confirm_url": settings.BASE_URL
         + reverse("problems:volunteer_confirm", args=[offer.token]),
     }
-    subject, body = _render("volunteer", context, offer.language)
+    subject, body = _render(template, context, offer.language)
     message = EmailMessage(subject=subject, body=body, to=[offer.email])
-    send_or_retry(message, send_volunteer_confirmation, [volunteer_id], attempt)
+    send_or_retry(message, send_volunteer_confirmation, [volunteer_id, template], attempt)

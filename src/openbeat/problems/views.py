@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openbeat.concerns import queries as concern_queries
 from openbeat.concerns.models import CATEGORIES
 from openbeat.core import pagecache, ratelimit
+from openbeat.core.emailforms import answer_by_email
 from openbeat.core.pagecache import public_page
 from openbeat.problems import actions, analysis
 from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer, page_scope
@@ -85,7 +86,7 @@ def volunteer(request, pk, action_id):
     except ratelimit.RateLimited as limited:
         return ratelimit.too_many(request, limited.retry_after)
     try:
-        _offer, created = actions.volunteer(
+        actions.volunteer(
             action,
             request.POST.get("name"),
             request.POST.get("email"),
@@ -105,11 +106,7 @@ def volunteer(request, pk, action_id):
             }
         )
         return render(request, "problems/detail.html", context, status=400)
-    if created:
-        messages.success(request, _("Thank you! Please confirm with the link we just emailed you."))
-    else:
-        messages.info(request, _("You have already offered to help with this; thank you."))
-    return redirect(problem)
+    return answer_by_email(request, problem)
 
 
 @require_http_methods(["GET", "POST"])

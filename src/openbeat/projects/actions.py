@@ -254,13 +254,6 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def _duplicate_message():
-    return _(
-        "This email address has already signed up for this shift. Use the link in the email we "
-        "sent you to confirm or cancel it."
-    )
-
-
 def _open_shift(shift_id):
     """The shift, locked, if residents may still sign up for it."""
     shift = (
@@ -284,15 +277,17 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
     """Take a resident's offer for one shift; they confirm by the link emailed to them.
 
     Invariants: one live sign-up per email per shift; the same form sent twice makes one
-    sign-up; a role with requirements needs the resident to say they meet them.
-    Returns (sign_up, created).
+    sign-up; a role with requirements needs the resident to say they meet them; the answer
+    does not depend on the address (`core.emailforms`): an address already signed up is sent
+    its link again ("already"), one waiting for its confirmation the confirmation ("pending").
+    Returns (sign_up, outcome): "new", "pending", "already", or "same" (this form, again).
     """
     name, email = clean_contact(name, email, SignUpRefused)
     form_nonce = (form_nonce or "")[:64] or None
     try:
         with transaction.atomic():
             if form_nonce and (same := SignUp.objects.filter(form_nonce=form_nonce).first()):
-                return same, False
+                return same, "same"
             shift = _open_shift(shift_id)
             if shift.role.requirements and not meets_requirements:
                 raise SignUpRefused(
@@ -300,8 +295,13 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
                     % {"requirements": shift.role.requirements},
                     "meets_requirements",
                 )
-            if shift.sign_ups.filter(email=email, status__in=LIVE).exists():
-                raise SignUpRefused(_duplicate_message(), "email")
+            existing = shift.sign_ups.filter(email=email, status__in=LIVE).first()
+            if existing is not None:
+                pending = existing.status == SignUpStatus.PENDING
+                enqueue_with_write(
+                    send_sign_up_email, existing.pk, "confirm" if pending else "already"
+                )
+                return existing, "pending" if pending else "already"
             created = SignUp.objects.create(
                 shift=shift,
                 agency_id=shift.agency_id,
@@ -311,12 +311,12 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
                 language=language[:8],
             )
             enqueue_with_write(send_sign_up_email, created.pk, "confirm")
-            return created, True
+            return created, "new"
     except IntegrityError:
         # Two submissions raced; the other one won. Answer as if it were this one.
         if form_nonce and (same := SignUp.objects.filter(form_nonce=form_nonce).first()):
-            return same, False
-        raise SignUpRefused(_duplicate_message(), "email") from None
+            return same, "same"
+        return SignUp.objects.get(shift_id=shift_id, email=email, status__in=LIVE), "pending"
 
 
 def _locked(token):

@@ -12,7 +12,16 @@ from django.utils import timezone, translation
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import send_or_retry
 
-KINDS = ("confirm", "confirmed", "waitlisted", "promoted", "reminder", "changed", "shift_cancelled")
+KINDS = (
+    "confirm",
+    "already",
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "reminder",
+    "changed",
+    "shift_cancelled",
+)
 REMIND_WITHIN = datetime.timedelta(hours=24)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.core import ratelimit
+from openbeat.core.emailforms import answer_by_email
 from openbeat.core.pagecache import public_page
 from openbeat.projects import actions
 from openbeat.projects.forms import SignUpForm
@@ -74,10 +75,14 @@ def detail(request, pk):
 @require_POST
 def sign_up(request, pk):
     project = _project(pk)
+    where = project.get_absolute_url() + "#sign-up"
+    message = _(
+        "Thank you. We have sent an email to the address you gave: your sign-up counts once you "
+        "confirm it with the link in it."
+    )
     if request.POST.get("website"):
-        # A bot filled the field people never see: answer politely, keep nothing.
-        messages.success(request, _("Thank you! Please confirm with the link we just emailed you."))
-        return redirect(project)
+        # A bot filled the field people never see: answer as to anyone, keep nothing.
+        return answer_by_email(request, where, message)
     try:
         ratelimit.hit("project.sign_up", ratelimit.client_key(request), *SIGN_UP_LIMIT)
     except ratelimit.RateLimited as limited:
@@ -87,7 +92,7 @@ def sign_up(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _signed, created = actions.sign_up(
+            actions.sign_up(
                 data["shift"],
                 data["name"],
                 data["email"],
@@ -98,14 +103,7 @@ def sign_up(request, pk):
         except actions.SignUpRefused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         else:
-            messages.success(
-                request,
-                _(
-                    "Thank you! We have emailed you a link: your sign-up counts once you confirm "
-                    "your address with it."
-                ),
-            )
-            return redirect(project.get_absolute_url() + "#sign-up")
+            return answer_by_email(request, where, message)
     context = _context(project, form)
     return render(request, "projects/detail.html", context, status=400)
 
