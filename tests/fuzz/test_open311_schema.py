@@ -137,11 +137,11 @@ def test_the_description_refuses_what_the_server_refuses():
     assert description["not"]["pattern"] == MARKUP_PATTERN
 
 
-# Inputs that once answered 500, pinned with the answer each must give now on both databases:
-# a NUL is a 400 that says so; a +23:00 time zone is a valid W3C datetime.
+# Inputs that once answered 500, pinned with the answer each must give now on both databases,
+# in JSON: a control character is a 400 that says so; a +23:00 time zone is a valid W3C datetime.
 SMYRNA = {"jurisdiction_id": "smyrna-pd"}
 NUL_FIX = "Remove the invisible control character"
-FORMER_SERVER_ERRORS = [
+FORMER_FAILURES = [
     (
         "GET /requests.json",
         {"query": {**SMYRNA, "updated_after": "2026-01-01T00:00:00+23:00"}},
@@ -185,11 +185,23 @@ def _fill(value, world):
     return world.key if value == "KEY" else value
 
 
-def test_former_server_errors(world):
+def test_former_failures(world):
     wrong = []
-    for label, parts, status, hint in FORMER_SERVER_ERRORS:
+    for label, parts, status, hint in FORMER_FAILURES:
         case, response, tb = harness.send(OPERATIONS[label], world.errors, **_fill(parts, world))
         body = response.content.decode()
-        if response.status_code != status or hint not in body:
+        json = response.headers.get("content-type", [""])[0].startswith("application/json")
+        if response.status_code != status or hint not in body or not json:
             wrong.append(f"{case.as_curl_command()}: {response.status_code} {body[:200]} {tb}")
     assert wrong == []
+
+
+def test_a_line_break_in_the_path_is_answered_in_json(client, world):
+    """Found by `st run --checks all` against a served demo: a control character and a line
+    break in a service code were refused in the HTML page, not Open311's JSON error."""
+    response = client.get("/open311/v2/services/a%1B%0A-.json", SMYRNA)
+    assert (response.status_code, response["Content-Type"]) == (
+        400,
+        "application/json; charset=utf-8",
+    )
+    assert NUL_FIX in response.json()[0]["description"]

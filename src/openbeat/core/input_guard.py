@@ -21,7 +21,8 @@ from openbeat.core import plaintext
 # Our JSON bodies are flat objects with a list or an object of answers inside: 32 levels leave
 # room for any client, and are far from the stack's limit.
 MAX_JSON_DEPTH = 32
-_OPEN311 = re.compile(r"^/open311/v2/.*\.(json|xml)$")
+# Any character up to the format, a line break too (it may be the very character refused).
+_OPEN311 = re.compile(r"^/open311/v2/.*\.(json|xml)\Z", re.DOTALL)
 
 
 class Refused(Exception):
