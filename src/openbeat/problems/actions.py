@@ -322,7 +322,11 @@ def volunteer(action, name, email, language="en"):
 
 
 def confirm_volunteer(token):
+    """The volunteer's address confirmed the offer; an action that has ended (or stopped
+    taking volunteers) since the offer is not signed up to any more."""
     offer = Volunteer.objects.select_related("action__problem").get(token=token)
+    if offer.confirmed_at is None and not offer.action.takes_volunteers:
+        raise ValidationError(_("This action has ended; thank you for offering."))
     if offer.confirmed_at is None:
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["confirmed_at"])

@@ -115,7 +115,11 @@ def volunteer_confirm(request, token):
     if offer is None:
         raise Http404(_("This confirmation link is not known."))
     if request.method == "POST":
-        actions.confirm_volunteer(token)
+        try:
+            actions.confirm_volunteer(token)
+        except ValidationError as exc:
+            context = {"offer": offer, "refusal": " ".join(exc.messages)}
+            return render(request, "problems/confirm.html", context, status=400)
         messages.success(request, _("Confirmed. The organisers will be in touch."))
         return redirect(offer.action.problem)
     return render(request, "problems/confirm.html", {"offer": offer})
