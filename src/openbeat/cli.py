@@ -65,8 +65,24 @@ def _start_worker_thread():
     return run_worker(in_thread=True)
 
 
-def _serve(host, port, workers, threads=4, with_task_worker=False):
-    """Serve with gunicorn. `with_task_worker` runs the task worker in the serving process.
+def _run_queued_tasks():
+    """Run the periodic jobs and every task due now, then return (the database queue only).
+
+    The demo does this before it serves, so the emails its loading queued are printed before
+    its banner rather than burying it.
+    """
+    from django.conf import settings
+
+    from openbeat.core.worker import make_worker, run_periodic_jobs
+
+    if settings.TASKS_MODE == "database":
+        run_periodic_jobs()
+        make_worker(interval=0, batch=True).run()
+
+
+def _serve(host, port, workers, threads=4, with_task_worker=False, banner=""):
+    """Serve with gunicorn. `with_task_worker` runs the task worker in the serving process;
+    `banner` is printed once the server listens and its worker has booted.
 
     The task worker is started after the fork, in the process that serves: forking a process
     whose other threads are running (importing a module, holding a lock) hands the child a
@@ -79,7 +95,10 @@ def _serve(host, port, workers, threads=4, with_task_worker=False):
     from openbeat.wsgi import application
 
     def start_task_worker(_worker):
-        _start_worker_thread()
+        if banner:
+            print(banner, flush=True)
+        if with_task_worker:
+            _start_worker_thread()
 
     class Server(BaseApplication):
         def load_config(self):
@@ -89,7 +108,7 @@ def _serve(host, port, workers, threads=4, with_task_worker=False):
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("control_socket_disable", True)
-            if with_task_worker:
+            if with_task_worker or banner:
                 self.cfg.set("post_worker_init", start_task_worker)
 
         def load(self):
@@ -104,16 +123,17 @@ def cmd_demo(args):
 
     _prepare()
     summary = load_demo()
+    _run_queued_tasks()
     from django.conf import settings
 
     host, port = args.addr
-    print(f"\nOpenBeat demo: {summary['town']} is ready at {settings.BASE_URL}/")
-    print(
+    banner = (
+        f"\nOpenBeat demo: {summary['town']} is ready at {settings.BASE_URL}/\n"
         f"Staff sign-in: {settings.BASE_URL}/staff/  user {summary['username']}  "
-        f"password {summary['password']}"
+        f"password {summary['password']}\n"
+        "Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n"
     )
-    print("Emails are printed here (OPENBEAT_EMAIL_URL=console://). Ctrl-C stops.\n", flush=True)
-    _serve(host, port, workers=1, with_task_worker=True)
+    _serve(host, port, workers=1, with_task_worker=True, banner=banner)
 
 
 def cmd_serve(args):

@@ -70,13 +70,14 @@ def requeue_abandoned(now=None):
     return requeued
 
 
-def make_worker(interval=1.0):
+def make_worker(interval=1.0, batch=False):
+    """A worker of the default queue; with `batch`, it runs the tasks due now and returns."""
     from django_tasks_db.management.commands.db_worker import Worker
 
     return Worker(
         queue_names=["default"],
         interval=interval,
-        batch=False,
+        batch=batch,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,

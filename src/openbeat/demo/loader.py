@@ -1,10 +1,15 @@
 """The demo town from the seed article: Smyrna and Clayton, Delaware.
 
 Smyrna Police Department and Clayton PD co-host Coffee with a Cop (Wednesday 9 July 2025, 8 a.m.,
-Bridgeway Family Restaurant); Smyrna's new Community Policing Unit holds monthly community
-awareness meetings at Town Hall (first: Monday 7 July 2025, 6 p.m.). Both series continue into
-the future so the demo always has a next meeting. Loading twice changes nothing twice.
-Coordinates and addresses are approximate, for demonstration.
+Bridgeway Family Restaurant, the first of a monthly series on the second Wednesday); Smyrna's new
+Community Policing Unit holds monthly community awareness meetings at Town Hall (first: Monday
+7 July 2025, 6 p.m.). Both series continue into the future so the demo always has a next meeting.
+
+What happened is written through the real actions at the moment it happened (demo.clock): the
+concerns residents raised at the first meeting on its evening, the dark corner's streetlights
+fixed that July, the town's concerns since (demo.history), the speeding response of the last
+months. Loading twice changes nothing twice. Coordinates and addresses are approximate, for
+demonstration.
 """
 
 import datetime
@@ -18,8 +23,9 @@ from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.defaults import ensure_default_categories
 from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
+from openbeat.demo import history
 from openbeat.demo import insights as demo_insights
-from openbeat.demo.hotspots import load_hotspots
+from openbeat.demo.clock import at
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
 from openbeat.demo.retention import load_retention
@@ -82,170 +88,158 @@ def _record(event, local_start, minutes, walk_ins, agenda=""):
         actions.update_record(None, occurrence, agenda, minutes, walk_ins)
 
 
-def _concerns(smyrna, clayton, meetings, dunning):
-    """A few concerns as residents raised them, once: online and at the first meeting."""
-    ensure_default_categories(smyrna)
-    ensure_default_categories(clayton)
-    if Concern.objects.filter(agency=smyrna).exists():
+def _first_meeting(smyrna, meetings, dunning):
+    """What residents raised at the first community awareness meeting, on its evening; the
+    streetlights passed to Public Works the next morning and fixed within ten days (a problem
+    opened and closed that July)."""
+    if Concern.objects.filter(agency=smyrna, source=Source.MEETING).exists():
         return
     first_meeting = Occurrence.objects.get(event=meetings, original_start=_local(2025, 7, 7, 18))
+    town = Area.objects.get(slug="smyrna")
     raised = [
-        (
-            {
-                "category": "speeding-traffic",
-                "latitude": "39.301200",
-                "longitude": "-75.607900",
-                "description": "Cars speed on Main Street by the school at pick-up time.",
-            },
-            first_meeting,
-        ),
-        (
-            {
-                "category": "street-lighting",
-                "location_text": "Commerce Street and Mount Vernon Street",
-                "area": Area.objects.get(slug="smyrna").pk,
-                "description": "Two streetlights out for weeks; the corner is very dark.",
-            },
-            first_meeting,
-        ),
-        (
-            {
-                "category": "vandalism-graffiti",
-                "latitude": "39.296100",
-                "longitude": "-75.603300",
-                "description": "Graffiti on the park restrooms again.",
-            },
-            None,
-        ),
-        (
-            {
-                "category": "parking",
-                "latitude": "39.291000",
-                "longitude": "-75.640500",
-                "description": "Trucks parked overnight blocking the view at the intersection.",
-            },
-            None,
-        ),
+        {
+            "category": "speeding-traffic",
+            "latitude": "39.301200",
+            "longitude": "-75.607900",
+            "description": "Cars speed on Main Street by the school at pick-up time.",
+        },
+        {
+            "category": "street-lighting",
+            "location_text": "Commerce Street and Mount Vernon Street",
+            "area": town.pk,
+            "description": "Two streetlights out for weeks; the corner is very dark.",
+        },
     ]
-    for data, occurrence in raised:
-        source = Source.MEETING if occurrence else Source.WEB
-        concern, _ = concern_actions.submit_concern(
-            data, source=source, actor=dunning.user if occurrence else None, occurrence=occurrence
-        )
-        if concern.category.slug == "street-lighting":
-            concern_actions.change_status(
-                dunning.user,
-                concern,
-                Status.REFERRED,
-                "Passed to Smyrna Public Works, who will replace the lamps.",
-                "Public Works",
+    for minute, data in zip((10, 25), raised, strict=True):
+        with at(_local(2025, 7, 7, 19, minute)):
+            concern_actions.submit_concern(
+                data, source=Source.MEETING, actor=dunning.user, occurrence=first_meeting
             )
-
-
-def _seed_history(category, count, start, end, prefix):
-    """Concerns spread evenly between two moments, as if raised over those weeks."""
-    step = (end - start) / count
-    for index in range(count):
-        concern_actions.import_concern(
-            f"demo:{prefix}:{index}",
-            {
-                "category": category,
-                "latitude": "39.301200",
-                "longitude": "-75.607900",
-                "description": "Speeding on Main Street near the school.",
-            },
-            Status.RESOLVED,
-            start + step * index,
+    lights = Concern.objects.get(
+        agency=smyrna, category__slug="street-lighting", raised_at=first_meeting
+    )
+    user = dunning.user
+    with at(_local(2025, 7, 8, 9, 30)):
+        concern_actions.change_status(
+            user, lights, Status.ACKNOWLEDGED, "Thank you: we will ask Public Works."
         )
+    with at(_local(2025, 7, 8, 10)):
+        dark = problem_actions.create_problem(
+            user,
+            smyrna,
+            "Dark corner at Commerce and Mount Vernon",
+            "Streetlights out for weeks made the corner feel unsafe.",
+            area=town,
+            categories=Category.objects.filter(agency=smyrna, slug="street-lighting"),
+            concerns=[lights],
+        )
+        problem_actions.set_phase(user, dark, Phase.ANALYSIS)
+    with at(_local(2025, 7, 8, 11)):
+        problem_actions.set_phase(user, dark, Phase.RESPONSE, "Referred to Public Works.")
+        concern_actions.change_status(
+            user,
+            lights,
+            Status.REFERRED,
+            "Passed to Smyrna Public Works, who will replace the lamps.",
+            "Smyrna Public Works",
+        )
+    with at(_local(2025, 7, 18, 15)):
+        problem_actions.set_phase(user, dark, Phase.ASSESSMENT, "Both lamps replaced.")
+        problem_actions.add_measure(user, dark, "Streetlights repaired", 2, "lights")
+        problem_actions.update_analysis(
+            user,
+            dark,
+            closeout_story="Public Works replaced both lamps within ten days of the referral.",
+        )
+    with at(_local(2025, 7, 21, 10)):
+        problem_actions.set_phase(
+            user, dark, Phase.CLOSED, "Lights fixed; thank you for reporting."
+        )
+
+
+def _ago(days, hour=10):
+    """A moment `days` ago, at `hour` local time."""
+    day = timezone.localdate(timezone=TZ) - datetime.timedelta(days=days)
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
 
 
 def _problems(smyrna, coordinator, first_meeting):
-    """The joint response to what residents raised, one case in each phase of its life."""
-    if Problem.objects.filter(agency=smyrna).exists():
+    """The joint response to speeding by the school, from the first meeting's concern: opened
+    five months ago, its response begun history.RESPONSE_DAYS_AGO days ago and now assessed;
+    and graffiti in the park, just opened."""
+    if Problem.objects.filter(agency=smyrna, title__startswith="Speeding").exists():
         return
     user = coordinator.user
-    town = Area.objects.get(slug="smyrna")
-    now = timezone.now()
-    started = now - datetime.timedelta(days=60)
-    _seed_history("speeding-traffic", 24, started - datetime.timedelta(days=60), started, "before")
-    _seed_history("speeding-traffic", 5, started, now - datetime.timedelta(days=1), "after")
-    raised = Concern.objects.filter(
-        agency=smyrna, category__slug="speeding-traffic", external_id=None
+    downtown = Area.objects.get(agency=smyrna, slug="downtown")
+    response = history.RESPONSE_DAYS_AGO
+    speeding_concerns = Concern.objects.filter(
+        agency=smyrna, category__slug="speeding-traffic", area=downtown
     )
-    speeding = problem_actions.create_problem(
-        user,
-        smyrna,
-        "Speeding near the school on Main Street",
-        "Raised at the first community awareness meeting: cars speed past the school at pick-up "
-        "time. Police, parents and Public Works are taking it on together.",
-        area=town,
-        categories=Category.objects.filter(agency=smyrna, slug="speeding-traffic"),
-        concerns=list(raised),
-    )
-    speeding.meetings.add(first_meeting)
-    problem_actions.update_analysis(
-        user,
-        speeding,
-        place="Main Street between the school and Glenwood Avenue.",
-        targets="Children walking to school, parents crossing.",
-        offenders="Through traffic using Main Street as a short cut at 3 p.m.",
-        guardians="Crossing guard in the morning only.",
-        why_here_now="Road works on Route 13 push traffic through town.",
-    )
-    problem_actions.set_phase(user, speeding, Phase.ANALYSIS, "Speed counts taken for two weeks.")
-    problem_actions.add_action(
-        user,
-        speeding,
-        "Speed trailer and patrols at pick-up time",
-        OwnerKind.POLICE,
-        "Community Policing Unit",
-    )
-    problem_actions.add_action(
-        user,
-        speeding,
-        "Parents' speed watch, Tuesdays and Thursdays",
-        OwnerKind.COMMUNITY,
-        "Main Street parents",
-        wants_volunteers=True,
-    )
-    problem_actions.add_action(
-        user, speeding, "Flashing school-zone signs", OwnerKind.PARTNER, "Smyrna Public Works"
-    )
-    problem_actions.set_phase(user, speeding, Phase.RESPONSE, "The plan is under way.")
-    speeding.response_started_at = started  # the demo's response began two months ago
-    speeding.save(update_fields=["response_started_at"])
-    problem_actions.add_measure(user, speeding, "Speed checks at pick-up time", 24, "checks")
-    problem_actions.set_phase(user, speeding, Phase.ASSESSMENT, "Counting the results now.")
+    with at(_ago(response + 50)):
+        speeding = problem_actions.create_problem(
+            user,
+            smyrna,
+            "Speeding near the school on Main Street",
+            "Raised at the first community awareness meeting: cars speed past the school at "
+            "pick-up time. Police, parents and Public Works are taking it on together.",
+            area=downtown,
+            categories=Category.objects.filter(agency=smyrna, slug="speeding-traffic"),
+            concerns=list(speeding_concerns.filter(created_at__lt=_ago(response + 50))[:12]),
+        )
+        speeding.meetings.add(first_meeting)
+    with at(_ago(response + 40)):
+        problem_actions.update_analysis(
+            user,
+            speeding,
+            place="Main Street between the school and Glenwood Avenue.",
+            targets="Children walking to school, parents crossing.",
+            offenders="Through traffic using Main Street as a short cut at 3 p.m.",
+            guardians="Crossing guard in the morning only.",
+            why_here_now="Road works on Route 13 push traffic through town.",
+        )
+        problem_actions.set_phase(
+            user, speeding, Phase.ANALYSIS, "Speed counts taken for two weeks."
+        )
+    with at(_ago(response + 5)):
+        for title, kind, owner, volunteers in (
+            (
+                "Speed trailer and patrols at pick-up time",
+                OwnerKind.POLICE,
+                "Community Policing Unit",
+                False,
+            ),
+            (
+                "Parents' speed watch, Tuesdays and Thursdays",
+                OwnerKind.COMMUNITY,
+                "Main Street parents",
+                True,
+            ),
+            ("Flashing school-zone signs", OwnerKind.PARTNER, "Smyrna Public Works", False),
+        ):
+            problem_actions.add_action(
+                user, speeding, title, kind, owner, wants_volunteers=volunteers
+            )
+    with at(_ago(response)):
+        problem_actions.set_phase(user, speeding, Phase.RESPONSE, "The plan is under way.")
+    with at(_ago(10)):
+        problem_actions.add_measure(user, speeding, "Speed checks at pick-up time", 24, "checks")
+        problem_actions.set_phase(user, speeding, Phase.ASSESSMENT, "Counting the results now.")
 
-    lights = Concern.objects.filter(agency=smyrna, category__slug="street-lighting").first()
-    dark = problem_actions.create_problem(
-        user,
-        smyrna,
-        "Dark corner at Commerce and Mount Vernon",
-        "Streetlights out for weeks made the corner feel unsafe.",
-        area=town,
-        categories=Category.objects.filter(agency=smyrna, slug="street-lighting"),
-        concerns=[lights] if lights else [],
-    )
-    for phase in (Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT):
-        problem_actions.set_phase(user, dark, phase)
-    problem_actions.add_measure(user, dark, "Streetlights repaired", 2, "lights")
-    problem_actions.update_analysis(
-        user,
-        dark,
-        closeout_story=("Public Works replaced both lamps within ten days of the referral."),
-    )
-    problem_actions.set_phase(user, dark, Phase.CLOSED, "Lights fixed; thank you for reporting.")
-
-    graffiti = Concern.objects.filter(agency=smyrna, category__slug="vandalism-graffiti")
-    problem_actions.create_problem(
-        user,
-        smyrna,
-        "Graffiti in the park",
-        "Tags keep coming back on the park restrooms.",
-        area=town,
-        concerns=list(graffiti),
-    )
+    with at(_ago(20)):
+        problem_actions.create_problem(
+            user,
+            smyrna,
+            "Graffiti in the park",
+            "Tags keep coming back on the park restrooms.",
+            area=Area.objects.get(agency=smyrna, slug="downtown"),
+            concerns=list(
+                Concern.objects.filter(
+                    agency=smyrna,
+                    category__slug="vandalism-graffiti",
+                    created_at__gte=_ago(80),
+                )
+            ),
+        )
 
 
 @transaction.atomic
@@ -272,24 +266,17 @@ def load_demo():
             "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbour.",
         },
     )
-    Area.objects.update_or_create(
-        agency=smyrna,
-        slug="smyrna",
-        defaults={
-            "name": "Town of Smyrna",
-            "kind": "neighbourhood",
-            "boundary": _box(39.270, -75.625, 39.330, -75.570),
-        },
-    )
-    Area.objects.update_or_create(
-        agency=clayton,
-        slug="clayton",
-        defaults={
-            "name": "Town of Clayton",
-            "kind": "neighbourhood",
-            "boundary": _box(39.275, -75.660, 39.305, -75.625),
-        },
-    )
+    for agency, slug, name, box in (
+        (smyrna, "smyrna", "Town of Smyrna", (39.270, -75.625, 39.330, -75.570)),
+        (clayton, "clayton", "Town of Clayton", (39.275, -75.660, 39.305, -75.625)),
+        (smyrna, "downtown", "Downtown Smyrna", (39.292, -75.612, 39.305, -75.595)),
+        (smyrna, "lake-como", "Lake Como", (39.275, -75.625, 39.292, -75.600)),
+    ):
+        Area.objects.update_or_create(
+            agency=agency,
+            slug=slug,
+            defaults={"name": name, "kind": "neighbourhood", "boundary": _box(*box)},
+        )
     restaurant, _ = Venue.objects.update_or_create(
         agency=smyrna,
         name="Bridgeway Family Restaurant",
@@ -308,6 +295,16 @@ def load_demo():
             "latitude": "39.299500",
             "longitude": "-75.604700",
             "accessibility": "Step-free entrance on Market Street. Spanish interpreter on request.",
+        },
+    )
+    Venue.objects.update_or_create(
+        agency=smyrna,
+        name="South Street Park",
+        defaults={
+            "address": "South Street, Smyrna, DE 19977",
+            "latitude": "39.296100",
+            "longitude": "-75.603300",
+            "accessibility": "Paved paths; restrooms by the playground.",
         },
     )
     wood = _staff("norman.wood", "Norman", "Wood", smyrna, Role.ADMIN, "Interim Police Chief")
@@ -346,23 +343,6 @@ def load_demo():
         },
     )
 
-    first_coffee = _event(
-        "coffee-with-a-cop-2025-07-09",
-        agency=smyrna,
-        programme=coffee,
-        title="Coffee with a Cop",
-        venue=restaurant,
-        start=_local(2025, 7, 9, 8),
-        duration_minutes=90,
-        rrule="",
-        capacity=None,
-        description=(
-            "Smyrna Police Department and officers from Clayton PD come together for an informal "
-            "morning: ask questions, bring concerns, or simply get to know our officers."
-        ),
-        co_hosts=[clayton],
-        officers=[wood, dunning],
-    )
     meetings = _event(
         "community-awareness-meeting",
         agency=smyrna,
@@ -383,25 +363,26 @@ def load_demo():
         ),
         officers=[dunning],
     )
-    _event(
+    coffee_mornings = _event(
         "coffee-with-a-cop",
         agency=smyrna,
         programme=coffee,
         title="Coffee with a Cop",
         venue=restaurant,
-        start=_local(2025, 8, 13, 8),
+        start=_local(2025, 7, 9, 8),  # the seed's first morning, a second Wednesday
         duration_minutes=90,
         rrule=f"FREQ=MONTHLY;BYDAY=2WE;UNTIL={_rolling_until()}",
         capacity=40,
         description=(
-            "Monthly Coffee with a Cop morning, co-hosted by Smyrna and Clayton police: sit down "
-            "with officers in a safe, comfortable place."
+            "Smyrna Police Department and officers from Clayton PD come together for an informal "
+            "morning: ask questions, bring concerns, or simply get to know our officers, in a "
+            "safe, comfortable place."
         ),
         co_hosts=[clayton],
-        officers=[dunning],
+        officers=[wood, dunning],
     )
     _record(
-        first_coffee,
+        coffee_mornings,
         _local(2025, 7, 9, 8),
         (
             "Officers from Smyrna and Clayton met residents over coffee.\n\n"
@@ -420,10 +401,12 @@ def load_demo():
         ),
         walk_ins=31,
     )
-    _concerns(smyrna, clayton, meetings, dunning)
+    ensure_default_categories(smyrna)
+    ensure_default_categories(clayton)
+    _first_meeting(smyrna, meetings, dunning)
+    history.load(smyrna, dunning.user)
     first_meeting = Occurrence.objects.get(event=meetings, original_start=_local(2025, 7, 7, 18))
     _problems(smyrna, dunning, first_meeting)
-    load_hotspots(smyrna)
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
     load_retention(smyrna, clayton)

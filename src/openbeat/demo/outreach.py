@@ -1,16 +1,23 @@
-"""The demo's outreach: Smyrna's programme catalogue, its subscribers, and the announcement of
-its Community Policing Unit (launched 30 July 2025) to the town's subscribers.
+"""The demo's outreach: Smyrna's programme catalogue, its subscribers, and its announcements.
 
-Residents subscribe through the real write path and confirm; one follows a single
-neighbourhood with a weekly digest, and gets this week's digest with the unit's launch but not
-the speed checks announced for another neighbourhood. Loading twice changes nothing twice: the
-announcements are mailed once, the week's digest is started once.
+The launch of the Community Policing Unit was announced on 14 July 2025, before anyone had
+subscribed: it is dated then, and its mailing was planned then, to nobody (it is never mailed
+at a demo's start). Residents subscribed later, through the real write path, and confirmed; one
+follows a single neighbourhood with a weekly digest, and gets this week's digest with the
+Coffee with a Cop mornings but not the speed checks announced for another neighbourhood.
+Loading twice changes nothing twice: the announcements are mailed once, the week's digest is
+started once.
 """
 
+import datetime
+
+from django.utils import timezone
+
 from openbeat.core.models import Area, StaffRole
+from openbeat.demo.clock import at
 from openbeat.events.models import Programme
-from openbeat.outreach import actions
-from openbeat.outreach.models import Announcement, Kind, Subscription, Topic
+from openbeat.outreach import actions, delivery
+from openbeat.outreach.models import Announcement, Kind, Mailing, Subscription, Topic
 
 DIGEST_READER = "downtown.resident@example.org"
 TOWN_SUBSCRIBERS = ("jordan.miller@example.org", "maria.lopez@example.org")
@@ -23,25 +30,6 @@ UNIT_LAUNCH = (
     "- First Monday of every month, 6 p.m., Smyrna Town Hall\n"
     "- Contact: S/Pfc. Brandon Dunning, Public Information Officer"
 )
-
-
-def _box(south, west, north, east):
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _neighbourhoods(smyrna):
-    found = {}
-    for slug, name, box in (
-        ("downtown", "Downtown Smyrna", (39.292, -75.612, 39.305, -75.595)),
-        ("lake-como", "Lake Como", (39.275, -75.625, 39.292, -75.600)),
-    ):
-        found[slug], _ = Area.objects.update_or_create(
-            agency=smyrna,
-            slug=slug,
-            defaults={"name": name, "kind": "neighbourhood", "boundary": _box(*box)},
-        )
-    return found
 
 
 def _catalogue(smyrna, dunning):
@@ -101,7 +89,15 @@ def _subscriber(smyrna, email, areas=(), frequency="immediate"):
     actions.confirm(subscription)  # as the resident does from the email's link
 
 
+COFFEE = (
+    "Officers from Smyrna and Clayton police departments meet residents over coffee at "
+    "Bridgeway Family Restaurant on the **second Wednesday of every month, 8 a.m.**\n\n"
+    "Ask questions, bring concerns, or simply get to know our officers: no need to book."
+)
+
+
 def _announce(author, smyrna, title, body, **audience):
+    """Publish an announcement once; its mailing is planned at once, as the worker would."""
     if Announcement.objects.filter(agency=smyrna, title=title).exists():
         return
     programme = audience.pop("programme", None)
@@ -112,24 +108,36 @@ def _announce(author, smyrna, title, body, **audience):
         **audience,
     )
     actions.publish(author, item)
+    delivery.plan(Mailing.objects.get(announcement=item).pk)
 
 
 def load_outreach(smyrna):
     dunning = StaffRole.objects.get(agency=smyrna, user__username="brandon.dunning")
-    areas = _neighbourhoods(smyrna)
+    areas = {area.slug: area for area in Area.objects.filter(agency=smyrna)}
     unit = _catalogue(smyrna, dunning)
     topics = _topics(smyrna)
-    for email in TOWN_SUBSCRIBERS:
-        _subscriber(smyrna, email)
-    _subscriber(smyrna, DIGEST_READER, [areas["downtown"]], frequency="weekly")
     author = dunning.user
+    tz = smyrna.tz
+    with at(datetime.datetime(2025, 7, 14, 9, tzinfo=tz)):
+        _announce(
+            author,
+            smyrna,
+            "Smyrna's Community Policing Unit launches on 30 July",
+            UNIT_LAUNCH,
+            programme=unit,
+            topics=[topics["crime-prevention"], topics["events"]],
+        )
+    with at(timezone.now() - datetime.timedelta(days=60)):  # after a meeting in the autumn
+        for email in TOWN_SUBSCRIBERS:
+            _subscriber(smyrna, email)
+        _subscriber(smyrna, DIGEST_READER, [areas["downtown"]], frequency="weekly")
     _announce(
         author,
         smyrna,
-        "Smyrna's Community Policing Unit launches on 30 July",
-        UNIT_LAUNCH,
-        programme=unit,
-        topics=[topics["crime-prevention"], topics["events"]],
+        "Coffee with a Cop: the second Wednesday of every month",
+        COFFEE,
+        programme=Programme.objects.get(agency=smyrna, slug="coffee-with-a-cop"),
+        topics=[topics["events"]],
     )
     _announce(
         author,
