@@ -90,7 +90,9 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     body = client.get("/agencies/smyrna-pd/transparency/").content.decode()
     assert 'id="hotspots-heading"' in body and "hotspot-cells" in body
     row = body[: body.index(f"centre {lat}, {lon}")]
-    assert row[row.rindex("<tr") :].startswith('<tr class="hot-99">\n  <td>Downtown Smyrna, ')
+    assert row[row.rindex("<tr") :].startswith(
+        '<tr class="hot-99">\n  <td class="place"><strong>Downtown Smyrna<'
+    )
 
 
 def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, client):

@@ -22,14 +22,20 @@ def hot_town(site):
     return town
 
 
+@pytest.mark.parametrize("path", ["hotspots", "transparency"])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_hotspot_page_passes_axe_and_draws_the_hot_hexagons(site, resident, hot_town, language):
+def test_hotspot_page_passes_axe_and_draws_the_hot_hexagons(
+    site, resident, hot_town, language, path
+):
+    """The hotspot page and the transparency page (its figures, their notes and tables too)."""
+    dashboards.refresh(hot_town.smyrna.pk)
     person = resident(locale=language)
     page = person.page
     audit = Audit(person, language)
-    page.goto(site.url + "/agencies/smyrna-pd/hotspots/")
+    page.goto(site.url + f"/agencies/smyrna-pd/{path}/")
     expect(page.locator(".hotspot-map path.leaflet-interactive").first).to_be_visible()
-    audit.check("hotspots")
+    expect(page.locator(".hotspot-legend li").first).to_be_visible()
+    audit.check(path)
     assert not audit.problems, audit.report()
 
 

@@ -181,7 +181,8 @@ def test_the_page_names_each_hot_spot_explains_it_and_has_a_legend(town, client)
     # Each hexagon by its place: the smallest area holding it and its nearest meeting place.
     row = page[page.index('<tr class="hot-99">') :]
     row = row[: row.index("</tr>")]
-    assert "Mill District, " in row and " m from Mill Street Park (Mill Street, Smyrna, DE)" in row
+    assert '<td class="place"><strong>Mill District</strong><br>' in row
+    assert " m from Mill Street Park (Mill Street, Smyrna, DE)" in row
     # A legend of the map's colours, and one paragraph on what a hot spot means.
     legend = page[page.index('<ul class="legend hotspot-legend"') :]
     legend = legend[: legend.index("</ul>")]

@@ -55,7 +55,7 @@ def october(town):
 def _row(body, caption, header):
     """The cells of the row headed `header` in the table with this caption, as HTML."""
     table = re.search(f"<caption[^>]*>{re.escape(caption)}", body).start()
-    start = body.index(f'<th scope="row">{header}</th>', table)
+    start = re.compile(f'<th scope="row"[^>]*>{re.escape(header)}</th>').search(body, table).start()
     return body[start : body.index("</tr>", start)]
 
 

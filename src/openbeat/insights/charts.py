@@ -5,13 +5,19 @@ Every chart is a row of monthly slots: stacked bars (counts) or a point with its
 """
 
 WIDTH, HEIGHT, BOTTOM, TOP = 600, 200, 28, 10
-MAX_LABELS = 6
+MAX_LABELS = 4  # a month label is ~80 units wide at the phone-readable tick size
 
 
 def _slots(labels):
     slot = WIDTH / max(len(labels), 1)
     every = max(1, -(-len(labels) // MAX_LABELS))
     return slot, every
+
+
+def _tick_x(index, slot):
+    """A label's x: centred under its slot, but the first starts at the left edge (a month
+    label is wider than half a slot on a phone-width chart, and would be cut off)."""
+    return 2 if index == 0 else round(index * slot + slot / 2, 1)
 
 
 def _y(value, top):
@@ -45,6 +51,7 @@ def stacked(labels, series):
                 "x": round(index * slot + slot * 0.15, 1),
                 "width": round(slot * 0.7, 1),
                 "text_x": round(index * slot + slot / 2, 1),
+                "label_x": _tick_x(index, slot),
                 "show_label": index % every == 0,
                 "parts": parts,
             }
@@ -61,6 +68,7 @@ def intervals(labels, points, top=None):
         column = {
             "label": label,
             "text_x": round(index * slot + slot / 2, 1),
+            "label_x": _tick_x(index, slot),
             "show_label": index % every == 0,
             "point": None,
         }
