@@ -117,6 +117,10 @@ NOT_A_PAGE = {
     "none): tests/e2e/test_two_factor.py signs in through it on a phone",
     "problems:volunteer_confirm": "the demo town has no volunteer for a problem yet: "
     "tests/e2e/test_problems_flow.py confirms one on a phone",
+    "concerns:support_confirm": "a supporter's confirmation from their email; its states are "
+    "checked by tests/security/test_private_links.py",
+    "rsvp_confirm": "a reply's confirmation from its email; its states are checked by "
+    "tests/security/test_private_links.py",
     "problems:opt_out": "the demo town has no follower of a problem yet: "
     "tests/problems/test_problems.py opts one out",
 }
