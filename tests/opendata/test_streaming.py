@@ -33,6 +33,9 @@ def _bulk_concerns(town):
         "description": "'Night ' || CAST(n.i AS TEXT) || ': ' || CAST(%s AS TEXT)",
         "latitude": "39.280000 + (n.i %% 40000) * 0.000001",
         "longitude": "-75.580000 - (n.i %% 30000) * 0.000001",
+        # Noise is not about people: the public point is the exact one, as save() stores it.
+        "public_latitude": "39.280000 + (n.i %% 40000) * 0.000001",
+        "public_longitude": "-75.580000 - (n.i %% 30000) * 0.000001",
         "tracking_token": "'bulk-' || CAST(n.i AS TEXT)",
         "tile": "NULL",  # the map tile: no export reads it
     }
