@@ -113,6 +113,14 @@ INSTALLED_APPS = [
     "openbeat.twofactor",
     "openbeat.retention",
     "openbeat.demo",
+    "openbeat.site",
+]
+
+# core.input_guard refuses unfit input (control characters, deep JSON) before any view; a path
+# matching one of these answers in its app's own format: (regular expression, answer function).
+# Any character up to the format, a line break too (it may be the very character refused).
+INPUT_REFUSALS = [
+    (r"^/open311/v2/.*\.(?P<fmt>json|xml)\Z", "openbeat.open311.render.refused_input"),
 ]
 
 MIDDLEWARE = [
@@ -308,7 +316,7 @@ PERIODIC_JOBS = [
     "openbeat.concerns.actions.forget_unconfirmed",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",
-    "openbeat.retention.tasks.enqueue_if_due",  # daily; a second run changes nothing
+    "openbeat.retention.actions.enqueue_if_due",  # daily; a second run changes nothing
 ]
 
 # Map tiles are the one thing fetched from elsewhere; a department can point at its own server.

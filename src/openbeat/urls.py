@@ -11,14 +11,15 @@ from openbeat.core.view_on_site import view_on_site
 from openbeat.events import views as event_views
 from openbeat.insights import views as insights_views
 from openbeat.retention import views as retention_views
+from openbeat.site import views as site_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     # Choosing a language is not a sensitive action; without a CSRF token in every page header,
     # public pages can be cached whole.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("agencies/<slug:slug>/", core_views.agency, name="agency"),
+    path("agencies/<slug:slug>/", site_views.agency, name="agency"),
     path("", include("openbeat.hotspots.urls")),
     path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
     path("agencies/<slug:slug>/transparency/", insights_views.transparency, name="transparency"),

@@ -169,7 +169,7 @@ def test_the_page_shows_the_stored_hotspots_and_a_new_map_renews_it(town_with_hi
 def test_the_dashboards_refresh_asks_for_a_new_hotspot_map(
     town, django_capture_on_commit_callbacks
 ):
-    from openbeat.insights.tasks import refresh_dashboards
+    from openbeat.insights.dashboards import refresh_dashboards
 
     _cluster(compute.MIN_CONCERNS)
     with django_capture_on_commit_callbacks(execute=True):

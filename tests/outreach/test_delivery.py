@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
-from openbeat.core.models import Area, AuditEvent
+from openbeat.core.models import Area, AuditEvent, Suppression
 from openbeat.outreach import actions, delivery
 from openbeat.outreach.models import (
     AnnouncementStatus,
@@ -24,7 +24,6 @@ from openbeat.outreach.models import (
     Mailing,
     MailingKind,
     Subscription,
-    Suppression,
 )
 from tests import factories
 from tests.outreach import steps

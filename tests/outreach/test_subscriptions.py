@@ -10,8 +10,9 @@ import pytest
 from django.core import signing
 from django.test import Client
 
+from openbeat.core.models import Suppression
 from openbeat.outreach import actions, links
-from openbeat.outreach.models import Subscription, SubscriptionStatus, Suppression
+from openbeat.outreach.models import Subscription, SubscriptionStatus
 from tests import factories
 from tests.outreach import steps
 

@@ -7,9 +7,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from openbeat.cli import main as openbeat
-from openbeat.core.models import AuditEvent
+from openbeat.core.models import AuditEvent, Suppression
 from openbeat.outreach import actions as outreach_actions
-from openbeat.outreach.models import Subscription, SubscriptionStatus, Suppression
+from openbeat.outreach.models import Subscription, SubscriptionStatus
 from openbeat.projects.models import SignUp, SignUpStatus
 from openbeat.retention import actions
 from tests import factories

@@ -145,7 +145,7 @@ def test_the_cli_dry_run_lists_without_changing(town, capsys):
 def test_the_worker_runs_retention_daily_through_the_task_queue(transactional_db, database_tasks):
     from django_tasks_db.models import DBTaskResult
 
-    from openbeat.retention.tasks import enqueue_if_due
+    from openbeat.retention.actions import enqueue_if_due
 
     town = factories.town()
     concern, _marker = _reported(town)

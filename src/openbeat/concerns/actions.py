@@ -28,6 +28,7 @@ from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.models import Area, Venue
 from openbeat.insights import surveys
 from openbeat.outreach.actions import concern_updated
 
@@ -118,8 +119,6 @@ def _clean_contact(data, errors):
 
 def _locate(data, errors):
     """(area, lat, lon, location_text, venue) from a pin, a typed place with an area, or a venue."""
-    from openbeat.core.models import Area, Venue
-
     lat = _number(data.get("latitude"), -90, 90, "location", errors)
     lon = _number(data.get("longitude"), -180, 180, "location", errors)
     text = (data.get("location_text") or "").strip()[:300]

@@ -3,7 +3,15 @@
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
-from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, Supporter
+from openbeat.concerns.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Concern,
+    ConcernUpdate,
+    Photo,
+    Supporter,
+)
 
 
 def public_concerns(queryset=None):
@@ -42,8 +50,6 @@ def with_public_detail(queryset):
 def search(queryset, status=None, category=None, area=None, in_date_order=False):
     """`queryset` filtered as the list's form asks. `in_date_order`: for reading a page newest
     first, not for counting (see the category filter)."""
-    from openbeat.concerns.models import CLOSED_STATUSES, OPEN_STATUSES
-
     if status == "open":
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     elif status == "closed":

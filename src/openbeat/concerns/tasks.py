@@ -5,8 +5,10 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from openbeat.concerns.models import Concern, ConcernUpdate, Supporter
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
+from openbeat.core.models import Role, StaffRole
 
 
 @task()
@@ -16,8 +18,6 @@ def send_concern_email(concern_id, kind, recipient, update_id, attempt=0):
     Built when sent, from the concern as it is then: a concern made private or hidden since the
     email was queued says no more than its public page would.
     """
-    from openbeat.concerns.models import Concern, ConcernUpdate, Supporter
-
     concern = Concern.objects.select_related("category", "agency").get(pk=concern_id)
     if recipient == "reporter":
         address, language, token = concern.reporter_email, concern.language, concern.tracking_token
@@ -47,9 +47,6 @@ def send_concern_email(concern_id, kind, recipient, update_id, attempt=0):
 @task()
 def notify_staff_of_contest(concern_id, update_id, attempt=0):
     """Tell the agency's coordinators and administrators that a closure was contested."""
-    from openbeat.concerns.models import Concern, ConcernUpdate
-    from openbeat.core.models import Role, StaffRole
-
     concern = Concern.objects.select_related("category", "agency").get(pk=concern_id)
     update = ConcernUpdate.objects.get(pk=update_id)
     addresses = sorted(

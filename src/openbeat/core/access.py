@@ -9,7 +9,7 @@ row (its owner first, then e.g. the co-hosts of an event).
 from django.db.models import Q
 from django.http import Http404
 
-from openbeat.core.models import Agency, Role, StaffRole
+from openbeat.core.models import Agency, AuditEvent, Role, StaffRole
 
 RANK = {Role.OFFICER: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
 
@@ -58,8 +58,6 @@ def get_for_staff(user, queryset, minimum=Role.OFFICER, owner_only=False, **look
 
 def _record_refusal(user, model, lookup):
     """A staff member or key asked for a record it may not reach: keep a trace for review."""
-    from openbeat.core.models import AuditEvent
-
     AuditEvent.objects.create(
         actor=user if getattr(user, "is_authenticated", False) else None,
         api_key=user if getattr(user, "is_api_key", False) else None,

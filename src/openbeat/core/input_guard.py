@@ -6,14 +6,17 @@ No person types those characters; PostgreSQL cannot store a NUL (it raised a 500
 carry the others (one made a public feed answer 500). A deeply nested JSON body made the parser
 itself overflow Python's stack (a 500 on any POST path). Refusing both up front, for every view,
 answers the same clear 400 on both databases, in the format the caller speaks: the API's JSON
-error body, the Open311 error list, or the HTML error page.
+error body, the HTML error page, or the answer an app declares for its paths in
+settings.INPUT_REFUSALS (Open311 answers with its error list), so core imports no app.
 """
 
 import json
 import re
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from openbeat.core import plaintext
@@ -21,8 +24,6 @@ from openbeat.core import plaintext
 # Our JSON bodies are flat objects with a list or an object of answers inside: 32 levels leave
 # room for any client, and are far from the stack's limit.
 MAX_JSON_DEPTH = 32
-# Any character up to the format, a line break too (it may be the very character refused).
-_OPEN311 = re.compile(r"^/open311/v2/.*\.(json|xml)\Z", re.DOTALL)
 
 
 class Refused(Exception):
@@ -122,9 +123,8 @@ def _answer(request, refused):
     if request.path.startswith("/api/"):
         errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
         return JsonResponse({"detail": refused.message, "errors": errors}, status=400)
-    match = _OPEN311.match(request.path)
-    if match:
-        from openbeat.open311.render import errors as open311_errors
-
-        return open311_errors(match.group(1), 400, refused.message)
+    for pattern, answer in settings.INPUT_REFUSALS:
+        match = re.match(pattern, request.path, re.DOTALL)
+        if match:
+            return import_string(answer)(match, refused.message)
     return render(request, "400.html", {"message": refused.message}, status=400)

@@ -6,22 +6,28 @@ import smtplib
 
 from django.utils import timezone
 
+from openbeat.core.models import Suppression
+
 logger = logging.getLogger(__name__)
 
 # Back-off between attempts while the SMTP server is down or refusing: about a day in all.
 RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 
 
+def suppress(email, reason):
+    """A mail server refused this address for good: nothing is ever sent to it again."""
+    email = (email or "").strip().lower()
+    Suppression.objects.get_or_create(email=email, defaults={"reason": reason[:200]})
+
+
 def send_or_retry(message, task_function, args, attempt):
     """Send `message`; on an SMTP failure queue `task_function(*args, attempt + 1)` for later.
 
-    An address a mail server refused for good (outreach's suppression list) is never mailed
+    An address a mail server refused for good (the suppression list) is never mailed
     again, whichever form it was typed into. The last attempt, or a task backend that cannot run
     things later, lets the error surface so the task is recorded as failed rather than silently
     dropped.
     """
-    from openbeat.outreach.models import Suppression
-
     bounced = set(Suppression.objects.filter(email__in=message.to).values_list("email", flat=True))
     message.to = [address for address in message.to if address not in bounced]
     if not message.to:

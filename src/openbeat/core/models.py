@@ -17,6 +17,12 @@ def validate_timezone(value):
         )
 
 
+class AgencyQuerySet(models.QuerySet):
+    def public(self):
+        """Every agency has a public page."""
+        return self.all()
+
+
 class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name in links"), unique=True)
@@ -29,6 +35,8 @@ class Agency(models.Model):
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -238,3 +246,19 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.scope}: {self.counter}"
+
+
+class Suppression(models.Model):
+    """An address no email is ever sent to again: its mail server refused it (bounced)."""
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=200)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "outreach_suppression"  # made by outreach, whose table it was until 2026-12
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+
+    def __str__(self):
+        return f"{self.reason} ({self.at:%Y-%m-%d})"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from openbeat.concerns import actions
 from openbeat.concerns.models import Concern, Source, Status
 from openbeat.demo.clock import at
+from openbeat.events.models import Occurrence, OccurrenceStatus
 
 SEED = 20250707
 NONCE = "demo-history-"
@@ -245,8 +246,6 @@ AT_MEETINGS = [
 
 
 def _meetings(smyrna, start, now):
-    from openbeat.events.models import Occurrence, OccurrenceStatus
-
     return Occurrence.objects.filter(
         agency=smyrna,
         event__slug="community-awareness-meeting",

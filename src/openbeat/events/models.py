@@ -64,11 +64,16 @@ class Programme(models.Model):
             )
 
 
+class EventQuerySet(models.QuerySet):
+    def public(self):
+        """Events anyone may see: the published ones."""
+        return self.filter(is_published=True)
+
+
 class Event(models.Model):
     """A meeting, or a series of meetings when it has a recurrence rule."""
 
     staff_access_paths = ("agency", "co_hosts")
-
     agency = models.ForeignKey(
         Agency, on_delete=models.CASCADE, related_name="events", verbose_name=_("host agency")
     )
@@ -120,6 +125,8 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["start"]
         verbose_name = _("event")
@@ -144,11 +151,16 @@ class OccurrenceStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class OccurrenceQuerySet(models.QuerySet):
+    def public(self):
+        """Dated meetings anyone may see: those of published events (cancelled ones too)."""
+        return self.filter(event__is_published=True)
+
+
 class Occurrence(models.Model):
     """One dated meeting of an event: what residents RSVP to, attend and read minutes of."""
 
     staff_access_paths = ("agency", "event__co_hosts")
-
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="occurrences")
     # The host agency, copied from the event so every agency-owned row can be filtered directly.
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -182,6 +194,8 @@ class Occurrence(models.Model):
     walk_ins = models.PositiveIntegerField(_("walk-ins without RSVP"), default=0)
     # Bumped on every change residents must see in their calendars (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = OccurrenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]

@@ -12,7 +12,7 @@ from openbeat.events.models import Event, Occurrence
 def public_occurrences():
     """Dated meetings of published events, with what every listing shows, in constant queries."""
     return (
-        Occurrence.objects.filter(event__is_published=True)
+        Occurrence.objects.public()
         .select_related("event__agency", "event__venue", "event__programme", "venue")
         .prefetch_related(Prefetch("event__co_hosts", queryset=Agency.objects.order_by("name")))
         .order_by("start", "id")

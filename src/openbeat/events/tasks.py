@@ -7,6 +7,8 @@ from django.utils import timezone, translation
 
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
+from openbeat.events.ical import calendar_for
+from openbeat.events.models import RSVP
 
 # Which kinds of message carry the meeting as a calendar attachment.
 KINDS = {
@@ -23,9 +25,6 @@ KINDS = {
 @task()
 def send_rsvp_email(rsvp_id, kind, attempt=0):
     """Tell a resident about their reply; the .ics lets their calendar follow the meeting."""
-    from openbeat.events.ical import calendar_for
-    from openbeat.events.models import RSVP
-
     rsvp = RSVP.objects.select_related(
         "occurrence__event__agency", "occurrence__venue", "occurrence__event__venue"
     ).get(pk=rsvp_id)

@@ -89,7 +89,7 @@ def finder(request):
 def _event_by_slug_or_id(slug_or_id):
     lookup = {"pk": slug_or_id} if slug_or_id.isdigit() else {"slug": slug_or_id}
     return get_object_or_404(
-        Event.objects.select_related("agency", "venue", "programme"), is_published=True, **lookup
+        Event.objects.public().select_related("agency", "venue", "programme"), **lookup
     )
 
 

@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from openbeat.concerns.models import Concern
 from openbeat.core import pagecache
-from openbeat.core.background import WriteBusy, enqueue_with_write, optional_write
+from openbeat.core.background import WriteBusy, enqueue_with_write, optional_write, task
+from openbeat.core.models import Agency
 from openbeat.hotspots import gistar
-from openbeat.hotspots.models import HotspotCell, HotspotMap, Kind
-from openbeat.hotspots.views import page_scope
+from openbeat.hotspots.models import HotspotCell, HotspotMap, Kind, page_scope
 
 WINDOW_DAYS = 365
 MIN_CONCERNS = 30  # fewer than this and no cell is called hot or cold
@@ -196,8 +196,6 @@ def refresh_if_stale(agency, now=None):
     Called by pages: when the worker is busy writing, the request is skipped (the next page
     asks again) rather than keeping the reader waiting.
     """
-    from openbeat.hotspots.tasks import refresh_hotspots
-
     now = now or timezone.now()
     hotspot_map = HotspotMap.objects.filter(agency=agency).first()
     if hotspot_map is not None and hotspot_map.signature == signature(agency, now):
@@ -217,3 +215,11 @@ def refresh_if_stale(agency, now=None):
     except WriteBusy:
         return hotspot_map
     return HotspotMap.objects.filter(agency=agency).first()
+
+
+@task()
+def refresh_hotspots(agency_id):
+    """Gi* runs in the worker, never while a page waits (queued by refresh_if_stale)."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is not None:
+        compute(agency)

@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from openbeat.core.models import Agency
 
 
+def page_scope(agency_id):
+    """The page cache's scope of an agency's hotspot map: renewed by each run."""
+    return f"hotspots:{agency_id}"
+
+
 class Kind(models.TextChoices):
     HOT = "hot", _("Hot spot")
     COLD = "cold", _("Cold spot")

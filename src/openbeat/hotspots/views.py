@@ -4,7 +4,7 @@ from django.views.decorators.http import require_GET
 from openbeat.core import pagecache
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
-from openbeat.hotspots.models import HotspotMap, Kind
+from openbeat.hotspots.models import HotspotMap, Kind, page_scope
 
 
 def significant_cells(hotspot_map):
@@ -44,7 +44,7 @@ def hotspot_context(agency, ask_for_refresh=True):
 
     With `ask_for_refresh`, a run is queued when the map is stale (which counts the agency's
     concerns of the year); without, the stored map is shown as it is: for pages that must not
-    read the concerns table, whose map the worker keeps fresh (see insights.tasks).
+    read the concerns table, whose map the worker keeps fresh (see insights.dashboards).
     """
     import h3
 
@@ -72,11 +72,6 @@ def hotspot_context(agency, ask_for_refresh=True):
         "cell_km2": f"{h3.average_hexagon_area(resolution, 'km^2'):.1g}",
         "cell_across": int(round(3**0.5 * h3.average_hexagon_edge_length(resolution, "m"), -1)),
     }
-
-
-def page_scope(agency_id):
-    """The page cache's scope of an agency's hotspot map: renewed by each run."""
-    return f"hotspots:{agency_id}"
 
 
 def _hotspot_scopes(request, slug):

@@ -12,12 +12,15 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from openbeat.concerns.models import Concern, ConcernUpdate
 from openbeat.core import pagecache
-from openbeat.core.background import enqueue_with_write
+from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.models import Agency
+from openbeat.events.models import RSVP, Occurrence
 from openbeat.insights import metrics
 from openbeat.insights.models import DashboardSnapshot, SurveyKind, SurveyResponse
-from openbeat.insights.tasks import refresh_dashboards
+from openbeat.problems.analysis import before_after
+from openbeat.problems.models import Problem
 
 MONTHS = 12
 REFRESH_EVERY = datetime.timedelta(hours=1)
@@ -86,10 +89,6 @@ def watch_writes():
     Signals rather than a call in each write path: concerns, meetings and replies are written by
     many actions, the admin and the importers, and every one of them must count.
     """
-    from openbeat.concerns.models import Concern, ConcernUpdate
-    from openbeat.events.models import RSVP, Occurrence
-    from openbeat.problems.models import Problem
-
     for model in (Concern, ConcernUpdate, Occurrence, RSVP, SurveyResponse, Problem):
         post_save.connect(_on_save, sender=model, dispatch_uid=f"insights-{model.__name__}")
 
@@ -139,9 +138,6 @@ def snapshot_for(agency):
 
 
 def _problems(agency):
-    from openbeat.problems.analysis import before_after
-    from openbeat.problems.models import Problem
-
     problems = []
     for problem in Problem.objects.filter(agency=agency).select_related("area")[:50]:
         result = before_after(problem)
@@ -210,3 +206,15 @@ def build(agency, now=None):
             "comments": _comments(agency),
         },
     }
+
+
+@task()
+def refresh_dashboards(agency_id):
+    """Recompute one agency's dashboards, and ask for a new hotspot map when the concerns it was
+    computed from changed: the transparency page shows both without reading the concerns."""
+    # Here, not at the top: numpy and h3 stay out of web workers, which import this module.
+    from openbeat.hotspots import compute
+
+    snapshot = refresh(agency_id)
+    if snapshot is not None:
+        compute.refresh_if_stale(snapshot.agency)

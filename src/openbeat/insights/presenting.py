@@ -11,6 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from openbeat.insights import charts, metrics
+from openbeat.problems import analysis
+from openbeat.problems.models import Phase
 
 
 def _series(months, table, key):
@@ -36,9 +38,6 @@ def _times(row):
 
 def dashboard(data, staff=False):
     """Charts and tables for one agency's snapshot; the staff view counts private concerns too."""
-    from openbeat.problems import analysis
-    from openbeat.problems.models import Phase
-
     phases = dict(Phase.choices)
     months = data["months"]
     meetings = data["meetings"]

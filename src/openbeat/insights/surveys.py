@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openbeat.concerns.models import Status
 from openbeat.core.background import enqueue_with_write
+from openbeat.events.models import Occurrence, OccurrenceStatus, RSVPStatus
 from openbeat.insights.models import (
     SCALE,
     SurveyInvitation,
@@ -153,8 +155,6 @@ def answer_walk_in(occurrence, data, language="en"):
 
 def invite_after_closure(concern):
     """Ask the reporter of a closed concern how it went, once; call in the closing transaction."""
-    from openbeat.concerns.models import Status
-
     if not concern.reporter_email or concern.status == Status.DUPLICATE:
         return None
     invitation, created = SurveyInvitation.objects.get_or_create(
@@ -174,8 +174,6 @@ def invitation_time(occurrence):
 
 def _invitees(occurrence):
     """Who is asked: those checked in when staff checked people in, else every confirmed reply."""
-    from openbeat.events.models import RSVPStatus
-
     confirmed = occurrence.rsvps.filter(status=RSVPStatus.CONFIRMED)
     came = confirmed.filter(checked_in_at__isnull=False)
     return came if came.exists() else confirmed
@@ -206,8 +204,6 @@ def invite_due_meetings(now=None):
 
     Run by the worker every few minutes; running it again, or on two workers, sends nothing twice.
     """
-    from openbeat.events.models import Occurrence, OccurrenceStatus
-
     now = now or timezone.now()
     recent = Occurrence.objects.filter(
         status=OccurrenceStatus.SCHEDULED,

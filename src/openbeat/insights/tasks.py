@@ -1,5 +1,5 @@
-"""Background work for insights: survey invitations by email, the dashboards' snapshot and
-the hotspot map the transparency page shows."""
+"""Background work for insights: survey invitations by email (the dashboards' refresh is in
+insights.dashboards, beside what it runs)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -8,14 +8,13 @@ from django.utils import timezone, translation
 
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
+from openbeat.events.models import RSVPStatus
+from openbeat.insights.models import SurveyInvitation
 
 
 @task()
 def send_survey_invitation(invitation_id, attempt=0):
     """Email one survey link; skipped when it was answered or the reply cancelled since."""
-    from openbeat.events.models import RSVPStatus
-    from openbeat.insights.models import SurveyInvitation
-
     invitation = (
         SurveyInvitation.objects.select_related(
             "agency", "rsvp", "concern__category", "occurrence__event"
@@ -53,15 +52,3 @@ def send_survey_invitation(invitation_id, attempt=0):
         body = render_to_string("insights/email/invitation.txt", context)
     message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[address])
     send_or_retry(message, send_survey_invitation, [invitation_id], attempt)
-
-
-@task()
-def refresh_dashboards(agency_id):
-    """Recompute one agency's dashboards, and ask for a new hotspot map when the concerns it was
-    computed from changed: the transparency page shows both without reading the concerns."""
-    from openbeat.hotspots import compute
-    from openbeat.insights import dashboards
-
-    snapshot = dashboards.refresh(agency_id)
-    if snapshot is not None:
-        compute.refresh_if_stale(snapshot.agency)

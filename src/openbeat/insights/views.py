@@ -10,6 +10,7 @@ from openbeat.core import pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.events.views import meeting_on
+from openbeat.hotspots import models as hotspot_models
 from openbeat.hotspots import views as hotspot_views
 from openbeat.insights import dashboards, presenting, surveys
 from openbeat.insights.models import SurveyInvitation, SurveyResponse
@@ -97,7 +98,7 @@ def _transparency_scopes(request, slug):
     agency_id = pagecache.agency_id_for_slug(slug)
     if agency_id is None:
         return None
-    return [pagecache.SITE, dashboards.page_scope(agency_id), hotspot_views.page_scope(agency_id)]
+    return [pagecache.SITE, dashboards.page_scope(agency_id), hotspot_models.page_scope(agency_id)]
 
 
 @require_GET
@@ -108,7 +109,7 @@ def transparency(request, slug):
 
     Read from the stored snapshot (one row, see dashboards.py) and the stored hotspot map (its
     row and significant cells), never from the concerns: the worker asks for a new map when it
-    refreshes the snapshot (insights.tasks).
+    refreshes the snapshot (insights.dashboards).
     """
     agency = get_object_or_404(Agency, slug=slug)
     snapshot = dashboards.snapshot_for(agency)

@@ -54,3 +54,8 @@ def respond(fmt, root, data, status=200):
 
 def errors(fmt, status, description):
     return respond(fmt, "errors", [{"code": status, "description": description}], status=status)
+
+
+def refused_input(match, description):
+    """core.input_guard's 400 for an Open311 path, in the format the path names (settings)."""
+    return errors(match.group("fmt"), 400, description)

@@ -255,7 +255,7 @@ def _occurrence_chunks(queryset):
 
 
 def _public_occurrences():
-    return Occurrence.objects.filter(event__is_published=True)
+    return Occurrence.objects.public()
 
 
 EVENTS = Dataset(

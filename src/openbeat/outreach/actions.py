@@ -13,9 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openbeat.concerns.models import Concern
 from openbeat.core import audit
-from openbeat.core.background import enqueue_with_write
+from openbeat.core.background import enqueue_with_write, task
+from openbeat.core.mail import suppress
+from openbeat.core.models import Agency, Suppression
 from openbeat.outreach import links
+from openbeat.outreach.delivery import plan_mailing
 from openbeat.outreach.models import (
     Announcement,
     AnnouncementStatus,
@@ -25,9 +29,8 @@ from openbeat.outreach.models import (
     MailingKind,
     Subscription,
     SubscriptionStatus,
-    Suppression,
 )
-from openbeat.outreach.tasks import plan_mailing, publish_when_due, send_subscription_notice
+from openbeat.outreach.tasks import send_subscription_notice
 
 # -- Residents: subscriptions and follows ----------------------------------------------------
 
@@ -110,8 +113,6 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
 
 def follow(target, email, language="en"):
     """Follow one concern or problem by email (double opt-in, like every subscription)."""
-    from openbeat.concerns.models import Concern
-
     email = clean_email(email)
     if _bounced(email):
         return None, "bounced"
@@ -188,8 +189,7 @@ def unsubscribe_by_link(token):
 
 def record_bounce(email, reason):
     """A mail server refused this address for good: nothing is ever sent to it again."""
-    email = (email or "").strip().lower()
-    Suppression.objects.get_or_create(email=email, defaults={"reason": reason[:200]})
+    suppress(email, reason)
 
 
 PENDING_KEPT = datetime.timedelta(days=7)
@@ -382,8 +382,6 @@ def problem_phase_changed(problem, change):
 def start_digests(now=None):
     """Start this week's digest for each agency with weekly subscribers (once per week, however
     often it is called). Each covers what was published since the agency's previous digest."""
-    from openbeat.core.models import Agency
-
     now = now or timezone.now()
     started = []
     agency_ids = (
@@ -415,3 +413,8 @@ def start_digests(now=None):
             continue  # this week's digest was started already
         started.append(mailing)
     return started
+
+
+@task()
+def publish_when_due(announcement_id):
+    publish_due()

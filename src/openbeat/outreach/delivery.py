@@ -51,6 +51,10 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from openbeat.concerns.queries import public_concerns
+from openbeat.core.background import enqueue_with_write, task
+from openbeat.core.mail import suppress
+from openbeat.core.models import Suppression
 from openbeat.core.worker import LEASE, alive_here
 from openbeat.outreach import links
 from openbeat.outreach.models import (
@@ -64,7 +68,6 @@ from openbeat.outreach.models import (
     MailingKind,
     Subscription,
     SubscriptionStatus,
-    Suppression,
 )
 
 logger = logging.getLogger(__name__)
@@ -131,9 +134,6 @@ def plan(mailing_id):
     adds only the rows still missing — the unique constraint — and the senders start once,
     with the mark that the mailing is planned.
     """
-    from openbeat.core.background import enqueue_with_write
-    from openbeat.outreach.tasks import send_mailing
-
     mailing = Mailing.objects.select_related("announcement").get(pk=mailing_id)
     if mailing.planned_at is not None:
         return 0
@@ -257,10 +257,8 @@ class Composer:
         elif mailing.kind == MailingKind.DIGEST:
             self._digest_items()
         elif mailing.kind == MailingKind.CONCERN:
-            from openbeat.concerns import queries
-
             update = mailing.concern_update
-            concern = queries.public_concerns().filter(pk=update.concern_id).first()
+            concern = public_concerns().filter(pk=update.concern_id).first()
             update.refresh_from_db()
             self.visible = concern is not None and update.is_public and not update.is_hidden
             self.context.update(
@@ -480,9 +478,7 @@ def _send_one(smtp, message, delivery):
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0] if exc.recipients else 0
         if 500 <= code < 600:
-            from openbeat.outreach.actions import record_bounce
-
-            record_bounce(delivery.subscription.email, f"{code} refused by the mail server")
+            suppress(delivery.subscription.email, f"{code} refused by the mail server")
             _mark(delivery, DeliveryStatus.FAILED, f"{code} address refused")
             return DeliveryStatus.FAILED
         raise Outage(str(exc)) from exc
@@ -610,3 +606,23 @@ def progress(mailing):
         "finished": mailing.finished_at is not None,
         "percent": 100 if not total else round(100 * (total - remaining) / total),
     }
+
+
+@task()
+def plan_mailing(mailing_id):
+    plan(mailing_id)
+
+
+@task()
+def send_mailing(mailing_id):
+    """Send a share of a mailing, then hand on to a successor while emails remain, so one big
+    fan-out never holds a worker for long and other email is sent between its batches."""
+    _sent, left, outage = send_some(mailing_id)
+    if outage is not None:
+        if not send_mailing.get_backend().supports_defer:
+            raise RuntimeError(f"Mailing {mailing_id}: the mail server failed: {outage}")
+        later = timezone.now() + retry_delay(mailing_id)
+        send_mailing.using(run_after=later).enqueue(mailing_id)
+        return
+    if left:
+        send_mailing.enqueue(mailing_id)

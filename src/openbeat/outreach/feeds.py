@@ -10,6 +10,7 @@ from openbeat.core.atom import SanitisedHtmlAtomFeed
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency, Area
 from openbeat.outreach.models import Topic
+from openbeat.outreach.views import published
 
 FEED_SIZE = 50
 
@@ -18,8 +19,6 @@ class AnnouncementsFeed(Feed):
     feed_type = SanitisedHtmlAtomFeed  # staff Markdown, rendered and sanitised
 
     def items(self, obj):
-        from openbeat.outreach.views import published
-
         return self.select(published(), obj).order_by("-published_at", "-id")[:FEED_SIZE]
 
     def item_title(self, item):

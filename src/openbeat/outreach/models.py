@@ -120,21 +120,6 @@ class Subscription(models.Model):
         return self.status == SubscriptionStatus.ACTIVE
 
 
-class Suppression(models.Model):
-    """An address no email is ever sent to again: its mail server refused it (bounced)."""
-
-    email = models.EmailField(unique=True)
-    reason = models.CharField(max_length=200)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("suppressed address")
-        verbose_name_plural = _("suppressed addresses")
-
-    def __str__(self):
-        return f"{self.reason} ({self.at:%Y-%m-%d})"
-
-
 class AnnouncementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SCHEDULED = "scheduled", pgettext_lazy("announcement status", "Scheduled")

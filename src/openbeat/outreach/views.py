@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openbeat.concerns.queries import public_concerns
 from openbeat.core import ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.markup import render_markdown
@@ -24,6 +25,7 @@ from openbeat.events.models import Programme
 from openbeat.outreach import actions, links
 from openbeat.outreach.forms import ChoicesForm, FollowForm, SubscribeForm
 from openbeat.outreach.models import Announcement, AnnouncementStatus, Kind, Subscription
+from openbeat.problems.models import Problem
 
 SUBSCRIBE_LIMIT = (10, 3600)  # per client per hour: a household, not a mail-bomb
 FOLLOW_LIMIT = (20, 3600)
@@ -314,14 +316,10 @@ def _follow(request, target):
 @csrf_exempt
 @require_POST
 def follow_concern(request, pk):
-    from openbeat.concerns.queries import public_concerns
-
     return _follow(request, get_object_or_404(public_concerns(), pk=pk))
 
 
 @csrf_exempt
 @require_POST
 def follow_problem(request, pk):
-    from openbeat.problems.models import Problem
-
     return _follow(request, get_object_or_404(Problem.objects.select_related("agency"), pk=pk))

@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from openbeat.core import audit, geo
 from openbeat.core.background import enqueue_with_write
 from openbeat.outreach.actions import problem_phase_changed
+from openbeat.problems.analysis import before_after
 from openbeat.problems.models import (
     PHASE_ORDER,
     ActionStatus,
     Measure,
+    OptOut,
     OwnerKind,
     Phase,
     PhaseChange,
@@ -170,8 +172,6 @@ def set_phase(actor, problem, phase, note=""):
             }
         )
     if phase == Phase.CLOSED:
-        from openbeat.problems.analysis import before_after
-
         if not problem.closeout_story.strip():
             raise ValidationError({"phase": _("Write the public close-out story before closing.")})
         compared = before_after(problem)
@@ -334,6 +334,4 @@ def confirm_volunteer(token):
 
 
 def opt_out(problem, email):
-    from openbeat.problems.models import OptOut
-
     OptOut.objects.get_or_create(problem=problem, email=email.lower())

@@ -34,11 +34,16 @@ class Phase(models.TextChoices):
 PHASE_ORDER = [Phase.SCANNING, Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT, Phase.CLOSED]
 
 
+class ProblemQuerySet(models.QuerySet):
+    def public(self):
+        """Every problem case is worked in public, from the day it is opened."""
+        return self.all()
+
+
 class Problem(models.Model):
     """A neighbourhood problem that police and residents work on together, in public."""
 
     staff_access_paths = ("agency", "co_owner")
-
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="problems")
     co_owner = models.ForeignKey(
         Agency,
@@ -85,6 +90,8 @@ class Problem(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     response_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProblemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
+from openbeat.problems.models import OptOut, PhaseChange, Problem, Volunteer
 
 OPT_OUT_SALT = "openbeat.problems.opt-out"
 
@@ -32,8 +33,6 @@ def _render(template, context, language):
 
 @task()
 def send_phase_email(problem_id, change_id, email, language, attempt=0):
-    from openbeat.problems.models import OptOut, PhaseChange, Problem
-
     problem = Problem.objects.select_related("agency").get(pk=problem_id)
     if OptOut.objects.filter(problem=problem, email=email).exists():
         return
@@ -58,8 +57,6 @@ def send_phase_email(problem_id, change_id, email, language, attempt=0):
 def send_volunteer_confirmation(volunteer_id, template="volunteer", attempt=0):
     """Ask a volunteer's address to confirm the offer ("volunteer"), or tell it the offer was
     confirmed before ("volunteer_already")."""
-    from openbeat.problems.models import Volunteer
-
     offer = Volunteer.objects.select_related("action__problem__agency").get(pk=volunteer_id)
     context = {
         "offer": offer,

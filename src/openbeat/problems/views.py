@@ -38,9 +38,7 @@ def problem_context(problem):
         "linked": concern_queries.public_concerns()
         .filter(problems=problem)
         .order_by("-created_at")[:50],
-        "meetings": problem.meetings.filter(event__is_published=True).select_related(
-            "event__agency"
-        ),
+        "meetings": problem.meetings.public().select_related("event__agency"),
         "assessment": analysis.before_after(problem),
         "min_days": analysis.MIN_WINDOW_DAYS,
         "max_days": analysis.MAX_WINDOW_DAYS,

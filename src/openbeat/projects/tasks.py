@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import send_or_retry
+from openbeat.projects.models import SignUp, SignUpStatus
 
 KINDS = (
     "confirm",
@@ -28,8 +29,6 @@ REMIND_WITHIN = datetime.timedelta(hours=24)
 @task()
 def send_sign_up_email(sign_up_id, kind, attempt=0):
     """Tell a volunteer about their sign-up; every message carries their private link."""
-    from openbeat.projects.models import SignUp, SignUpStatus
-
     signed = SignUp.objects.select_related("shift__role__project__agency", "shift__agency").get(
         pk=sign_up_id
     )
@@ -65,8 +64,6 @@ def queue_due_reminders(now=None):
     task row commits with the mark), so running this twice, or in two workers at once, sends
     one reminder per sign-up. Returns how many were queued.
     """
-    from openbeat.projects.models import SignUp, SignUpStatus
-
     now = now or timezone.now()
     due = SignUp.objects.filter(
         status=SignUpStatus.CONFIRMED,

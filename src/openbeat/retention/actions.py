@@ -35,7 +35,8 @@ from openbeat.concerns.models import (
     new_token,
 )
 from openbeat.core import audit
-from openbeat.core.models import Agency, AuditEvent
+from openbeat.core.background import task
+from openbeat.core.models import Agency, AuditEvent, Suppression
 from openbeat.outreach import models as outreach
 from openbeat.projects import models as projects
 from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
@@ -210,7 +211,7 @@ def ended_subscriptions(now=None):
     """Subscriptions that still hold an address and ended before the contact period:
     unsubscribed then, or sent to an address whose mail server refused it then."""
     cutoff = _contact_cutoff(now)
-    bounced = outreach.Suppression.objects.filter(at__lt=cutoff).values("email")
+    bounced = Suppression.objects.filter(at__lt=cutoff).values("email")
     ended = Q(status=outreach.SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at__lt=cutoff)
     return outreach.Subscription.objects.filter(email__isnull=False).filter(
         ended | Q(email__in=bounced)
@@ -301,3 +302,18 @@ def forget_for_reporter(actor, concern, same_email=False):
         except Held:
             held.append(each.pk)
     return done, held
+
+
+@task()
+def apply_retention():
+    """The daily retention run on the worker (see openbeat.core.worker)."""
+    return len(run_retention())
+
+
+def enqueue_if_due():
+    """Queue the retention run when a day has passed since the last one. Several workers may
+    both queue it: a second run changes nothing."""
+    if is_due():
+        apply_retention.enqueue()
+        return True
+    return False
