@@ -182,7 +182,7 @@ TEMPLATES = [
                 "openbeat.core.context_processors.site",
             ],
             # {% scrolltable %} wraps every data table, on every page.
-            "builtins": ["openbeat.core.templatetags.tables"],
+            "builtins": ["openbeat.core.templatetags.tables", "openbeat.core.templatetags.forms"],
         },
     },
 ]

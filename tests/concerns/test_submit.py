@@ -209,7 +209,9 @@ def test_a_category_question_is_asked_on_the_web_form(client, town):
     page = first.content.decode()
     assert first.status_code == 400
     assert "What is painted?" in page and "Please answer: What is painted?" in page
-    assert page.count("Please answer: What is painted?") == 1
+    # Once in the summary at the top, linked to the question, and once beside it.
+    assert page.count("Please answer: What is painted?") == 2
+    assert '<a href="#id_attribute[surface]">Please answer: What is painted?</a>' in page
     assert (
         client.post(
             "/concerns/new/", _form(confirm_new="1", **{"attribute[surface]": "car"})
@@ -219,15 +221,22 @@ def test_a_category_question_is_asked_on_the_web_form(client, town):
     assert Concern.objects.get().attributes == {"surface": "car"}
 
 
-def test_each_mistake_is_said_once_beside_its_field(client, town):
+def test_each_mistake_is_said_at_the_top_and_once_beside_its_field(client, town):
     page = client.post(
         "/concerns/new/", _form(description="", email="not-an-email")
     ).content.decode()
-    assert page.count("Please describe the problem in a few words.") == 1
-    assert page.count("Please enter an email address such as name@example.com.") == 1
+    summary, form = page.split('<div class="error-summary"')[1].split("</div>", 1)
+    assert "There are 2 problems" in summary
+    assert '<a href="#id_description">Please describe the problem in a few words.</a>' in summary
+    assert (
+        '<a href="#id_email">Please enter an email address such as name@example.com.</a>' in summary
+    )
+    assert form.count("Please describe the problem in a few words.") == 1
+    assert form.count("Please enter an email address such as name@example.com.") == 1
     assert "This field is required." not in page
     missing_place = client.post("/concerns/new/", _form(latitude="", longitude="")).content.decode()
     assert '<fieldset class="has-error">' in missing_place
+    assert '<a href="#id_location_text">' in missing_place
 
 
 def test_an_empty_report_lists_every_missing_part(client, town):

@@ -44,6 +44,10 @@ def category_choices():
 class ConcernForm(forms.Form):
     """Shown to residents; validation of what matters happens in actions.submit_concern."""
 
+    # The error summary links a mistake about the place to the typed address, the first field
+    # of "Where is it?" that a keyboard can reach (the map needs a pointer).
+    error_anchors = {"location": "id_location_text"}
+
     category = forms.ChoiceField(label=_("What is it about?"))
     description = forms.CharField(
         label=_("What is happening?"),
