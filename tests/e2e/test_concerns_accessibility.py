@@ -1,6 +1,6 @@
 """The concern pages a resident and an officer use, checked on a phone.
 
-axe-core (WCAG 2.1 A and AA rules) in English and Spanish on every state of the report form,
+axe-core (WCAG 2.2 A and AA rules) in English and Spanish on every state of the report form,
 the tracking and public pages, the list and the staff page; and mistakes that a screen reader
 reads out with the field they belong to.
 """
@@ -103,3 +103,28 @@ def test_mistakes_in_the_report_are_read_with_their_field(site, resident, town):
     expect(where.get_by_role("alert")).to_contain_text("Tell us where")
     expect(where).to_have_class(re.compile("has-error"))
     assert not Concern.objects.exists()
+
+
+def test_pins_too_close_to_tap_apart_are_one_group_that_opens_them(site, resident, town):
+    """Three concerns at one place and one 800 m away: the map draws the three as one group
+    (a target a finger can hit, WCAG 2.2's target size), which zooms in and, at the closest
+    zoom, lists them; the lone one stays a pin."""
+    for text in ("Graffiti on the mill", "More graffiti on the mill", "The mill again"):
+        factories.concern(description=text)
+    factories.concern(point=("39.299000", "-75.609000"), description="Graffiti by the school")
+    person = resident(locale="en")
+    page = person.page
+    page.goto(site.url + "/concerns/")
+    group = page.locator(".pin-group")
+    expect(group).to_have_count(1)
+    expect(group).to_have_text("3")
+    expect(group).to_have_attribute("title", "3 concerns here: zoom in")
+    expect(page.locator(".leaflet-marker-icon:not(.pin-group)")).to_have_count(1)
+    for _ in range(10):  # each choice zooms in; the same place stays one group to the end
+        if page.locator(".leaflet-popup a").count():
+            break
+        page.locator(".pin-group").click()
+        page.wait_for_timeout(400)
+    links = page.locator(".leaflet-popup li a")
+    expect(links).to_have_count(3)
+    assert all(text.startswith("#") for text in links.all_inner_texts())

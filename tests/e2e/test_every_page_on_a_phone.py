@@ -1,5 +1,5 @@
-"""Every page, public and staff, on a 360 px phone in Spanish: nothing makes the page scroll
-sideways.
+"""Every page, public and staff, on a 360 px phone in Spanish and English: nothing makes the
+page scroll sideways, and axe-core finds no WCAG 2.2 A or AA violation (target size among them).
 
 The pages are found the way people find them: links followed from the home page and, signed in
 as the demo's officer, from the staff desk, in the demo town; private links (a reply, a
@@ -9,6 +9,7 @@ must be reached, or be listed in NOT_A_PAGE with why: a new page nobody links to
 """
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -33,6 +34,14 @@ from tests.security.test_access_matrix import url_patterns
 pytestmark = pytest.mark.e2e
 
 PHONE_360 = {"width": 360, "height": 780}
+AXE = Axe()
+WCAG_22_AA = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
 NOT_FOLLOWED = ("/static/", "/media/", "/admin/", "/i18n/")
 
 # Patterns that answer no HTML page to a GET, or only a page reached by a form (a POST, or a
@@ -138,6 +147,7 @@ class Crawl:
         self.page, self.base = page, base
         self.seen = {}  # URL pattern -> the URL opened for it
         self.too_wide = []
+        self.violations = []
 
     def visit(self, url):
         name = _pattern(url)
@@ -156,8 +166,11 @@ class Crawl:
         if "text/html" not in answer.headers.get("content-type", ""):
             return []
         width = self.page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE_360["width"]:
+        if width > self.page.viewport_size["width"]:
             self.too_wide.append(f"{url}: {width} px")
+        results = AXE.run(self.page, options=WCAG_22_AA)
+        if results.violations_count:
+            self.violations.append(f"== {url}\n{results.generate_report()}")
         return self.page.eval_on_selector_all(
             "a[href]", "links => links.map(a => a.getAttribute('href'))"
         )
@@ -206,11 +219,17 @@ def _emailed_links():
     ]
 
 
-def test_every_page_fits_a_360_px_phone(site, browser):
+@pytest.mark.parametrize(
+    "locale, viewport",
+    [("es-US", PHONE_360), ("en-US", PHONE_360), ("en-US", {"width": 1280, "height": 900})],
+    ids=["es-360", "en-360", "en-1280"],
+)
+def test_every_page_fits_a_360_px_phone_and_passes_axe(site, browser, locale, viewport):
     load_demo()
-    # In Spanish: its words run longer than the English, so it is the harder test of width.
+    # Spanish words run longer than the English, so it is the harder test of width.
+    phone = viewport is PHONE_360
     context = browser.new_context(
-        viewport=PHONE_360, is_mobile=True, has_touch=True, locale="es-US"
+        viewport=viewport, is_mobile=phone, has_touch=phone, locale=locale
     )
     crawl = Crawl(context.new_page(), site.url)
     crawl.follow("/")
@@ -225,6 +244,8 @@ def test_every_page_fits_a_360_px_phone(site, browser):
     context.close()
 
     assert crawl.too_wide == [], "pages wider than a 360 px phone"
+    print("\n".join(crawl.violations))
+    assert crawl.violations == [], "pages axe finds WCAG 2.2 AA violations on"
     routed = {p.name for p in url_patterns() if p.name and not p.name.startswith("admin:")}
     unreached = sorted(routed - set(crawl.seen) - set(NOT_A_PAGE))
     print(f"{len(crawl.seen)} pages, one per URL pattern, at 360 px")

@@ -1,5 +1,5 @@
 """A reporter removes their details from a concern with their tracking link, on a phone; both
-pages pass axe-core (WCAG 2.1 AA). axe needs JavaScript, so the phone has it; the pages use none
+pages pass axe-core (WCAG 2.2 AA). axe needs JavaScript, so the phone has it; the pages use none
 (plain links and a form)."""
 
 import pytest

@@ -2,7 +2,7 @@
 
 Ann (English, JavaScript on) takes the shift's one place; Bea (Spanish, JavaScript off) finds it
 full, joins the waiting list, and gets the place by email when Ann cancels. Every page they see
-passes axe-core (WCAG 2.1 AA).
+passes axe-core (WCAG 2.2 AA).
 """
 
 import re

@@ -1,4 +1,7 @@
 // Concern pins for the visible part of the map only, fetched page by page as the map moves.
+// Pins closer than a finger's width on screen are drawn as one numbered group (WCAG 2.2's
+// target size: every pin and group is at least 24 px and apart from its neighbours); a group
+// zooms in when chosen, or, at the closest zoom, lists its concerns.
 (function () {
   "use strict";
   var el = document.querySelector("[data-pins]");
@@ -13,6 +16,49 @@
   var layer = L.layerGroup().addTo(map);
   var generation = 0;
 
+  var pins = [];
+  var APART = 56;  // px between the anchors of two targets (icons are 25 x 41 and 36 x 36)
+
+  function link(p) {
+    var a = document.createElement("a");
+    a.href = p.url;
+    a.textContent = "#" + p.id + " " + p.category + " (" + p.status + ")";
+    return a;
+  }
+
+  function draw() {
+    layer.clearLayers();
+    var groups = [];
+    pins.forEach(function (p) {
+      var at = map.latLngToContainerPoint([p.lat, p.lon]);
+      for (var i = 0; i < groups.length; i += 1) {
+        if (groups[i].at.distanceTo(at) < APART) { groups[i].pins.push(p); return; }
+      }
+      groups.push({ at: at, pins: [p] });
+    });
+    groups.forEach(function (g) {
+      var first = g.pins[0];
+      if (g.pins.length === 1) {
+        L.marker([first.lat, first.lon], { title: first.category, alt: first.category })
+          .addTo(layer).bindPopup(link(first));
+        return;
+      }
+      var label = el.getAttribute("data-group-label").replace("%(n)s", g.pins.length);
+      var marker = L.marker([first.lat, first.lon], {
+        title: label, alt: label,
+        icon: L.divIcon({ className: "pin-group", html: String(g.pins.length), iconSize: [36, 36], iconAnchor: [18, 36] })
+      }).addTo(layer);
+      var bounds = L.latLngBounds(g.pins.map(function (p) { return [p.lat, p.lon]; }));
+      if (map.getZoom() < map.getMaxZoom() && bounds.getNorthEast().distanceTo(bounds.getSouthWest()) > 1) {
+        marker.on("click keypress", function () { map.fitBounds(bounds.pad(0.5), { maxZoom: map.getMaxZoom() }); });
+      } else {
+        var list = document.createElement("ul");
+        g.pins.forEach(function (p) { var li = document.createElement("li"); li.appendChild(link(p)); list.appendChild(li); });
+        marker.bindPopup(list);
+      }
+    });
+  }
+
   function load(page, mine) {
     var b = map.getBounds();
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (n) { return n.toFixed(5); });
@@ -20,17 +66,13 @@
       .then(function (r) { return r.ok ? r.json() : { pins: [] }; })
       .then(function (data) {
         if (mine !== generation) { return; }
-        data.pins.forEach(function (p) {
-          var link = document.createElement("a");
-          link.href = p.url;
-          link.textContent = "#" + p.id + " " + p.category + " (" + p.status + ")";
-          L.marker([p.lat, p.lon], { title: p.category, alt: p.category }).addTo(layer).bindPopup(link);
-        });
+        pins = pins.concat(data.pins);
+        draw();
         if (data.next_page && data.next_page <= 10) { load(data.next_page, mine); }
       });
   }
 
-  function refresh() { generation += 1; layer.clearLayers(); load(1, generation); }
+  function refresh() { generation += 1; pins = []; layer.clearLayers(); load(1, generation); }
   map.on("moveend", refresh);
   refresh();
 })();
