@@ -15,10 +15,11 @@ def _fresh_page_cache():
     # Each test starts its database afresh, so the page cache's version starts again too.
     from django.core.cache import cache
 
-    from openbeat.core import pagecache
+    from openbeat.core import brand, pagecache
 
     cache.clear()
     pagecache.forget()
+    brand.forget()
 
 
 @pytest.fixture(autouse=True)

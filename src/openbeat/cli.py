@@ -406,6 +406,8 @@ def main(argv=None):
         # Visitors try the staff pages with the printed password; two-factor sign-in is there
         # to try (Staff → Two-factor sign-in) rather than demanded.
         os.environ.setdefault("OPENBEAT_STAFF_2FA", "optional")
+        # The demo site is Smyrna PD's, co-hosting with Clayton PD: its name and colour head it.
+        os.environ.setdefault("OPENBEAT_SITE_AGENCY", "smyrna-pd")
     if args.command in ("demo", "serve"):
         os.environ.update(_address_settings(*args.addr, demo=args.command == "demo"))
     _setup()

@@ -296,6 +296,9 @@ def _email():
 
 globals().update(_email())
 DEFAULT_FROM_EMAIL = env_str("FROM_EMAIL", "OpenBeat <noreply@openbeat.invalid>")
+# The agency this site speaks for (its short name in links): its name, logo and colour head
+# every page. Empty: the only agency if there is one, else the neutral "OpenBeat".
+SITE_AGENCY = env_str("SITE_AGENCY")
 
 _TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

@@ -16,6 +16,7 @@ from openbeat.site import views as site_views
 urlpatterns = [
     path("", site_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("brand.css", core_views.brand_css, name="brand_css"),
     # Choosing a language is not a sensitive action; without a CSRF token in every page header,
     # public pages can be cached whole.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),

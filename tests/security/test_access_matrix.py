@@ -495,6 +495,7 @@ TABLE = {
     # Public pages, feeds and media
     "home": Row((get(PUBLIC),)),
     "healthz": Row((get(PUBLIC),)),
+    "brand_css": Row((get(PUBLIC),)),
     "set_language": Row((post(Public(302), {"language": "es", "next": "/"}),)),
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),

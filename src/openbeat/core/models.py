@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import geo
+from openbeat.core.colours import validate_colour
 
 
 def validate_timezone(value):
@@ -35,6 +36,16 @@ class Agency(models.Model):
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_colour],
+        help_text=_(
+            "The header's and buttons' colour under white text, as #rrggbb; it must be dark "
+            "enough for white text to be readable on it."
+        ),
+    )
 
     objects = AgencyQuerySet.as_manager()
 

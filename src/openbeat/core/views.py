@@ -1,7 +1,9 @@
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+
+from openbeat.core import brand, colours
 
 
 @never_cache
@@ -10,3 +12,15 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@cache_control(public=True, max_age=300)
+@require_GET
+def brand_css(request):
+    """The site's agency colour as the stylesheet's brand variables (the CSP allows no inline
+    style). Empty when the site has no agency colour: site.css's own colours stay."""
+    agency = brand.site_agency()
+    css = ""
+    if agency is not None and agency.colour:
+        css = f":root {{ --brand: {agency.colour}; --brand-dark: {colours.darker(agency.colour)}; }}\n"
+    return HttpResponse(css, content_type="text/css; charset=utf-8")

@@ -250,6 +250,7 @@ def load_demo():
             "name": "Smyrna Police Department",
             "timezone": "America/New_York",
             "address": "Smyrna, Delaware",
+            "colour": "#1f4e79",  # the department's own blue (the site speaks for it: cli.py)
             "about": (
                 "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
                 "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "

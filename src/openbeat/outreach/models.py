@@ -127,6 +127,12 @@ class AnnouncementStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class AnnouncementQuerySet(models.QuerySet):
+    def public(self):
+        """Published and not withdrawn: what pages, feeds and the home page show."""
+        return self.filter(status=AnnouncementStatus.PUBLISHED)
+
+
 class Announcement(models.Model):
     """News from an agency to residents: a public page, its feeds, and email to subscribers."""
 
@@ -165,6 +171,8 @@ class Announcement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnouncementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -24,7 +24,7 @@ from openbeat.events import queries
 from openbeat.events.models import Programme
 from openbeat.outreach import actions, links
 from openbeat.outreach.forms import ChoicesForm, FollowForm, SubscribeForm
-from openbeat.outreach.models import Announcement, AnnouncementStatus, Kind, Subscription
+from openbeat.outreach.models import Announcement, Kind, Subscription
 from openbeat.problems.models import Problem
 
 SUBSCRIBE_LIMIT = (10, 3600)  # per client per hour: a household, not a mail-bomb
@@ -35,9 +35,7 @@ OPEN_PROJECTS_TEMPLATE = "projects/_programme_projects.html"
 
 
 def published():
-    return Announcement.objects.filter(status=AnnouncementStatus.PUBLISHED).select_related(
-        "agency", "programme"
-    )
+    return Announcement.objects.public().select_related("agency", "programme")
 
 
 # -- Programme catalogue -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from openbeat.core.models import Agency, StaffRole
 from openbeat.core.pagecache import public_page
 from openbeat.events import queries
+from openbeat.outreach.models import Announcement
 
 
 @require_GET
@@ -20,6 +21,7 @@ def home(request):
             "upcoming": list(upcoming[:6]),
             "next_meeting": upcoming.exclude(event__programme__slug="coffee-with-a-cop").first(),
             "next_coffee": upcoming.filter(event__programme__slug="coffee-with-a-cop").first(),
+            "news": list(Announcement.objects.public().select_related("agency")[:3]),
         },
     )
 
