@@ -9,7 +9,7 @@ the bodies have pydantic check them with Python's `re` (`STRICT_BODY`).
 
 import datetime
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -70,7 +70,7 @@ def slug(description: str) -> FieldInfo:
     return info
 
 
-def _whole_number(value: Any) -> Any:
+def _whole_number(value: object) -> object:
     # JSON has one number type: 3.0 is the integer 3 (JSON Schema says so too), "3" and true are not.
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -112,7 +112,7 @@ Email = Annotated[
 ]
 
 
-def _iso_date(value: Any) -> Any:
+def _iso_date(value: object) -> object:
     # Only YYYY-MM-DD: pydantic would also take 0 or 1700000000 as seconds since 1970.
     if isinstance(value, str) and not ISO_DATE.match(value):
         raise PydanticCustomError("date", _("Write the date as YYYY-MM-DD, e.g. 2026-07-09."))

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from openbeat.core.background import Task
 from openbeat.core.models import Suppression
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def suppress(email: str | None, reason: str) -> None:
 
 
 def send_or_retry(
-    message: EmailMessage, task_function: Any, args: Sequence[object], attempt: int
+    message: EmailMessage, task_function: Task[..., Any], args: Sequence[object], attempt: int
 ) -> None:
     """Send `message`; on an SMTP failure queue `task_function(*args, attempt + 1)` for later.
 
