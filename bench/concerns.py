@@ -16,7 +16,7 @@ for the problem page, 0.3× for submissions.
   status=open, and with a bbox (the town; default 90-day window); GET requests/<id>.json;
 - GET /problems/<id>/ of the problem whose area holds the dense town's 100,000 concerns;
 - POST /concerns/new/ as the web form sends it: multipart with a small JPEG made with Pillow,
-  a fresh nonce every request and confirm_new=1, at points inside the areas (bench/submit.lua).
+  a fresh nonce every request and confirm_new=1, at points inside the areas (bench/mix.lua, submissions only).
   The rate limit of 10 a client an hour would refuse all but 10, so the bench server raises it
   (OPENBEAT_BENCH_SUBMIT_LIMIT, applied in bench/urls.py). Afterwards the server log is searched
   for "database is locked" (must be 0) and the concerns stored are counted.
@@ -246,8 +246,8 @@ def submit_target(server, work_dir, beats, prefix):
         "/concerns/new/",
         label=SUBMIT_LABEL,
         goal=SUBMIT_GOAL,
-        script=BENCH / "submit.lua",
-        script_args=(photo, points, token, prefix),
+        script=BENCH / "mix.lua",
+        script_args=(photo, points, token, prefix, os.devnull, 1),  # no GETs: every one a POST
         make_request=submitter,
         probe=submitter.probe,
     )
@@ -533,7 +533,7 @@ def main(argv=None):
         if not args.no_submit:
             target, photo_bytes = submit_target(server, settings.DATA_DIR, info["beats"], prefix)
             pages.append(target)
-            paths[SUBMIT_LABEL] = "/concerns/new/ (multipart, bench/submit.lua)"
+            paths[SUBMIT_LABEL] = "/concerns/new/ (multipart, bench/mix.lua)"
             submissions["photo_bytes"] = photo_bytes
         print(
             f"Measuring openbeat serve ({args.workers} workers × {args.threads} threads), "

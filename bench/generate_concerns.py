@@ -224,8 +224,9 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
     from django.utils import timezone
 
     from openbeat.concerns.defaults import ensure_default_categories
-    from openbeat.concerns.models import Category, Concern, ConcernUpdate, Supporter, new_token
+    from openbeat.concerns.models import Category, Concern, ConcernUpdate, Supporter
     from openbeat.core import dbstats
+    from openbeat.core.tokens import new_token
 
     if not 0 <= dense <= concerns:
         raise ValueError("--dense must be between 0 and --concerns")
@@ -350,7 +351,8 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
 
 
 def _concern(rng, pk, area, box, category, created, now):
-    from openbeat.concerns.models import Concern, new_token, public_place
+    from openbeat.concerns.models import Concern, public_place
+    from openbeat.core.tokens import new_token
 
     age = (now - created).days
     closed_share = 0.92 if age > 60 else 0.6 if age > 14 else 0.25

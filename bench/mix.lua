@@ -1,16 +1,20 @@
--- wrk script: a mix of residents' requests for bench/load.py. Of every SUBMIT_EVERY requests one
--- is a concern submission exactly as the web form sends it (multipart, one photo, CSRF cookie and
--- token, a fresh nonce, confirm_new=1); the others are GETs taken in turn from PATHS.txt (public
--- pages, map pins, Open311 lists and single requests).
+-- wrk script: a mix of residents' requests for bench/load.py, or submissions alone for
+-- bench/concerns.py. Of every SUBMIT_EVERY requests one is a concern submission exactly as the web
+-- form sends it (multipart, one photo, CSRF cookie and token, a fresh nonce, confirm_new=1); the
+-- others are GETs taken in turn from PATHS.txt (public pages, map pins, Open311 lists and single
+-- requests). With SUBMIT_EVERY=1 every request is a submission (PATHS.txt may be empty).
 --
 --   wrk -t2 -c64 -d60s --latency -s bench/mix.lua http://127.0.0.1:PORT/ -- \
 --       PHOTO.jpg POINTS.txt CSRF_TOKEN NONCE_PREFIX PATHS.txt SUBMIT_EVERY
 --
+-- POINTS.txt: one "latitude longitude category-slug" per line, inside the areas served. Nonces
+-- are NONCE_PREFIX-THREAD-T-N (T: when this wrk run started, N counts up), never repeated.
+--
 -- Every response's status is counted per thread; done() prints them as one JSON line starting
 -- with "statuses:" (302 = a submission acknowledged: the form redirects to the tracking page; the
 -- GETs all answer 200), and the tracking token of every acknowledged submission (from its
--- Location header) is written to the file $OPENBEAT_LOAD_TOKENS, one a line, so the caller can check each one
--- was stored exactly once.
+-- Location header) is written to the file $OPENBEAT_LOAD_TOKENS when it is set, one a line, so
+-- the caller can check each one was stored exactly once.
 
 local boundary = "----openbeat-load-5Vq8ZtLw2RbN"
 local photo, points, token, prefix, paths, every
@@ -91,18 +95,22 @@ end
 
 function done(summary, latency, requests)
   local total = {}
-  -- done() runs in the main script, where init() never ran: the path comes from the environment.
-  local out = assert(io.open(os.getenv("OPENBEAT_LOAD_TOKENS"), "w"))
+  -- done() runs in the main script, where init() never ran: the path comes from the environment
+  -- (bench/load.py sets it; bench/concerns.py counts what was stored by nonce instead).
+  local path = os.getenv("OPENBEAT_LOAD_TOKENS")
+  local out = path and assert(io.open(path, "w"))
   for _, thread in ipairs(threads) do
-    for _, token in ipairs(thread:get("tokens")) do
-      out:write(token, "\n")
+    if out then
+      for _, token in ipairs(thread:get("tokens")) do
+        out:write(token, "\n")
+      end
     end
     local counts = thread:get("statuses")
     for status, n in pairs(counts) do
       total[status] = (total[status] or 0) + n
     end
   end
-  out:close()
+  if out then out:close() end
   local parts = {}
   for status, n in pairs(total) do
     parts[#parts + 1] = '"' .. status .. '": ' .. n

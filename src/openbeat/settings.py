@@ -379,14 +379,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Limits that keep a single series or RSVP from swamping the system.
-OPENBEAT_MAX_OCCURRENCES = 260
-OPENBEAT_MAX_SERIES_YEARS = 5
-OPENBEAT_MAX_PARTY_SIZE = 20
+# Limits that keep a single series or RSVP from swamping the system. (Names that start with
+# OPENBEAT_ are set from the environment; these are fixed.)
+MAX_OCCURRENCES = 260
+MAX_SERIES_YEARS = 5
+MAX_PARTY_SIZE = 20
+# TODO(issue #14): events/actions.py still reads the old name; the branch annotating the actions
+# modules renames it there, then this line goes.
+OPENBEAT_MAX_PARTY_SIZE = MAX_PARTY_SIZE
+# Insights: survey links stay open this many days.
+SURVEY_DAYS = 30
 # Insights: a trust index built from fewer answers than this is not shown (only its count), so
-# no one's answer can be picked out; survey links stay open this many days.
+# no one's answer can be picked out.
 OPENBEAT_TRUST_MIN_ANSWERS = env_int("TRUST_MIN_ANSWERS", 10, minimum=2)
 # Months an email subscription is kept after it ended (unsubscribed, or its address bounced),
 # and a volunteer's name and email after their shift; then the retention job removes them.
 OPENBEAT_RETENTION_CONTACT_MONTHS = env_int("RETENTION_CONTACT_MONTHS", 12, minimum=1)
-OPENBEAT_SURVEY_DAYS = 30

@@ -109,12 +109,14 @@ urlpatterns = [
     path("projects/<int:pk>/shifts/", projects.project_shift, name="project_shift"),
     path(
         "projects/<int:pk>/shifts/change/",
-        projects.project_shift_change,
+        projects.project_shift_edit,
+        {"form": "change"},
         name="project_shift_change",
     ),
     path(
         "projects/<int:pk>/shifts/cancel/",
-        projects.project_shift_cancel,
+        projects.project_shift_edit,
+        {"form": "cancel"},
         name="project_shift_cancel",
     ),
     path("projects/<int:pk>/hours/", projects.project_hours, name="project_hours"),

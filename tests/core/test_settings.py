@@ -43,6 +43,18 @@ def test_importing_the_settings_writes_nothing_and_names_the_missing_key(tmp_pat
     assert "No secret key" in result.stderr and "OPENBEAT_SECRET_KEY" in result.stderr
 
 
+def test_importing_the_settings_with_a_key_given_writes_nothing(tmp_path):
+    # What a type checker or another tool does (scripts/typecheck): Django set up, not started.
+    folder = tmp_path / "not-yet"
+    result = _start(
+        {"OPENBEAT_DATA_DIR": str(folder), "OPENBEAT_SECRET_KEY": "only-for-this-test"},
+        code="import django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings';"
+        " django.setup()",
+    )
+    assert result.returncode == 0, result.stderr
+    assert not folder.exists()
+
+
 def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings'; django.setup();"

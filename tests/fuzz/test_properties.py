@@ -126,9 +126,9 @@ fast = st.sampled_from(["SECONDLY", "MINUTELY", "HOURLY", "DAILY"])
         # Never ending: neither COUNT nor UNTIL.
         st.builds(lambda f, i: f"FREQ={f};INTERVAL={i}", fast | st.just("WEEKLY"), count),
         monthly_or_weekly(),
-        # More than OPENBEAT_MAX_OCCURRENCES meetings.
+        # More than MAX_OCCURRENCES meetings.
         st.builds(lambda f, n: f"FREQ={f};COUNT={n}", fast, st.integers(261, 10**9)),
-        # Until beyond the horizon (OPENBEAT_MAX_SERIES_YEARS), or too many before it.
+        # Until beyond the horizon (MAX_SERIES_YEARS), or too many before it.
         st.builds(
             lambda f, d: f"FREQ={f};UNTIL={d:%Y%m%d}T000000Z",
             fast | st.sampled_from(["WEEKLY", "MONTHLY"]),

@@ -1,6 +1,9 @@
 """The JSON API at /api/v1/, assembled from each app's router. OpenAPI at /api/v1/openapi.json."""
 
-from django.http import Http404, JsonResponse
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -26,12 +29,12 @@ api.add_router("/concerns", concerns_router)
 api.add_router("/staff/concerns", concerns_staff_router)
 
 
-def _field(loc):
+def _field(loc: Sequence[str | int]) -> str:
     return ".".join(str(part) for part in loc if part not in {"body", "query", "path", "payload"})
 
 
 @api.exception_handler(ValidationError)
-def bad_input(request, exc):
+def bad_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
     detail = "; ".join(
         f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
@@ -40,7 +43,7 @@ def bad_input(request, exc):
 
 
 @api.exception_handler(AuthenticationError)
-def unauthenticated(request, exc):
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
         {"detail": "Send a valid API key in the X-API-Key header, or sign in as staff."},
@@ -49,17 +52,17 @@ def unauthenticated(request, exc):
 
 
 @api.exception_handler(Http404)
-def not_found(request, exc):
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
 
 
 @api.exception_handler(HttpError)
-def http_error(request, exc):
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 
 @api.exception_handler(ratelimit.RateLimited)
-def too_many(request, exc):
+def too_many(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpResponse:
     response = api.create_response(
         request,
         {"detail": f"Too many requests from this address; try again in {exc.retry_after} seconds."},
@@ -70,7 +73,7 @@ def too_many(request, exc):
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address gets the 404, not a CSRF page
-def unrouted(request, *args, **kwargs):
+def unrouted(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other address under /api/v1/ (a negative or non-numeric id, a typo): the API's 404
     body, never the HTML page."""
     return JsonResponse(

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from openbeat.core import plaintext
@@ -24,7 +25,7 @@ from openbeat.core import plaintext
 STRICT_BODY = ConfigDict(extra="forbid", strict=True, regex_engine="python-re")
 
 
-def _ecma_class(compiled):
+def _ecma_class(compiled: re.Pattern[str]) -> str:
     """The ranges of a compiled character class, [...], written as ECMA 262 reads them
     (\\uXXXX), without lone surrogates: JSON Schema's tools read a pattern as Unicode text,
     which cannot hold one (nor can UTF-8, so no request carries one)."""
@@ -50,23 +51,26 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 MAX_ID = 2**63 - 1  # a database id (bigint); a larger one names nothing
 
 
-def text(max_length, *, required=False, description=None):
+# The constraints below are written `Annotated[str, text(120)]`: the type stays a type, and
+# pydantic reads the constraints from the metadata.
+
+
+def text(max_length: int, *, required: bool = False, description: str | None = None) -> FieldInfo:
     """A string of at most `max_length` characters; `required` ones hold something visible."""
-    return Annotated[
-        str,
-        Field(
-            max_length=max_length,
-            pattern=SOME_TEXT if required else ANY_TEXT,
-            description=description,
-        ),
-    ]
+    info: FieldInfo = Field(
+        max_length=max_length,
+        pattern=SOME_TEXT if required else ANY_TEXT,
+        description=description,
+    )
+    return info
 
 
-def slug(description):
-    return Annotated[str, Field(max_length=50, pattern=SLUG, description=description)]
+def slug(description: str) -> FieldInfo:
+    info: FieldInfo = Field(max_length=50, pattern=SLUG, description=description)
+    return info
 
 
-def _whole_number(value):
+def _whole_number(value: object) -> object:
     # JSON has one number type: 3.0 is the integer 3 (JSON Schema says so too), "3" and true are not.
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -81,11 +85,12 @@ WholeNumber = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole_numb
 Phone = Annotated[str, Field(max_length=40, pattern="^[-0-9+() .]*$")]
 
 
-def coordinate(limit):
-    return Annotated[float, Field(ge=-limit, le=limit)]
+def coordinate(limit: float) -> FieldInfo:
+    info: FieldInfo = Field(ge=-limit, le=limit)
+    return info
 
 
-def _email_or_nothing(value):
+def _email_or_nothing(value: str) -> str:
     if value:
         try:
             validate_email(value)
@@ -107,7 +112,7 @@ Email = Annotated[
 ]
 
 
-def _iso_date(value):
+def _iso_date(value: object) -> object:
     # Only YYYY-MM-DD: pydantic would also take 0 or 1700000000 as seconds since 1970.
     if isinstance(value, str) and not ISO_DATE.match(value):
         raise PydanticCustomError("date", _("Write the date as YYYY-MM-DD, e.g. 2026-07-09."))

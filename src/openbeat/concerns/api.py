@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as NinjaStatus
 from ninja.errors import HttpError
 from pydantic import ConfigDict
+from pydantic.config import JsonDict
 
 from openbeat.api import inputs
 from openbeat.api.auth import STAFF
@@ -54,20 +55,20 @@ class PublicConcern(Schema):
 
 
 # A filter left out is no filter: its default None is never sent (a query string has no null),
-# so the schema gives the filter's own type only.
+# so the schema gives the filter's own type only (and the type checker is told so line by line).
 class ConcernFilters(Schema):
-    status: Literal["open", "closed"] = None
-    category: inputs.slug("Category slug") = None
-    area: Annotated[int, Field(ge=1, le=inputs.MAX_ID, description="Area id")] = None
+    status: Literal["open", "closed"] = None  # type: ignore[assignment]  # None: no filter
+    category: Annotated[str, inputs.slug("Category slug")] = None  # type: ignore[assignment]  # None: no filter
+    area: Annotated[int, Field(ge=1, le=inputs.MAX_ID, description="Area id")] = None  # type: ignore[assignment]  # None: no filter
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 # Where the problem is, as the action takes it (actions._locate): a pin; or a typed place with
 # its area; or a venue, whose point is the pin. Latitude and longitude come together or not at all.
-PIN = {"latitude": {"type": "number"}, "longitude": {"type": "number"}}
-NO_PIN = {"latitude": {"type": "null"}, "longitude": {"type": "null"}}
-SOMEWHERE = {
+PIN: JsonDict = {"latitude": {"type": "number"}, "longitude": {"type": "number"}}
+NO_PIN: JsonDict = {"latitude": {"type": "null"}, "longitude": {"type": "null"}}
+SOMEWHERE: JsonDict = {
     "anyOf": [
         {"required": ["latitude", "longitude"], "properties": PIN},
         {
@@ -89,22 +90,23 @@ class NewConcern(Schema):
 
     model_config = ConfigDict(**inputs.STRICT_BODY, json_schema_extra=SOMEWHERE)
 
-    category: inputs.slug("Category slug, from the categories of the area's agency")
+    category: Annotated[str, inputs.slug("Category slug, from the categories of the area's agency")]
     description: Annotated[
+        str,
         inputs.text(actions.MAX_DESCRIPTION, required=True),
         Field(
             description="Plain text: HTML tags such as <a> or <script> are refused",
             json_schema_extra={"not": {"pattern": actions.MARKUP_PATTERN}},
         ),
     ]
-    latitude: inputs.coordinate(90) | None = None
-    longitude: inputs.coordinate(180) | None = None
-    location_text: inputs.text(300, description="Address or landmark") = ""
+    latitude: Annotated[float, inputs.coordinate(90)] | None = None
+    longitude: Annotated[float, inputs.coordinate(180)] | None = None
+    location_text: Annotated[str, inputs.text(300, description="Address or landmark")] = ""
     area: inputs.WholeNumber | None = Field(
         None, description="Area id, with location_text when there is no pin"
     )
     venue: inputs.WholeNumber | None = Field(None, description="Venue id: the pin is the venue's")
-    name: inputs.text(120) = ""
+    name: Annotated[str, inputs.text(120)] = ""
     email: inputs.Email = ""
     phone: inputs.Phone = ""
     anonymous: bool = False
@@ -229,9 +231,9 @@ class StatusChange(Schema):
 
     model_config = inputs.STRICT_BODY
 
-    status: Literal[SETTABLE]
-    note: inputs.text(actions.MAX_DESCRIPTION, description="Public note") = ""
-    referred_to: inputs.text(120, description="The partner it was referred to") = ""
+    status: Literal[SETTABLE]  # type: ignore[valid-type]  # Status's values, read at start-up
+    note: Annotated[str, inputs.text(actions.MAX_DESCRIPTION, description="Public note")] = ""
+    referred_to: Annotated[str, inputs.text(120, description="The partner it was referred to")] = ""
 
 
 def _staff_view(concern):

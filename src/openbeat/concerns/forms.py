@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
@@ -6,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns.models import Category, Datatype, Priority, Status
 from openbeat.core.models import Area, Venue
+
+if TYPE_CHECKING:
+    from openbeat.concerns.models import ResponseTemplate
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -192,7 +197,7 @@ class TriageForm(forms.Form):
 
 
 class ResponseForm(forms.Form):
-    template = forms.ModelChoiceField(
+    template: "forms.ModelChoiceField[ResponseTemplate]" = forms.ModelChoiceField(
         None,
         required=False,
         label=_("Start from a template"),

@@ -1,6 +1,5 @@
 import datetime
 import re
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -13,15 +12,12 @@ from openbeat.concerns import tiles
 from openbeat.concerns.location import filed_area
 from openbeat.core import pagecache
 from openbeat.core.models import Agency, Area, Venue
+from openbeat.core.tokens import new_token
 
 # The page cache's scopes: every concern write bumps ALL_CONCERNS (the site-wide list), its
 # agency's scope and its map tile's; category changes bump CATEGORIES (every map tile's pins).
 ALL_CONCERNS = "concerns"
 CATEGORIES = "categories"
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
 
 
 PUBLIC_PLACE_FIELDS = ("public_latitude", "public_longitude", "tile")

@@ -1,9 +1,13 @@
 """The Django admin, scoped per agency: staff see and change only their own agencies' rows."""
 
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import access, audit
@@ -15,38 +19,49 @@ admin.site.index_title = _("Agency administration")
 
 AGENCY_FIELDS = {"agency", "co_hosts"}
 
+# The admin of any agency-owned model: its rows are reached through the model's declared
+# access paths, not through attributes known here. (Django's ModelAdmin takes no type argument
+# at run time; only the checker's declarations do.)
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+else:
+    ModelAdmin = admin.ModelAdmin
 
-class AgencyScopedAdmin(admin.ModelAdmin):
+
+class AgencyScopedAdmin(ModelAdmin):
     """Rows are filtered through the access helper; writes need a coordinator of the owner."""
 
     view_role = Role.OFFICER
     change_role = Role.COORDINATOR
     delete_role = Role.ADMIN
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return access.scoped(request.user, super().get_queryset(request), self.view_role)
 
-    def _owner_id(self, obj):
-        return obj.agency_id
+    def _owner_id(self, obj: Any) -> int:
+        owner: int = obj.agency_id
+        return owner
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(access.agency_ids(request.user, self.view_role))
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(access.agency_ids(request.user, self.view_role))
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(access.agency_ids(request.user, self.change_role))
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = access.agency_ids(request.user, self.change_role)
         return bool(allowed) and (obj is None or self._owner_id(obj) in allowed)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = access.agency_ids(request.user, self.delete_role)
         return bool(allowed) and (obj is None or self._owner_id(obj) in allowed)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "agency":
             kwargs["queryset"] = access.staff_agencies(request.user, self.change_role)
         elif hasattr(db_field.related_model, "agency"):
@@ -54,13 +69,17 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = access.scoped(request.user, related, owner_only=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
         if db_field.name not in AGENCY_FIELDS and hasattr(db_field.related_model, "agency"):
             related = db_field.related_model._default_manager.all()
             kwargs["queryset"] = access.scoped(request.user, related, owner_only=True)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any], change: bool
+    ) -> None:
         with transaction.atomic():
             before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
             super().save_model(request, obj, form, change)
@@ -72,14 +91,14 @@ class AgencyScopedAdmin(admin.ModelAdmin):
                 after=audit.snapshot(obj),
             )
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
             audit.record(
                 request.user, f"{obj._meta.model_name}.delete", obj, before=audit.snapshot(obj)
             )
             super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 
@@ -90,16 +109,17 @@ class AgencyAdmin(AgencyScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     change_role = Role.ADMIN
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return Agency.objects.filter(id__in=access.agency_ids(request.user))
 
-    def _owner_id(self, obj):
-        return obj.pk
+    def _owner_id(self, obj: Any) -> int:
+        agency_id: int = obj.pk
+        return agency_id
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
 
@@ -123,7 +143,9 @@ class StaffRoleAdmin(AgencyScopedAdmin):
     list_filter = ["agency", "role"]
     change_role = Role.ADMIN
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "user" and not request.user.is_superuser:
             # The agency's own staff, and accounts not yet given to any agency; never another
             # agency's people.
@@ -145,13 +167,13 @@ class AuditEventAdmin(AgencyScopedAdmin):
     # officers and coordinators it records.
     view_role = Role.ADMIN
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -165,5 +187,5 @@ class ApiKeyAdmin(AgencyScopedAdmin):
     readonly_fields = ["agency", "prefix", "created_at", "last_used_at"]
     change_role = Role.ADMIN
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,17 +8,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from openbeat.core import audit
-from openbeat.core.models import ApiKey, Role
+from openbeat.core.access import Actor
+from openbeat.core.models import Agency, ApiKey, Role
 
 PREFIX_LENGTH = 8
 
 
-def _hash(raw):
+def _hash(raw: str) -> str:
     # The keys are 32 random bytes: a plain SHA-256 is enough; no password stretching needed.
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_key(agency, name, role=Role.OFFICER, actor=None):
+def create_key(
+    agency: Agency, name: str, role: str = Role.OFFICER, actor: Actor | None = None
+) -> tuple[ApiKey, str]:
     """A new key for `agency`; returns (ApiKey, raw key). The raw key is never stored."""
     with transaction.atomic():
         while True:
@@ -35,7 +38,7 @@ def create_key(agency, name, role=Role.OFFICER, actor=None):
     return key, raw
 
 
-def verify(raw):
+def verify(raw: str | None) -> ApiKey | None:
     """The live key matching `raw`, or None."""
     if not raw or not raw.startswith("ob_") or raw.count("_") < 2:
         return None

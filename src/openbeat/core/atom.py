@@ -7,18 +7,21 @@ text is cleaned of what XML cannot carry (openbeat.core.plaintext), and a summar
 unless the feed declares it sanitised HTML.
 """
 
+from typing import Any
+
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from openbeat.core import plaintext
 
 
-def _clean(value):
+def _clean(value: object) -> object:
     if isinstance(value, list | tuple):  # categories
         return [plaintext.clean(v) for v in value]
     return plaintext.clean(value)
 
 
-def _cleaned(values):
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     return {key: _clean(value) for key, value in values.items()}
 
 
@@ -27,15 +30,15 @@ class TextAtomFeed(Atom1Feed):
 
     summary_type = "text"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.feed = _cleaned(self.feed)
 
-    def add_item(self, *args, **kwargs):
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
         super().add_item(*args, **kwargs)
         self.items[-1] = _cleaned(self.items[-1])
 
-    def add_item_elements(self, handler, item):
+    def add_item_elements(self, handler: SimplerXMLGenerator, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, {**item, "description": None})
         if item["description"] is not None:
             handler.addQuickElement("summary", item["description"], {"type": self.summary_type})

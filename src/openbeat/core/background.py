@@ -3,25 +3,29 @@
 `task` is django.tasks from Django 6, the django-tasks backport before.
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import OperationalError, transaction
 
 try:
-    from django.tasks import task
+    from django.tasks import Task, task
 except ImportError:  # Django 5.2
-    from django_tasks import task
+    # The backport has the same API; the checker reads django.tasks's declarations for both.
+    from django_tasks import task  # type: ignore[no-redef]
+    from django_tasks.base import Task  # type: ignore[assignment]
 
-__all__ = ["WriteBusy", "enqueue_with_write", "optional_write", "task"]
+__all__ = ["Task", "WriteBusy", "enqueue_with_write", "optional_write", "task"]
 
 
-def _stored_with_the_write(backend):
+def _stored_with_the_write(backend: object) -> bool:
     # The database backend writes the task row in the caller's transaction: it commits with the
     # write it belongs to (a crash just after commit loses nothing) or rolls back with it.
     return type(backend).__module__.startswith("django_tasks_db")
 
 
-def enqueue_with_write(task_function, *args):
+def enqueue_with_write(task_function: Task[..., Any], *args: Any) -> None:
     """Queue a side effect of the current write: it runs if, and only if, the write commits."""
     if _stored_with_the_write(task_function.get_backend()):
         task_function.enqueue(*args)
@@ -33,13 +37,13 @@ class WriteBusy(Exception):
     """The database was busy with another write; the optional write was skipped."""
 
 
-def _busy(exc):
+def _busy(exc: Exception) -> bool:
     text = str(exc).lower()
     return "locked" in text or "lock timeout" in text or "lock_timeout" in text
 
 
 @contextmanager
-def optional_write(seconds=1.0):
+def optional_write(seconds: float = 1.0) -> Iterator[None]:
     """A transaction for a write a page may skip (asking for a background refresh): it waits at
     most `seconds` for the database's write lock (SQLite) or a row lock (PostgreSQL), then
     raises WriteBusy, rolled back, instead of keeping a reader waiting behind the worker.

@@ -11,11 +11,14 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 OUR_APPS = {"core", "events", "concerns", "problems"}
@@ -25,13 +28,17 @@ class BackupError(Exception):
     pass
 
 
-def _tables():
+# What a backup's manifest.json holds: when, which database, rows per table, files' SHA-256.
+Manifest = dict[str, Any]
+
+
+def _tables() -> list[str]:
     return sorted(
         {m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed}
     )
 
 
-def _counts(cursor, quote):
+def _counts(cursor: CursorWrapper, quote: Callable[[str], str]) -> dict[str, int]:
     existing = set(connection.introspection.table_names(cursor))
     counts = {}
     for table in _tables():
@@ -41,18 +48,18 @@ def _counts(cursor, quote):
     return counts
 
 
-def _files(root):
-    root = Path(root)
-    if not root.exists():
+def _files(root: str | Path) -> dict[str, str]:
+    folder = Path(root)
+    if not folder.exists():
         return {}
     return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
 
 
-def _pg_env(db):
+def _pg_env(db: dict[str, Any]) -> dict[str, str]:
     env = {
         **os.environ,
         "PGHOST": db.get("HOST") or "",
@@ -65,9 +72,9 @@ def _pg_env(db):
     return env
 
 
-def backup(target):
-    """Write a backup folder at `target` (which must not exist yet). Returns the manifest."""
-    target = Path(target)
+def backup(folder: str | Path) -> Manifest:
+    """Write a backup folder at `folder` (which must not exist yet). Returns the manifest."""
+    target = Path(folder)
     if target.exists():
         raise BackupError(f"{target} already exists; give a new folder name.")
     target.mkdir(parents=True)
@@ -110,10 +117,10 @@ def backup(target):
     return manifest
 
 
-def restore(source, force=False):
+def restore(folder: str | Path, force: bool = False) -> tuple[int, int]:
     """Restore a backup folder into the configured (empty) database and media folder, then
     check every table's row count and every file's checksum against the manifest."""
-    source = Path(source)
+    source = Path(folder)
     try:
         manifest = json.loads((source / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
@@ -163,7 +170,7 @@ def restore(source, force=False):
     return verify(manifest)
 
 
-def verify(manifest):
+def verify(manifest: Manifest) -> tuple[int, int]:
     """Compare the live database and media with a manifest; raise BackupError on any difference."""
     connections.close_all()
     with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ fields, which refuse a year outside EARLIEST_YEAR..(this year + YEARS_AHEAD) wit
 """
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ EARLIEST_YEAR = 2000
 YEARS_AHEAD = 10
 
 
-def plausible_year(value):
+def plausible_year(value: datetime.date) -> None:
     latest = timezone.now().year + YEARS_AHEAD
     if not EARLIEST_YEAR <= value.year <= latest:
         raise ValidationError(
@@ -31,7 +32,7 @@ class DateField(forms.DateField):
 
     default_validators = [plausible_year]
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
         super().__init__(**kwargs)
 
@@ -41,12 +42,12 @@ class LocalDateTimeField(forms.DateTimeField):
 
     default_validators = [plausible_year]
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"}))
         super().__init__(**kwargs)
 
 
-def local_datetime(value, tz):
+def local_datetime(value: datetime.datetime, tz: datetime.tzinfo) -> datetime.datetime:
     """A naive datetime from a form, read as the agency's local wall-clock time."""
     if value.tzinfo is not None:
         value = value.replace(tzinfo=None)

@@ -9,6 +9,8 @@ itself.
 """
 
 import logging
+import threading
+from typing import Any
 
 from django.db import connections
 
@@ -18,7 +20,7 @@ EVERY = 3600  # seconds between two refreshes by the worker
 ANALYSIS_LIMIT = 1000  # rows sampled per index: plans as good as a full ANALYZE, far cheaper
 
 
-def refresh(using="default"):
+def refresh(using: str = "default") -> bool:
     connection = connections[using]
     if connection.vendor != "sqlite":
         return False
@@ -28,13 +30,15 @@ def refresh(using="default"):
     return True
 
 
-def after_migrate(sender, using="default", plan=None, **kwargs):
+def after_migrate(
+    sender: object, using: str = "default", plan: object = None, **kwargs: Any
+) -> None:
     """post_migrate: refresh once `migrate` has run (not after a test's flush: plan is None)."""
     if plan is not None:
         refresh(using)
 
 
-def refresh_forever(stop):
+def refresh_forever(stop: threading.Event) -> None:
     while not stop.wait(EVERY):
         try:
             refresh()

@@ -15,11 +15,14 @@ is full or over) may answer differently, and then the same for every address.
 """
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
-def answer_by_email(request, target, message=None):
+def answer_by_email(
+    request: HttpRequest, target: str, message: str | None = None
+) -> HttpResponseRedirect:
     """Redirect to `target` (a page that does not depend on the address) with the one message
     that says the rest goes by email; `message` only where a form needs its own words (none,
     "", where the page says it), which must not depend on the address either."""

@@ -3,7 +3,7 @@
 import io
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -13,7 +13,7 @@ MAX_SIDE = 2048
 ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
-def reencode(upload):
+def reencode(upload: File[bytes]) -> tuple[ContentFile[bytes], int, int]:
     """A clean JPEG (ContentFile, width, height) from an uploaded file, or ValidationError.
 
     The original bytes are never stored: EXIF, GPS, comments and colour profiles are dropped.
@@ -31,10 +31,9 @@ def reencode(upload):
             if probe.width * probe.height > MAX_PIXELS:
                 raise Image.DecompressionBombError("too many pixels")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened).convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=85, optimize=True)

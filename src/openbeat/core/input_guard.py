@@ -12,9 +12,10 @@ settings.INPUT_REFUSALS (Open311 answers with its error list), so core imports n
 
 import json
 import re
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -27,13 +28,13 @@ MAX_JSON_DEPTH = 32
 
 
 class Refused(Exception):
-    def __init__(self, message, field=""):
+    def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
 
-def _unfit(field, text):
+def _unfit(field: str, text: str) -> None:
     char = plaintext.first_unfit(text)
     if char is None:
         return
@@ -48,7 +49,7 @@ def _unfit(field, text):
     )
 
 
-def _check_pairs(pairs):
+def _check_pairs(pairs: Iterable[tuple[str, list[str]]]) -> None:
     for key, values in pairs:
         name = plaintext.clean(key)
         _unfit(name, key)
@@ -56,7 +57,7 @@ def _check_pairs(pairs):
             _unfit(name, value)
 
 
-def _check_json(body):
+def _check_json(body: bytes) -> None:
     try:
         data = json.loads(body)
     except RecursionError:
@@ -67,7 +68,7 @@ def _check_json(body):
     else:
         too_deep = False
     # Walked with a list, not recursion: the depth is ours to decide, not the stack's.
-    pending = [("body", data, 1)]
+    pending: list[tuple[str, object, int]] = [("body", data, 1)]
     while pending and not too_deep:
         name, value, depth = pending.pop()
         if depth > MAX_JSON_DEPTH:
@@ -90,7 +91,7 @@ def _check_json(body):
         )
 
 
-def check(request):
+def check(request: HttpRequest) -> None:
     """Raise Refused, naming the field, for input no view should receive."""
     _unfit("", request.path)
     _check_pairs(request.GET.lists())
@@ -108,10 +109,10 @@ def check(request):
 
 
 class RejectUnfitInputMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             check(request)
         except Refused as refused:
@@ -119,12 +120,13 @@ class RejectUnfitInputMiddleware:
         return self.get_response(request)
 
 
-def _answer(request, refused):
+def _answer(request: HttpRequest, refused: Refused) -> HttpResponse:
     if request.path.startswith("/api/"):
         errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
         return JsonResponse({"detail": refused.message, "errors": errors}, status=400)
     for pattern, answer in settings.INPUT_REFUSALS:
         match = re.match(pattern, request.path, re.DOTALL)
         if match:
-            return import_string(answer)(match, refused.message)
+            answer_with: Callable[[re.Match[str], str], HttpResponse] = import_string(answer)
+            return answer_with(match, refused.message)
     return render(request, "400.html", {"message": refused.message}, status=400)

@@ -3,9 +3,13 @@
 import datetime
 import logging
 import smtplib
+from collections.abc import Sequence
+from typing import Any
 
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from openbeat.core.background import Task
 from openbeat.core.models import Suppression
 
 logger = logging.getLogger(__name__)
@@ -14,13 +18,15 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 
 
-def suppress(email, reason):
+def suppress(email: str | None, reason: str) -> None:
     """A mail server refused this address for good: nothing is ever sent to it again."""
     email = (email or "").strip().lower()
     Suppression.objects.get_or_create(email=email, defaults={"reason": reason[:200]})
 
 
-def send_or_retry(message, task_function, args, attempt):
+def send_or_retry(
+    message: EmailMessage, task_function: Task[..., Any], args: Sequence[object], attempt: int
+) -> None:
     """Send `message`; on an SMTP failure queue `task_function(*args, attempt + 1)` for later.
 
     An address a mail server refused for good (the suppression list) is never mailed

@@ -30,7 +30,7 @@ ALLOWED_TAGS = {
 }
 
 
-def render_markdown(text):
+def render_markdown(text: str | None) -> str:
     """Safe HTML for `text`: raw HTML is not passed through and links cannot run script."""
     html = _md.render(text or "")
     return nh3.clean(

@@ -10,7 +10,7 @@ from openbeat.core import geo
 from openbeat.core.colours import validate_colour
 
 
-def validate_timezone(value):
+def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
             _("%(value)s is not a time zone name. Use a name such as America/New_York."),
@@ -18,8 +18,8 @@ def validate_timezone(value):
         )
 
 
-class AgencyQuerySet(models.QuerySet):
-    def public(self):
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def public(self) -> "AgencyQuerySet":
         """Every agency has a public page."""
         return self.all()
 
@@ -54,14 +54,14 @@ class Agency(models.Model):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("agency", args=[self.slug])
 
     @property
-    def tz(self):
+    def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
 
@@ -90,13 +90,13 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.agency.name})"
 
-    def contains(self, lat, lon):
+    def contains(self, lat: float, lon: float) -> bool:
         return geo.polygon_contains(self.boundary, lat, lon)
 
-    def page_scopes(self):
+    def page_scopes(self) -> list[str]:
         return [AREAS]
 
 
@@ -117,16 +117,16 @@ class Venue(models.Model):
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         if self.latitude is not None and not -90 <= self.latitude <= 90:
             raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
 
-    def find_area(self):
+    def find_area(self) -> Area | None:
         """The area that holds this venue, if any (first match by agency, then anywhere)."""
         areas = sorted(Area.objects.all(), key=lambda a: a.agency_id != self.agency_id)
         for area in areas:
@@ -163,11 +163,11 @@ class StaffRole(models.Model):
         verbose_name = _("staff role")
         verbose_name_plural = _("staff roles")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.username} — {self.agency}: {self.get_role_display()}"
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         name = self.user.get_full_name() or self.user.username
         return f"{self.title} {name}".strip()
 
@@ -198,7 +198,7 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
 
@@ -217,7 +217,7 @@ class RateCounter(models.Model):
         # Old windows are swept by start time.
         indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.scope} {self.key[:8]} {self.hits}"
 
 
@@ -244,7 +244,7 @@ class ApiKey(models.Model):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.agency.name}, {self.prefix}…)"
 
 
@@ -255,7 +255,7 @@ class PageVersion(models.Model):
     scope = models.CharField(max_length=100, primary_key=True)
     counter = models.PositiveBigIntegerField(default=0)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.scope}: {self.counter}"
 
 
@@ -271,5 +271,5 @@ class Suppression(models.Model):
         verbose_name = _("suppressed address")
         verbose_name_plural = _("suppressed addresses")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.reason} ({self.at:%Y-%m-%d})"

@@ -19,11 +19,13 @@ import gzip
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, overload
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -35,24 +37,29 @@ MEMO_TTL = 60.0  # seconds a looked-up scope (an agency's id for its slug) is tr
 SITE = "site"
 WRITES = "writes"  # bumped with every scope: unchanged, no scope has changed
 GZIP_LEVEL = 1  # 2-3x faster than 6 on 50-250 KB answers, ~30 % larger
-_local = {}  # scope -> (counter, the "writes" counter read with it)
-_writes = [0, float("-inf")]  # the newest "writes" counter seen, and when it was read
-_memo = {}  # key -> (value, read at)
+_local: dict[str, tuple[int, int]] = {}  # scope -> (counter, the "writes" counter read with it)
+_writes: list[float] = [0, float("-inf")]  # the newest "writes" counter seen, and when it was read
+_memo: dict[str, tuple[Any, float]] = {}  # key -> (value, read at)
+T = TypeVar("T")
+# A view, and what names the scopes its page depends on (None: do not cache this request).
+View = Callable[..., HttpResponseBase]
+Scopes = Callable[..., Sequence[str] | None]
 _lock = threading.Lock()
 
 
-def agency_scope(agency_id):
+def agency_scope(agency_id: int) -> str:
     return f"agency:{agency_id}"
 
 
-def versions(scopes):
+def versions(scopes: Sequence[str]) -> tuple[int, ...]:
     """The current counter of each scope. No query while this process read "writes" less than
     a second ago and has read each scope since; otherwise one, for "writes" and the scopes."""
     writes, checked = _writes
     if time.monotonic() - checked < VERSION_TTL:
         found = [_local.get(scope) for scope in scopes]
-        if all(entry is not None and entry[1] == writes for entry in found):
-            return tuple(entry[0] for entry in found)
+        fresh = [entry[0] for entry in found if entry is not None and entry[1] == writes]
+        if len(fresh) == len(found):
+            return tuple(fresh)
     read_at = time.monotonic()
     rows = dict(
         PageVersion.objects.filter(scope__in=[WRITES, *scopes]).values_list("scope", "counter")
@@ -66,11 +73,11 @@ def versions(scopes):
     return tuple(rows.get(scope, 0) for scope in scopes)
 
 
-def current():
+def current() -> int:
     return versions([SITE])[0]
 
 
-def forget():
+def forget() -> None:
     """Read the versions afresh next time (after this process's own writes, and in tests)."""
     with _lock:
         _local.clear()
@@ -78,41 +85,42 @@ def forget():
         _writes[:] = [0, float("-inf")]
 
 
-def bump(*scopes):
+def bump(*scopes: str) -> None:
     """Call inside the write's transaction: its pages change when (and if) it commits.
 
     Every bump locks the "site" row first (PostgreSQL), so two writers that bump several scopes
     in separate statements never hold them in opposite orders (no deadlock).
     """
-    scopes = sorted({*(scopes or (SITE,)), WRITES})
+    names = sorted({*(scopes or (SITE,)), WRITES})
     with transaction.atomic():
         locked = PageVersion.objects.select_for_update().filter(scope=SITE)
         if not locked.values_list("scope", flat=True):
             PageVersion.objects.bulk_create([PageVersion(scope=SITE)], ignore_conflicts=True)
-        done = PageVersion.objects.filter(scope__in=scopes).update(counter=F("counter") + 1)
-        if done < len(scopes):
-            have = set(PageVersion.objects.filter(scope__in=scopes).values_list("scope", flat=True))
+        done = PageVersion.objects.filter(scope__in=names).update(counter=F("counter") + 1)
+        if done < len(names):
+            have = set(PageVersion.objects.filter(scope__in=names).values_list("scope", flat=True))
             PageVersion.objects.bulk_create(
-                [PageVersion(scope=s, counter=1) for s in scopes if s not in have],
+                [PageVersion(scope=s, counter=1) for s in names if s not in have],
                 ignore_conflicts=True,
             )
     forget()
     transaction.on_commit(forget)
 
 
-def memo(key, compute, ttl=MEMO_TTL):
+def memo(key: str, compute: Callable[[], T], ttl: float = MEMO_TTL) -> T:
     """`compute()` once per `ttl` seconds per process: for the lookups that name a page's scopes."""
     now = time.monotonic()
     hit = _memo.get(key)
     if hit is not None and now - hit[1] < ttl:
-        return hit[0]
+        value: T = hit[0]
+        return value
     value = compute()
     with _lock:
         _memo[key] = (value, now)
     return value
 
 
-def agency_id_for_slug(slug):
+def agency_id_for_slug(slug: str) -> int | None:
     """The id of the agency a URL's slug names (None for none): the usual key of a page's scopes."""
     return memo(
         f"agency-slug:{slug}",
@@ -120,7 +128,7 @@ def agency_id_for_slug(slug):
     )
 
 
-def _cacheable(request):
+def _cacheable(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and not request.user.is_authenticated
@@ -129,7 +137,13 @@ def _cacheable(request):
     )
 
 
-def public_page(view=None, *, scopes=None):
+@overload
+def public_page(view: View, *, scopes: Scopes | None = None) -> View: ...
+@overload
+def public_page(view: None = None, *, scopes: Scopes | None = None) -> Callable[[View], View]: ...
+def public_page(
+    view: View | None = None, *, scopes: Scopes | None = None
+) -> View | Callable[[View], View]:
     """Serve `view` from the cache for anonymous GETs; answer 304 when the reader has it.
 
     `scopes(request, *args, **kwargs)` names the scopes the page depends on (default: "site");
@@ -139,7 +153,7 @@ def public_page(view=None, *, scopes=None):
         return functools.partial(public_page, scopes=scopes)
 
     @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         names = scopes(request, *args, **kwargs) if scopes else [SITE]
@@ -155,7 +169,7 @@ def public_page(view=None, *, scopes=None):
         stored = cache.get(key)
         if stored is None:
             response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming:
+            if not isinstance(response, HttpResponse) or response.status_code != 200:
                 return response
             kept = {
                 k: v for k, v in response.items() if k in ("Content-Type", "Content-Disposition")
@@ -171,7 +185,7 @@ def public_page(view=None, *, scopes=None):
     return wrapper
 
 
-def _answer(content, headers, etag, packed):
+def _answer(content: bytes, headers: dict[str, str], etag: str, packed: bool) -> HttpResponse:
     response = HttpResponse(content, headers=headers)
     if packed:
         response["Content-Encoding"] = "gzip"

@@ -1,6 +1,8 @@
 """Password reset by email for staff, limited so that no one can flood a staff inbox with it."""
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpResponse
 
 from openbeat.core import ratelimit
 
@@ -11,7 +13,7 @@ PER_CLIENT = (10, 3600)  # one office behind one address resets a few accounts a
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         address = form.cleaned_data["email"].strip().lower()
         try:
             ratelimit.hit("password_reset.client", ratelimit.client_key(self.request), *PER_CLIENT)

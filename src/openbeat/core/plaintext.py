@@ -10,20 +10,27 @@ iCalendar writer passes what it writes through `clean`, because rows stored befo
 """
 
 import re
+from typing import TypeVar, overload
+
+T = TypeVar("T")
 
 UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
-def first_unfit(text):
+def first_unfit(text: str) -> str | None:
     """The first character of `text` that no writer can carry, or None."""
     found = UNFIT.search(text)
     return found.group() if found else None
 
 
-def clean(text):
+@overload
+def clean(text: str) -> str: ...
+@overload
+def clean(text: T) -> T: ...
+def clean(text: object) -> object:
     """`text` without the characters no writer can carry (None stays None)."""
     return UNFIT.sub("", text) if isinstance(text, str) else text
 
 
-def code_point(char):
+def code_point(char: str) -> str:
     return f"U+{ord(char):04X}"

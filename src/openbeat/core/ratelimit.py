@@ -11,18 +11,19 @@ import math
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from openbeat.core.models import RateCounter
 
 
 class RateLimited(Exception):
-    def __init__(self, retry_after):
+    def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
 
 
-def too_many(request, retry_after):
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The 429 page: how long to wait, and the 911 reminder; Retry-After for programs."""
     from django.shortcuts import render
 
@@ -32,25 +33,26 @@ def too_many(request, retry_after):
     return response
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str:
     if settings.SECURE_PROXY_SSL_HEADER:  # behind a trusted proxy: its view of the client
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
+    return address
 
 
-def client_key(request):
+def client_key(request: HttpRequest) -> str:
     return keyed(client_ip(request))
 
 
-def keyed(value):
+def keyed(value: str) -> str:
     """A keyed hash of what is counted (an address, an email): the value itself is never stored."""
     digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
-def hit(scope, key, limit, period_seconds):
+def hit(scope: str, key: str, limit: int, period_seconds: int) -> None:
     """Count one action of `scope` by `key`; raise RateLimited past `limit` per period."""
     now = timezone.now()
     window = math.floor(now.timestamp() / period_seconds) * period_seconds

@@ -10,6 +10,8 @@ character before the `=` cannot hide it.
 
 import csv
 import re
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from openbeat.core import plaintext
 
@@ -17,7 +19,11 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def cell(value):
+class _Out(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+def cell(value: object) -> str:
     """A value as a cell a spreadsheet shows and never runs."""
     if value is None:
         return ""
@@ -30,12 +36,12 @@ def cell(value):
 class Writer:
     """csv.writer's interface, every cell through `cell`."""
 
-    def __init__(self, out):
+    def __init__(self, out: _Out) -> None:
         self._writer = csv.writer(out)
 
-    def writerow(self, row):
+    def writerow(self, row: Iterable[object]) -> Any:
         return self._writer.writerow([cell(value) for value in row])
 
-    def writerows(self, rows):
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)

@@ -7,14 +7,16 @@ method on its query set, the same one every public page reads.
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 
 from openbeat.core.access import scoped
 
 
 @staff_member_required
-def view_on_site(request, content_type_id, object_id):
+def view_on_site(
+    request: HttpRequest, content_type_id: int, object_id: str
+) -> HttpResponseRedirect:
     """Redirect to a row's page only when this account could see that page or row anyway."""
     try:
         model = ContentType.objects.get_for_id(content_type_id).model_class()

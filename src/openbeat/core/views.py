@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -8,7 +8,7 @@ from openbeat.core import brand, colours
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
@@ -16,7 +16,7 @@ def healthz(request):
 
 @cache_control(public=True, max_age=300)
 @require_GET
-def brand_css(request):
+def brand_css(request: HttpRequest) -> HttpResponse:
     """The site's agency colour as the stylesheet's brand variables (the CSP allows no inline
     style). Empty when the site has no agency colour: site.css's own colours stay."""
     agency = brand.site_agency()

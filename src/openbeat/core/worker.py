@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from openbeat.core import dbstats
+
+if TYPE_CHECKING:  # imported where it is used: it loads django-tasks-db's models
+    from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +33,12 @@ LEASE = datetime.timedelta(minutes=30)
 SWEEP_EVERY = 300  # seconds
 
 
-def worker_id():
+def worker_id() -> str:
     """host:pid:random — enough to tell, on this machine, whether the worker is still alive."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64]
 
 
-def alive_here(claimed_by):
+def alive_here(claimed_by: str) -> bool | None:
     """Whether the worker `host:pid:...` still runs: True, False, or None (another machine)."""
     host, _sep, rest = claimed_by.partition(":")
     pid = rest.partition(":")[0]
@@ -49,7 +53,7 @@ def alive_here(claimed_by):
     return True
 
 
-def requeue_abandoned(now=None):
+def requeue_abandoned(now: datetime.datetime | None = None) -> int:
     """Put back RUNNING tasks whose worker died (on this machine) or whose lease ran out."""
     from django_tasks_db.models import DBTaskResult
 
@@ -70,7 +74,7 @@ def requeue_abandoned(now=None):
     return requeued
 
 
-def make_worker(interval=1.0, batch=False):
+def make_worker(interval: float = 1.0, batch: bool = False) -> "Worker":
     """A worker of the default queue; with `batch`, it runs the tasks due now and returns."""
     from django_tasks_db.management.commands.db_worker import Worker
 
@@ -86,7 +90,7 @@ def make_worker(interval=1.0, batch=False):
     )
 
 
-def run_periodic_jobs():
+def run_periodic_jobs() -> None:
     """Run each job of settings.PERIODIC_JOBS once (e.g. queueing the day-before reminders).
 
     Jobs must be idempotent: every worker runs them, at start and every SWEEP_EVERY seconds.
@@ -98,7 +102,7 @@ def run_periodic_jobs():
             logger.exception("Periodic job %s failed; trying again later", path)
 
 
-def _sweep_forever(stop):
+def _sweep_forever(stop: threading.Event) -> None:
     while not stop.wait(SWEEP_EVERY):
         try:
             requeue_abandoned()
@@ -107,7 +111,7 @@ def _sweep_forever(stop):
         run_periodic_jobs()
 
 
-def run_worker(interval=1.0, in_thread=False):
+def run_worker(interval: float = 1.0, in_thread: bool = False) -> "Worker":
     """Recover abandoned tasks, then work the queue (in this thread, or a daemon thread)."""
     requeue_abandoned()
     run_periodic_jobs()

@@ -59,7 +59,7 @@ class RSVPForm(forms.Form):
             label=_("People coming, including you"),
             min_value=1,
             initial=1,
-            max_value=settings.OPENBEAT_MAX_PARTY_SIZE,
+            max_value=settings.MAX_PARTY_SIZE,
         )
         self.order_fields(["name", "email", "party_size", "nonce"])
 

@@ -1,5 +1,3 @@
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,11 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.models import Agency, Area, StaffRole, Venue
+from openbeat.core.tokens import new_token
 from openbeat.events import recurrence
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
 
 
 class Programme(models.Model):

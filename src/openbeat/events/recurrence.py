@@ -39,8 +39,8 @@ def _parse(rule, local_start):
 def local_starts(start_utc, rule, tz, now=None):
     """Every local start of the series, checked against the limits; raises ValidationError.
 
-    A series may reach at most OPENBEAT_MAX_SERIES_YEARS ahead of today and hold at most
-    OPENBEAT_MAX_OCCURRENCES future meetings, so a long-running monthly meeting can keep going
+    A series may reach at most MAX_SERIES_YEARS ahead of today and hold at most
+    MAX_OCCURRENCES future meetings, so a long-running monthly meeting can keep going
     for years while a runaway rule (every minute, forever) is refused.
     """
     local_start = start_utc.astimezone(tz)
@@ -58,8 +58,8 @@ def local_starts(start_utc, rule, tz, now=None):
     if parsed._interval < 1:
         raise ValidationError(_("INTERVAL must be 1 or more."))
     now = (now or timezone.now()).astimezone(tz)
-    limit = settings.OPENBEAT_MAX_OCCURRENCES
-    years = settings.OPENBEAT_MAX_SERIES_YEARS
+    limit = settings.MAX_OCCURRENCES
+    years = settings.MAX_SERIES_YEARS
     last_allowed = now + datetime.timedelta(days=366 * years)
     too_far = ValidationError(
         _("A series can reach at most %(years)s years ahead. Choose an earlier end."),

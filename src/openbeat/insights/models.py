@@ -1,15 +1,10 @@
-import secrets
-
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.models import Agency, Area
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
+from openbeat.core.tokens import new_token
 
 
 class SurveyKind(models.TextChoices):

@@ -39,7 +39,7 @@ class SurveyRefused(Exception):
 
 
 def survey_days():
-    return datetime.timedelta(days=settings.OPENBEAT_SURVEY_DAYS)
+    return datetime.timedelta(days=settings.SURVEY_DAYS)
 
 
 def month_of(agency, when):

@@ -46,7 +46,7 @@ def send_survey_invitation(invitation_id, attempt=0):
             else None,
             "concern": invitation.concern,
             "survey_url": settings.BASE_URL + invitation.get_absolute_url(),
-            "days": settings.OPENBEAT_SURVEY_DAYS,
+            "days": settings.SURVEY_DAYS,
         }
         subject = render_to_string("insights/email/invitation_subject.txt", context).strip()
         body = render_to_string("insights/email/invitation.txt", context)

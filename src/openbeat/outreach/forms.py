@@ -1,21 +1,28 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.dates import LocalDateTimeField
 from openbeat.outreach.models import Frequency
 
+if TYPE_CHECKING:
+    from openbeat.core.models import Area
+    from openbeat.events.models import Programme
+    from openbeat.outreach.models import Topic
+
 
 class ChoicesForm(forms.Form):
     """Areas, topics and how often: what a subscription receives."""
 
-    areas = forms.ModelMultipleChoiceField(
+    areas: "forms.ModelMultipleChoiceField[Area]" = forms.ModelMultipleChoiceField(
         None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=_("Areas (none ticked: the whole town)"),
         error_messages={"invalid_choice": _("Choose areas from the list.")},
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics: "forms.ModelMultipleChoiceField[Topic]" = forms.ModelMultipleChoiceField(
         None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -65,14 +72,16 @@ class AnnouncementForm(forms.Form):
             "**bold**, *italic*, [a link](https://example.org), lists with - at the start."
         ),
     )
-    programme = forms.ModelChoiceField(None, required=False, label=_("Programme"))
-    areas = forms.ModelMultipleChoiceField(
+    programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
+        None, required=False, label=_("Programme")
+    )
+    areas: "forms.ModelMultipleChoiceField[Area]" = forms.ModelMultipleChoiceField(
         None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=_("Areas (none ticked: the whole agency)"),
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics: "forms.ModelMultipleChoiceField[Topic]" = forms.ModelMultipleChoiceField(
         None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,10 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from openbeat.core.models import Agency, Area
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
+from openbeat.core.tokens import new_token
 
 
 class Topic(models.Model):

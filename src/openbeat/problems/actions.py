@@ -112,12 +112,6 @@ def add_meeting(actor, problem, occurrence):
         audit.record(actor, "problem.meeting", problem, after={"meeting": occurrence.pk})
 
 
-def unlink_concern(actor, problem, concern):
-    with transaction.atomic():
-        problem.concerns.remove(concern)
-        audit.record(actor, "problem.unlink", problem, before={"concerns": [concern.pk]})
-
-
 def update_analysis(actor, problem, **fields):
     unknown = (
         set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}

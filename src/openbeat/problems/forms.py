@@ -1,4 +1,5 @@
 import json
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,11 +8,16 @@ from openbeat.concerns.forms import CategoryMultipleChoiceField
 from openbeat.core.dates import DateField
 from openbeat.problems.models import ActionStatus, OwnerKind, Phase
 
+if TYPE_CHECKING:
+    from openbeat.core.models import Area
+
 
 class ProblemForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(label=_("Public summary"), widget=forms.Textarea(attrs={"rows": 3}))
-    area = forms.ModelChoiceField(None, required=False, label=_("Area"))
+    area: "forms.ModelChoiceField[Area]" = forms.ModelChoiceField(
+        None, required=False, label=_("Area")
+    )
     categories = CategoryMultipleChoiceField(None, required=False, label=_("Categories"))
     concerns = forms.CharField(label=_("Concern numbers, comma-separated"), required=False)
     boundary = forms.CharField(

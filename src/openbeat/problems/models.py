@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -9,11 +7,8 @@ from django.utils.translation import pgettext_lazy
 from openbeat.concerns.models import Category, Concern
 from openbeat.core import geo, pagecache
 from openbeat.core.models import Agency, Area
+from openbeat.core.tokens import new_token
 from openbeat.events.models import Occurrence
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
 
 
 def page_scope(problem_id):

@@ -1,8 +1,16 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.dates import DateField, LocalDateTimeField
 from openbeat.projects.models import MAX_SLOTS
+
+if TYPE_CHECKING:
+    from openbeat.core.models import Agency, Area
+    from openbeat.events.models import Programme
+    from openbeat.problems.models import Problem
+    from openbeat.projects.models import VolunteerRole
 
 
 class SignUpForm(forms.Form):
@@ -42,14 +50,18 @@ class SignUpForm(forms.Form):
 
 
 class ProjectForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=None, label=_("Agency"), empty_label=None)
+    agency: "forms.ModelChoiceField[Agency]" = forms.ModelChoiceField(
+        queryset=None, label=_("Agency"), empty_label=None
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     goal = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 4}))
-    programme = forms.ModelChoiceField(queryset=None, label=_("Programme"))
-    problem = forms.ModelChoiceField(
+    programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
+        queryset=None, label=_("Programme")
+    )
+    problem: "forms.ModelChoiceField[Problem]" = forms.ModelChoiceField(
         queryset=None, label=_("Problem it serves"), required=False, empty_label=_("None")
     )
-    area = forms.ModelChoiceField(
+    area: "forms.ModelChoiceField[Area]" = forms.ModelChoiceField(
         queryset=None, label=_("Area"), required=False, empty_label=_("Whole town")
     )
     starts_on = DateField(label=_("First day"))
@@ -84,7 +96,9 @@ class _ShiftFields(forms.Form):
 
 
 class ShiftForm(_ShiftFields):
-    role = forms.ModelChoiceField(queryset=None, label=_("Role"), empty_label=None)
+    role: "forms.ModelChoiceField[VolunteerRole]" = forms.ModelChoiceField(
+        queryset=None, label=_("Role"), empty_label=None
+    )
     field_order = ["role"]
 
     def __init__(self, *args, roles, **kwargs):

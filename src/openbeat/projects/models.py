@@ -1,5 +1,3 @@
-import secrets
-
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -7,12 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core.models import Agency, Area
+from openbeat.core.tokens import new_token
 
 MAX_SLOTS = 500
-
-
-def new_token():
-    return secrets.token_urlsafe(24)
 
 
 class ProjectQuerySet(models.QuerySet):

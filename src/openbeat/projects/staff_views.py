@@ -250,39 +250,38 @@ def _shift_of(request, project):
 
 @login_required
 @require_POST
-def project_shift_change(request, pk):
+def project_shift_edit(request, pk, form):
+    """One of the two forms under a shift still to come: `change` (time, place, places) or
+    `cancel` (with the reason everyone is emailed)."""
     project = _project_for(request, pk, Role.COORDINATOR)
     shift = _shift_of(request, project)
     tz = project.agency.tz
-    form = ShiftChangeForm(request.POST, auto_id=_ids(shift.pk, "change"))
+    if form == "change":
+        bound = ShiftChangeForm(request.POST, auto_id=_ids(shift.pk, form))
+
+        def write(data):
+            return actions.change_shift(
+                request.user,
+                shift,
+                local_datetime(data["start"], tz),
+                local_datetime(data["end"], tz),
+                data["place"],
+                data["slots"],
+            )
+    else:
+        bound = ShiftCancelForm(request.POST, auto_id=_ids(shift.pk, form))
+
+        def write(data):
+            return actions.cancel_shift(request.user, shift, data["reason"])
+
     return apply_form(
         request,
-        form,
-        lambda data: actions.change_shift(
-            request.user,
-            shift,
-            local_datetime(data["start"], tz),
-            local_datetime(data["end"], tz),
-            data["place"],
-            data["slots"],
+        bound,
+        write,
+        reverse("staff:project", args=[project.pk]) + f"#shift-{shift.pk}",
+        lambda bad: _page(
+            request, project, status=400, shift_for=shift.pk, **{f"shift_{form}": bad}
         ),
-        reverse("staff:project", args=[project.pk]) + f"#shift-{shift.pk}",
-        lambda bad: _page(request, project, status=400, shift_change=bad, shift_for=shift.pk),
-    )
-
-
-@login_required
-@require_POST
-def project_shift_cancel(request, pk):
-    project = _project_for(request, pk, Role.COORDINATOR)
-    shift = _shift_of(request, project)
-    form = ShiftCancelForm(request.POST, auto_id=_ids(shift.pk, "cancel"))
-    return apply_form(
-        request,
-        form,
-        lambda data: actions.cancel_shift(request.user, shift, data["reason"]),
-        reverse("staff:project", args=[project.pk]) + f"#shift-{shift.pk}",
-        lambda bad: _page(request, project, status=400, shift_cancel=bad, shift_for=shift.pk),
     )
 
 

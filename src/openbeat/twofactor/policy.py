@@ -7,6 +7,7 @@ their password alone (the demo, and the test suite's default).
 """
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django_otp import user_has_device
 
 ENROL, VERIFY = "enrol", "verify"
@@ -25,5 +26,5 @@ def missing_step(user):
     return ENROL if required() else None
 
 
-def session_is_complete(user):
+def session_is_complete(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and missing_step(user) is None

@@ -11,7 +11,7 @@ several fields, say) names its target in `error_anchors = {"key": "element-id"}`
 from dataclasses import dataclass
 
 from django import forms, template
-from django.forms.forms import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS
 
 register = template.Library()
 

@@ -10,7 +10,8 @@ import hashlib
 import re
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.template.base import Parser, Token
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -18,13 +19,13 @@ CAPTION = re.compile(r"<caption(\s[^>]*)?>")
 
 
 class ScrollTableNode(template.Node):
-    def __init__(self, nodelist):
+    def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
 
-    def render(self, context):
-        html = self.nodelist.render(context)
-        ident = "table-" + hashlib.blake2s(html.encode(), digest_size=5).hexdigest()
-        html, found = CAPTION.subn(lambda m: f'<caption id="{ident}"{m.group(1) or ""}>', html, 1)
+    def render(self, context: template.Context) -> SafeString:
+        inner = self.nodelist.render(context)
+        ident = "table-" + hashlib.blake2s(inner.encode(), digest_size=5).hexdigest()
+        html, found = CAPTION.subn(lambda m: f'<caption id="{ident}"{m.group(1) or ""}>', inner, 1)
         named = f' aria-labelledby="{ident}"' if found else ""
         return mark_safe(  # noqa: S308  (our own template's output, escaped when it rendered)
             f'<div class="table-scroll" role="region"{named} tabindex="0">{html}</div>'
@@ -32,7 +33,7 @@ class ScrollTableNode(template.Node):
 
 
 @register.tag
-def scrolltable(parser, token):
+def scrolltable(parser: Parser, token: Token) -> ScrollTableNode:
     nodelist = parser.parse(("endscrolltable",))
     parser.delete_first_token()
     return ScrollTableNode(nodelist)
