@@ -29,6 +29,7 @@ from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.models import Area, Venue
+from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
 from openbeat.insights import surveys
 from openbeat.outreach.actions import concern_updated
 
@@ -58,19 +59,13 @@ class Problems(dict):
         self[field] = message
         self.unknown.add(field)
 
-
-class ConcernRefused(Exception):
-    """The concern cannot be taken as given; `errors` maps fields to what to fix."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-    @property
-    def only_unknown(self):
-        """Every problem is a reference to something that does not exist here."""
-        unknown = getattr(self.errors, "unknown", set())
-        return bool(self.errors) and set(self.errors) <= unknown
+    def refusal(self):
+        """One refusal with every problem under its field; unknown references are NOT_FOUND."""
+        keyed = {}
+        for field, message in self.items():
+            code = NOT_FOUND if field in self.unknown else INVALID
+            keyed.update(refusal(field, message, code).error_dict)
+        return ValidationError(keyed)
 
 
 def _number(value, low, high, field, errors):
@@ -195,15 +190,13 @@ def prepare_photos(uploads):
     """Re-encode every photo before anything is stored; one bad file refuses the whole report."""
     uploads = [u for u in uploads if u]
     if len(uploads) > MAX_PHOTOS:
-        raise ConcernRefused(
-            {"photos": _("You can add up to %(most)s photos.") % {"most": MAX_PHOTOS}}
-        )
+        raise refusal("photos", _("You can add up to %(most)s photos.") % {"most": MAX_PHOTOS})
     prepared = []
     for upload in uploads:
         try:
             prepared.append(images.reencode(upload))
         except ValidationError as exc:
-            raise ConcernRefused({"photos": " ".join(exc.messages)}) from exc
+            raise refusal("photos", " ".join(exc.messages)) from exc
     return prepared
 
 
@@ -233,7 +226,7 @@ def submit_concern(
             "media_url must be an http or https link of at most 500 characters."
         )
     if errors:
-        raise ConcernRefused(errors)
+        raise errors.refusal()
     photos = prepare_photos(uploads)
     nonce = (data.get("nonce") or "")[:64] or None
     if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
@@ -325,18 +318,18 @@ def change_status(actor, concern, status, note="", referred_to=""):
     """
     referred_to = (referred_to or "").strip()
     if status not in Status.values:
-        raise ValidationError({"status": _("Choose a status from the list.")})
+        raise refusal("status", _("Choose a status from the list."))
+    # Checked before "unchanged": a duplicate is only ever made by mark_duplicate, with its
+    # original, so even a duplicate's own status is not a choice here.
+    if status == Status.DUPLICATE:
+        raise refusal("status", _("Use 'Mark as duplicate' and choose the original concern."))
     unchanged = status == concern.status and (
         not referred_to or referred_to[:120] == concern.referred_to
     )
     if unchanged:
         return respond(actor, concern, note, public=True) if note.strip() else None
     if status == Status.REFERRED and not (referred_to or concern.referred_to):
-        raise ValidationError({"referred_to": _("Say which partner it was referred to.")})
-    if status == Status.DUPLICATE:
-        raise ValidationError(
-            {"status": _("Use 'Mark as duplicate' and choose the original concern.")}
-        )
+        raise refusal("referred_to", _("Say which partner it was referred to."))
     with transaction.atomic():
         before = _public_snapshot(concern)
         previous = concern.status
@@ -361,7 +354,7 @@ def respond(actor, concern, body, public=True):
     """A public answer (told to followers) or an internal note (never leaves staff views)."""
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": _("Write the response first.")})
+        raise refusal("body", _("Write the response first."))
     with transaction.atomic():
         update = _add_update(
             concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, actor, body, public
@@ -393,7 +386,7 @@ def assign(actor, concern, user, unit, priority):
 def reclassify(actor, concern, category, make_private):
     """Change the category; a sensitive category or the private flag takes it out of public view."""
     if category.agency_id != concern.agency_id:
-        raise ValidationError({"category": _("Choose one of your agency's categories.")})
+        raise refusal("category", _("Choose one of your agency's categories."))
     with transaction.atomic():
         before = _public_snapshot(concern)
         pagecache.bump(*concern.page_scopes())  # its pin may move to another tile
@@ -410,9 +403,7 @@ def reclassify(actor, concern, category, make_private):
 def mark_duplicate(actor, concern, original):
     """Close a concern as a duplicate; its supporters and reporter follow the original instead."""
     if original.pk == concern.pk or original.agency_id != concern.agency_id:
-        raise ValidationError(
-            {"original": _("Choose another concern of your agency as the original.")}
-        )
+        raise refusal("original", _("Choose another concern of your agency as the original."))
     if original.status == Status.DUPLICATE:
         original = original.duplicate_of or original
     with transaction.atomic():
@@ -476,11 +467,11 @@ def support(concern, email="", language="en"):
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ConcernRefused(
-                {"email": _("Please enter an email address such as name@example.com.")}
+            raise refusal(
+                "email", _("Please enter an email address such as name@example.com.")
             ) from exc
     if not concern.is_open:
-        raise ConcernRefused({"email": _("This concern is closed, so it is not taking support.")})
+        raise refusal("email", _("This concern is closed, so it is not taking support."))
     with transaction.atomic():
         if not email:
             supporter = Supporter.objects.create(
@@ -544,18 +535,17 @@ def contest(token, reason):
         raise Concern.DoesNotExist
     reason = (reason or "").strip()
     if not reason:
-        raise ConcernRefused({"reason": _("Tell us why the problem is not solved.")})
+        raise refusal("reason", _("Tell us why the problem is not solved."))
     if len(reason) > MAX_DESCRIPTION:
-        raise ConcernRefused({"reason": _("Please shorten your reason to 4000 characters.")})
+        raise refusal("reason", _("Please shorten your reason to 4000 characters."))
     if not concern.can_be_contested():
         if concern.status not in CLOSED_STATUSES or concern.status == Status.DUPLICATE:
-            raise ConcernRefused({"reason": _("Only a closed concern can be contested.")})
-        raise ConcernRefused(
-            {
-                "reason": _(
-                    "This concern was closed more than 30 days ago. Please report it again as a new concern."
-                )
-            }
+            raise refusal("reason", _("Only a closed concern can be contested."))
+        raise refusal(
+            "reason",
+            _(
+                "This concern was closed more than 30 days ago. Please report it again as a new concern."
+            ),
         )
     with transaction.atomic():
         previous = concern.status
@@ -573,7 +563,7 @@ def contest(token, reason):
 def flag(concern, reason):
     reason = (reason or "").strip()[:300]
     if not reason:
-        raise ConcernRefused({"reason": _("Tell us what is wrong with this content.")})
+        raise refusal("reason", _("Tell us what is wrong with this content."))
     return Flag.objects.create(concern=concern, agency=concern.agency, reason=reason)
 
 
@@ -581,9 +571,7 @@ def set_hidden(actor, target, hidden, reason):
     """Hide (never delete) abusive or personal content, with the reason kept in the audit log."""
     reason = (reason or "").strip()
     if hidden and not reason:
-        raise ValidationError(
-            {"reason": _("Give the reason for hiding it; it is kept in the audit log.")}
-        )
+        raise refusal("reason", _("Give the reason for hiding it; it is kept in the audit log."))
     with transaction.atomic():
         before = {"is_hidden": target.is_hidden}
         target.is_hidden = hidden

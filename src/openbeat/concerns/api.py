@@ -18,6 +18,7 @@ from openbeat.concerns.models import Concern, Source, Status
 from openbeat.core import ratelimit
 from openbeat.core.access import get_for_staff, scoped
 from openbeat.core.models import Area
+from openbeat.core.refusals import refusal_of
 
 router = Router(tags=["concerns"])
 staff_router = Router(tags=["staff: concerns"], auth=STAFF)
@@ -189,9 +190,9 @@ def create_concern(request, payload: NewConcern):
     data["anonymous"] = "on" if payload.anonymous else ""
     try:
         concern, created = actions.submit_concern(data, source=Source.API)
-    except actions.ConcernRefused as refused:
-        detail = "; ".join(f"{k}: {v}" for k, v in refused.errors.items())
-        raise HttpError(404 if refused.only_unknown else 400, detail) from None
+    except ValidationError as exc:
+        refused = refusal_of(exc)
+        raise HttpError(refused.status, refused.detail) from None
     receipt = {
         "id": concern.pk if concern.is_public else None,
         "tracking_url": f"/concerns/track/{concern.tracking_token}/",

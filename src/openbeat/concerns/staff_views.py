@@ -26,6 +26,7 @@ from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, So
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
+from openbeat.core.refusals import refusal_of
 from openbeat.core.staff_forms import apply_form
 from openbeat.events.models import Occurrence
 from openbeat.problems.models import Phase, Problem
@@ -272,8 +273,8 @@ def intake(request, occurrence_id):
                 occurrence=occurrence,
                 language=translation.get_language() or "en",
             )
-        except actions.ConcernRefused as refused:
-            form.show_refusal(refused.errors)
+        except ValidationError as exc:
+            form.show_refusal(refusal_of(exc).errors)
             status = 400
         else:
             messages.success(request, _("Logged as concern #%(id)s. Next one?") % {"id": item.pk})

@@ -3,7 +3,6 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
+from openbeat.core.refusals import refusal
 from openbeat.events import recurrence
 from openbeat.events.models import (
     MAX_WALK_INS,
@@ -25,15 +25,6 @@ from openbeat.events.tasks import send_rsvp_email
 
 # Replies whose address confirmed them: they hold a place or a turn, and are told of changes.
 LIVE = (RSVPStatus.CONFIRMED, RSVPStatus.WAITLISTED)
-
-
-class RSVPRefused(Exception):
-    """The reply cannot be taken; `message` tells the resident why and what to do instead."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _notify(rsvp_ids, kind):
@@ -101,18 +92,18 @@ def save_event(actor, event, is_new):
 
 
 def _clean_reply(name, email, party_size):
-    name, email = clean_contact(name, email, RSVPRefused)
+    name, email = clean_contact(name, email)
     try:
         party_size = int(party_size)
     except (TypeError, ValueError) as exc:
-        raise RSVPRefused(
-            _("Please give the number of people coming as a whole number."), "party_size"
+        raise refusal(
+            "party_size", _("Please give the number of people coming as a whole number.")
         ) from exc
     most = settings.OPENBEAT_MAX_PARTY_SIZE
     if not 1 <= party_size <= most:
-        raise RSVPRefused(
-            _("The number of people coming must be between 1 and %(most)s.") % {"most": most},
+        raise refusal(
             "party_size",
+            _("The number of people coming must be between 1 and %(most)s.") % {"most": most},
         )
     return name, email, party_size
 
@@ -157,17 +148,17 @@ def occurrence_rsvp(occurrence_id, email):
 def _refuse_if_closed(occurrence, party_size):
     """What no address changes: a meeting cancelled, begun, or smaller than the group."""
     if occurrence.is_cancelled:
-        raise RSVPRefused(_("This meeting has been cancelled, so it is not taking replies."))
+        raise refusal(None, _("This meeting has been cancelled, so it is not taking replies."))
     if occurrence.start <= timezone.now():
-        raise RSVPRefused(
-            _("This meeting has already started or taken place. Choose a later date.")
+        raise refusal(
+            None, _("This meeting has already started or taken place. Choose a later date.")
         )
     capacity = occurrence.event.capacity
     if capacity is not None and party_size > capacity:
-        raise RSVPRefused(
+        raise refusal(
+            "party_size",
             _("This meeting has %(capacity)s places in all; please reply for fewer people.")
             % {"capacity": capacity},
-            "party_size",
         )
 
 
@@ -181,7 +172,7 @@ def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, lang
     capacity = occurrence.event.capacity
     full = capacity is not None and _confirmed_places(occurrence) + party_size > capacity
     if full and not occurrence.event.waitlist:
-        raise RSVPRefused(_("This meeting is full. Please choose another date."))
+        raise refusal(None, _("This meeting is full. Please choose another date."))
     if (existing := occurrence_rsvp(occurrence.pk, email)) is not None:
         pending = existing.status == RSVPStatus.PENDING
         _notify([existing.pk], "confirm" if pending else "already")
@@ -220,8 +211,9 @@ def confirm_rsvp(token):
     with transaction.atomic():
         rsvp, occurrence = _locked(token)
         if rsvp.status == RSVPStatus.CANCELLED:
-            raise RSVPRefused(
-                _("This reply was cancelled. Reply again on the meeting's page if you can come.")
+            raise refusal(
+                None,
+                _("This reply was cancelled. Reply again on the meeting's page if you can come."),
             )
         if rsvp.status != RSVPStatus.PENDING:
             return rsvp, False
@@ -230,7 +222,7 @@ def confirm_rsvp(token):
         status = RSVPStatus.CONFIRMED
         if capacity is not None and _confirmed_places(occurrence) + rsvp.party_size > capacity:
             if not occurrence.event.waitlist:
-                raise RSVPRefused(_("This meeting is full. Please choose another date."))
+                raise refusal(None, _("This meeting is full. Please choose another date."))
             status = RSVPStatus.WAITLISTED
         rsvp.status = status
         rsvp.confirmed_at = timezone.now()
@@ -279,8 +271,8 @@ def cancel_rsvp(token):
         if rsvp.status == RSVPStatus.CANCELLED:
             return rsvp, []
         if occurrence.start <= timezone.now():
-            raise RSVPRefused(
-                _("This meeting has already taken place, so the reply stays as it was.")
+            raise refusal(
+                None, _("This meeting has already taken place, so the reply stays as it was.")
             )
         rsvp.status = RSVPStatus.CANCELLED
         rsvp.cancelled_at = timezone.now()
@@ -293,11 +285,11 @@ def check_in(actor, rsvp, present=True):
     """Mark a reply as arrived (or not) at the meeting: from the meeting's day, never cancelled."""
     occurrence = rsvp.occurrence
     if occurrence.is_cancelled:
-        raise ValidationError(_("This meeting is cancelled: there is no one to check in."))
+        raise refusal(None, _("This meeting is cancelled: there is no one to check in."))
     if not occurrence.has_begun_its_day:
-        raise ValidationError(_("Check-in opens on the day of the meeting."))
+        raise refusal(None, _("Check-in opens on the day of the meeting."))
     if rsvp.status != RSVPStatus.CONFIRMED:
-        raise ValidationError(_("Only confirmed replies can be checked in."))
+        raise refusal(None, _("Only confirmed replies can be checked in."))
     with transaction.atomic():
         before = audit.snapshot(rsvp, exclude=("name", "email"))
         rsvp.checked_in_at = timezone.now() if present else None
@@ -318,15 +310,12 @@ def update_record(actor, occurrence, agenda, minutes, walk_ins):
     The agenda is written ahead; people who walked in are counted from the meeting's day on.
     """
     if walk_ins < 0 or walk_ins > MAX_WALK_INS:
-        raise ValidationError(
-            {
-                "walk_ins": _("Walk-ins must be a number from 0 to %(most)s.")
-                % {"most": MAX_WALK_INS}
-            }
+        raise refusal(
+            "walk_ins", _("Walk-ins must be a number from 0 to %(most)s.") % {"most": MAX_WALK_INS}
         )
     if walk_ins != occurrence.walk_ins and not occurrence.has_begun_its_day:
-        raise ValidationError(
-            {"walk_ins": _("Walk-ins are counted from the day of the meeting; leave 0 until then.")}
+        raise refusal(
+            "walk_ins", _("Walk-ins are counted from the day of the meeting; leave 0 until then.")
         )
     with transaction.atomic():
         before = audit.snapshot(occurrence)
@@ -350,11 +339,11 @@ def _cancel(occurrence, note):
 def cancel_occurrence(actor, occurrence, note):
     """Cancel one date, saying why; everyone who replied is told by email, with the reason."""
     if occurrence.is_past:
-        raise ValidationError(_("A meeting that has already taken place cannot be cancelled."))
+        raise refusal(None, _("A meeting that has already taken place cannot be cancelled."))
     if occurrence.is_cancelled:
-        raise ValidationError(_("This meeting is already cancelled."))
+        raise refusal(None, _("This meeting is already cancelled."))
     if not note.strip():
-        raise ValidationError({"note": _("Say why, for the residents who replied.")})
+        raise refusal("note", _("Say why, for the residents who replied."))
     with transaction.atomic():
         before = audit.snapshot(occurrence)
         _cancel(occurrence, note)
@@ -369,9 +358,9 @@ def cancel_occurrence(actor, occurrence, note):
 def move_occurrence(actor, occurrence, start, venue, note):
     """Move one date to another time or venue; everyone who replied is told by email."""
     if occurrence.is_past:
-        raise ValidationError(_("A meeting that has already taken place cannot be moved."))
+        raise refusal(None, _("A meeting that has already taken place cannot be moved."))
     if start <= timezone.now():
-        raise ValidationError({"start": _("Choose a new time in the future.")})
+        raise refusal("start", _("Choose a new time in the future."))
     with transaction.atomic():
         before = audit.snapshot(occurrence)
         length = occurrence.end - occurrence.start

@@ -18,6 +18,7 @@ from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
 from openbeat.core.models import Agency, Suppression
+from openbeat.core.refusals import refusal
 from openbeat.outreach import links
 from openbeat.outreach.delivery import plan_mailing
 from openbeat.outreach.models import (
@@ -40,9 +41,7 @@ def clean_email(raw):
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            {"email": _("Enter an email address such as name@example.org.")}
-        ) from None
+        raise refusal("email", _("Enter an email address such as name@example.org.")) from None
     return email
 
 
@@ -62,7 +61,7 @@ def _check_choices(agency, areas, topics, frequency):
     if frequency not in Frequency.values:
         errors["frequency"] = _("Choose how often: each announcement, or a weekly digest.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
 
 
 def _ask_to_confirm(subscription, template):
@@ -153,8 +152,8 @@ def confirm(subscription):
 def update_preferences(subscription, areas, topics, frequency):
     """Change what an active subscription receives."""
     if subscription.status != SubscriptionStatus.ACTIVE:
-        raise ValidationError(
-            _("This subscription is not active: confirm it first, or subscribe again.")
+        raise refusal(
+            None, _("This subscription is not active: confirm it first, or subscribe again.")
         )
     areas, topics = list(areas), list(topics)
     _check_choices(subscription.agency, areas, topics, frequency)
@@ -235,7 +234,7 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
     if announcement.status == AnnouncementStatus.WITHDRAWN:
         errors["title"] = _("A withdrawn announcement cannot be changed; write a new one.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         is_new = announcement.pk is None
         before = None if is_new else _announcement_snapshot(announcement)
@@ -264,12 +263,13 @@ def publish(actor, announcement, at=None):
     """
     now = timezone.now()
     if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
-        raise ValidationError(
+        raise refusal(
+            None,
             _("This announcement is %(status)s: only a draft or a scheduled one can be published.")
-            % {"status": announcement.get_status_display().lower()}
+            % {"status": announcement.get_status_display().lower()},
         )
     if at is not None and at <= now:
-        raise ValidationError({"publish_at": _("Choose a time in the future, or publish now.")})
+        raise refusal("publish_at", _("Choose a time in the future, or publish now."))
     with transaction.atomic():
         announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
         before = _announcement_snapshot(announcement)
@@ -339,7 +339,7 @@ def withdraw(actor, announcement):
     """Take an announcement down: its page and feed entries go, and emails not yet built are not
     sent (each message is built from the announcement as it is when its batch is claimed)."""
     if announcement.status == AnnouncementStatus.WITHDRAWN:
-        raise ValidationError(_("This announcement is already withdrawn."))
+        raise refusal(None, _("This announcement is already withdrawn."))
     with transaction.atomic():
         before = _announcement_snapshot(announcement)
         announcement.status = AnnouncementStatus.WITHDRAWN

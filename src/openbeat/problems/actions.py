@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from openbeat.core import audit, geo
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.refusals import refusal
 from openbeat.outreach.actions import problem_phase_changed
 from openbeat.problems.analysis import before_after
 from openbeat.problems.models import (
@@ -42,13 +43,12 @@ def _agencies(problem):
 def _check_concerns(problem, concerns):
     foreign = [c.pk for c in concerns if c.agency_id not in _agencies(problem)]
     if foreign:
-        raise ValidationError(
-            {
-                "concerns": _(
-                    "Concern #%(id)s belongs to another agency; only your agency's concerns can be linked."
-                )
-                % {"id": foreign[0]}
-            }
+        raise refusal(
+            "concerns",
+            _(
+                "Concern #%(id)s belongs to another agency; only your agency's concerns can be linked."
+            )
+            % {"id": foreign[0]},
         )
 
 
@@ -58,7 +58,7 @@ def _check_boundary(boundary):
     try:
         geo.validate_polygon(boundary)
     except ValidationError as exc:
-        raise ValidationError({"boundary": exc.messages}) from exc
+        raise refusal("boundary", exc.messages) from exc
     return boundary
 
 
@@ -76,9 +76,9 @@ def create_problem(
     """Open a case in the scanning phase, from the concerns that revealed it."""
     title, summary = (title or "").strip(), (summary or "").strip()
     if not title or not summary:
-        raise ValidationError(_("Give the problem a title and a public summary."))
+        raise refusal(None, _("Give the problem a title and a public summary."))
     if area is not None and area.agency_id not in {agency.pk, getattr(co_owner, "pk", None)}:
-        raise ValidationError({"area": _("Choose one of your agency's areas.")})
+        raise refusal("area", _("Choose one of your agency's areas."))
     problem = Problem(
         agency=agency,
         co_owner=co_owner,
@@ -123,9 +123,7 @@ def update_analysis(actor, problem, **fields):
         set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}
     )
     if unknown:
-        raise ValidationError(
-            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
-        )
+        raise refusal(None, _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
     if "boundary" in fields:
         fields["boundary"] = _check_boundary(fields["boundary"])
     with transaction.atomic():
@@ -157,32 +155,30 @@ def set_phase(actor, problem, phase, note=""):
     least one recorded measure or a before/after comparison with enough data to judge.
     """
     if phase not in Phase.values:
-        raise ValidationError({"phase": _("Choose a phase from the list.")})
+        raise refusal("phase", _("Choose a phase from the list."))
     current = PHASE_ORDER.index(problem.phase)
     wanted = PHASE_ORDER.index(phase)
     reopening = problem.phase == Phase.CLOSED and phase in (Phase.ANALYSIS, Phase.RESPONSE)
     if wanted == current or (wanted != current + 1 and not reopening and wanted != current - 1):
-        raise ValidationError(
-            {
-                "phase": _(
-                    "A problem moves one step at a time: from %(now)s it can go to the next phase, "
-                    "back one, or be reopened after closing."
-                )
-                % {"now": problem.get_phase_display()}
-            }
+        raise refusal(
+            "phase",
+            _(
+                "A problem moves one step at a time: from %(now)s it can go to the next phase, "
+                "back one, or be reopened after closing."
+            )
+            % {"now": problem.get_phase_display()},
         )
     if phase == Phase.CLOSED:
         if not problem.closeout_story.strip():
-            raise ValidationError({"phase": _("Write the public close-out story before closing.")})
+            raise refusal("phase", _("Write the public close-out story before closing."))
         compared = before_after(problem)
         if not problem.measures.exists() and not (compared and compared["judged"]):
-            raise ValidationError(
-                {
-                    "phase": _(
-                        "Record at least one result (a measure) before closing: the assessment is what "
-                        "tells residents whether the response worked."
-                    )
-                }
+            raise refusal(
+                "phase",
+                _(
+                    "Record at least one result (a measure) before closing: the assessment is what "
+                    "tells residents whether the response worked."
+                ),
             )
     with transaction.atomic():
         previous = problem.phase
@@ -238,7 +234,7 @@ def add_action(
     if wants_volunteers and owner_kind != OwnerKind.COMMUNITY:
         errors["wants_volunteers"] = _("Only community actions take volunteers.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         action = ProblemAction.objects.create(
             problem=problem,
@@ -257,7 +253,7 @@ def add_action(
 
 def set_action_status(actor, action, status):
     if status not in ActionStatus.values:
-        raise ValidationError({"status": _("Choose a status from the list.")})
+        raise refusal("status", _("Choose a status from the list."))
     with transaction.atomic():
         before = {"status": action.status}
         action.status = status
@@ -269,7 +265,7 @@ def set_action_status(actor, action, status):
 
 def add_measure(actor, problem, label, value, unit=""):
     if not (label or "").strip():
-        raise ValidationError({"label": _("Say what was measured.")})
+        raise refusal("label", _("Say what was measured."))
     with transaction.atomic():
         measure = Measure.objects.create(
             problem=problem,
@@ -307,7 +303,7 @@ def volunteer(action, name, email, language="en"):
     ):
         errors["action"] = _("This action has ended; thank you for offering.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         offer, created = Volunteer.objects.get_or_create(
             action=action,
@@ -326,7 +322,7 @@ def confirm_volunteer(token):
     taking volunteers) since the offer is not signed up to any more."""
     offer = Volunteer.objects.select_related("action__problem").get(token=token)
     if offer.confirmed_at is None and not offer.action.takes_volunteers:
-        raise ValidationError(_("This action has ended; thank you for offering."))
+        raise refusal(None, _("This action has ended; thank you for offering."))
     if offer.confirmed_at is None:
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["confirmed_at"])

@@ -8,7 +8,6 @@ so writers already queue one at a time), then counts. Confirmed sign-ups never e
 import datetime
 import decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import ngettext
 from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
+from openbeat.core.refusals import refusal
 from openbeat.projects.models import (
     LIVE,
     MAX_SLOTS,
@@ -30,15 +30,6 @@ from openbeat.projects.tasks import send_sign_up_email
 
 MAX_HOURS = decimal.Decimal(24)
 MAX_SHIFT = datetime.timedelta(hours=24)
-
-
-class SignUpRefused(Exception):
-    """The sign-up cannot be taken or changed; `message` tells the resident why and what to do."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # -- Staff: projects, roles, shifts, hours --------------------------------------------------------
@@ -55,7 +46,7 @@ def _check_project(agency, programme, problem, area, starts_on, ends_on):
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = _("The last day must be on or after the first day.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
 
 
 PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on"]
@@ -66,7 +57,7 @@ def save_project(actor, project, **fields):
     for name, value in fields.items():
         setattr(project, name, value.strip() if isinstance(value, str) else value)
     if not project.title or not project.goal:
-        raise ValidationError(_("Give the project a title and a goal."))
+        raise refusal(None, _("Give the project a title and a goal."))
     _check_project(
         project.agency,
         project.programme if project.programme_id else None,
@@ -92,7 +83,7 @@ def save_project(actor, project, **fields):
 def add_role(actor, project, name, description="", requirements=""):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("Name the role, e.g. Walker or Walk leader.")})
+        raise refusal("name", _("Name the role, e.g. Walker or Walk leader."))
     with transaction.atomic():
         role = VolunteerRole.objects.create(
             project=project,
@@ -126,7 +117,7 @@ def add_shift(actor, role, start, end, place, slots):
     """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
     errors = _shift_errors(start, end, place, slots)
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         shift = Shift.objects.create(
             role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
@@ -139,9 +130,9 @@ def _changeable(shift_id):
     """The shift, locked, if it can still be changed or cancelled."""
     shift = Shift.objects.select_for_update().get(pk=shift_id)
     if shift.is_cancelled:
-        raise ValidationError(_("This shift is cancelled. Add a new shift instead."))
+        raise refusal(None, _("This shift is cancelled. Add a new shift instead."))
     if shift.has_started:
-        raise ValidationError(_("This shift has already started, so it stays as it was."))
+        raise refusal(None, _("This shift has already started, so it stays as it was."))
     return shift
 
 
@@ -165,7 +156,7 @@ def change_shift(actor, shift, start, end, place, slots):
                 taken,
             ) % {"taken": taken}
         if errors:
-            raise ValidationError(errors)
+            raise refusal(errors)
         before = audit.snapshot(shift)
         place = place.strip()
         moved = (shift.start, shift.end, shift.place) != (start, end, place)
@@ -191,9 +182,9 @@ def cancel_shift(actor, shift, reason):
     waiting is emailed the reason. Addresses never confirmed are not emailed."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why, in a sentence: the volunteers get it.")})
+        raise refusal("reason", _("Say why, in a sentence: the volunteers get it."))
     if len(reason) > 300:
-        raise ValidationError({"reason": _("Keep the reason to 300 characters.")})
+        raise refusal("reason", _("Keep the reason to 300 characters."))
     with transaction.atomic():
         shift = _changeable(shift.pk)
         now = timezone.now()
@@ -218,19 +209,17 @@ def log_hours(actor, sign_up, hours):
     try:
         hours = decimal.Decimal(str(hours)).quantize(decimal.Decimal("0.01"))
     except (decimal.InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationError({"hours": _("Give the hours as a number, e.g. 2.5.")}) from exc
+        raise refusal("hours", _("Give the hours as a number, e.g. 2.5.")) from exc
     if not decimal.Decimal(0) <= hours <= MAX_HOURS:
-        raise ValidationError({"hours": _("Hours must be from 0 to 24 for one shift.")})
+        raise refusal("hours", _("Hours must be from 0 to 24 for one shift."))
     with transaction.atomic():
         sign_up = SignUp.objects.select_for_update().select_related("shift").get(pk=sign_up.pk)
         if sign_up.status != SignUpStatus.CONFIRMED:
-            raise ValidationError(
-                {"hours": _("Hours can only be logged for a volunteer with a confirmed place.")}
+            raise refusal(
+                "hours", _("Hours can only be logged for a volunteer with a confirmed place.")
             )
         if not sign_up.shift.has_started:
-            raise ValidationError(
-                {"hours": _("This shift has not started yet; log hours once it has.")}
-            )
+            raise refusal("hours", _("This shift has not started yet; log hours once it has."))
         before = {"hours": None if sign_up.hours is None else str(sign_up.hours)}
         sign_up.hours = hours
         sign_up.save(update_fields=["hours"])
@@ -263,12 +252,12 @@ def _open_shift(shift_id):
         .first()
     )
     if shift is None:
-        raise SignUpRefused(_("Choose one of the shifts listed."), "shift")
+        raise refusal("shift", _("Choose one of the shifts listed."))
     if shift.is_cancelled:
-        raise SignUpRefused(_("This shift is cancelled. Choose another shift."), "shift")
+        raise refusal("shift", _("This shift is cancelled. Choose another shift."))
     if shift.has_started:
-        raise SignUpRefused(
-            _("This shift has already started or taken place. Choose a later shift."), "shift"
+        raise refusal(
+            "shift", _("This shift has already started or taken place. Choose a later shift.")
         )
     return shift
 
@@ -282,7 +271,7 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
     its link again ("already"), one waiting for its confirmation the confirmation ("pending").
     Returns (sign_up, outcome): "new", "pending", "already", or "same" (this form, again).
     """
-    name, email = clean_contact(name, email, SignUpRefused)
+    name, email = clean_contact(name, email)
     form_nonce = (form_nonce or "")[:64] or None
     try:
         with transaction.atomic():
@@ -290,10 +279,10 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
                 return same, "same"
             shift = _open_shift(shift_id)
             if shift.role.requirements and not meets_requirements:
-                raise SignUpRefused(
+                raise refusal(
+                    "meets_requirements",
                     _("This role asks for: %(requirements)s Tick the box if you meet it.")
                     % {"requirements": shift.role.requirements},
-                    "meets_requirements",
                 )
             existing = shift.sign_ups.filter(email=email, status__in=LIVE).first()
             if existing is not None:
@@ -340,16 +329,17 @@ def confirm_sign_up(token):
     with transaction.atomic():
         signed, shift = _locked(token)
         if signed.status == SignUpStatus.CANCELLED:
-            raise SignUpRefused(
+            raise refusal(
+                None,
                 _(
                     "This sign-up was cancelled. Sign up again on the project's page if you can help."
-                )
+                ),
             )
         if signed.status != SignUpStatus.PENDING:
             return signed, False
         if shift.has_started:
-            raise SignUpRefused(
-                _("This shift has already started or taken place. Choose a later shift.")
+            raise refusal(
+                None, _("This shift has already started or taken place. Choose a later shift.")
             )
         full = _confirmed_count(shift) >= shift.slots
         signed.status = SignUpStatus.WAITLISTED if full else SignUpStatus.CONFIRMED
@@ -384,10 +374,11 @@ def cancel_sign_up(token):
     with transaction.atomic():
         signed, shift = _locked(token)
         if signed.status == SignUpStatus.CANCELLED:
-            raise SignUpRefused(_("This sign-up is already cancelled. Nothing was changed."))
+            raise refusal(None, _("This sign-up is already cancelled. Nothing was changed."))
         if shift.has_started:
-            raise SignUpRefused(
-                _("This shift has already started or taken place, so the sign-up stays as it was.")
+            raise refusal(
+                None,
+                _("This shift has already started or taken place, so the sign-up stays as it was."),
             )
         signed.status = SignUpStatus.CANCELLED
         signed.cancelled_at = timezone.now()

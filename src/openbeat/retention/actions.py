@@ -18,7 +18,6 @@ from collections import Counter
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -37,6 +36,7 @@ from openbeat.concerns.models import (
 from openbeat.core import audit
 from openbeat.core.background import task
 from openbeat.core.models import Agency, AuditEvent, Suppression
+from openbeat.core.refusals import refusal
 from openbeat.outreach import models as outreach
 from openbeat.projects import models as projects
 from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
@@ -65,10 +65,11 @@ def set_retention(actor, agency, months_by_category):
     categories = {c.pk: c for c in Category.objects.filter(agency=agency)}
     for category_id, months in months_by_category.items():
         if category_id not in categories:
-            raise ValidationError(_("That category is not one of your agency's."))
+            raise refusal(None, _("That category is not one of your agency's."))
         if months is not None and not 1 <= months <= MAX_MONTHS:
-            raise ValidationError(
-                _("Keep closed concerns for 1 to 1200 months, or leave it blank to keep them.")
+            raise refusal(
+                None,
+                _("Keep closed concerns for 1 to 1200 months, or leave it blank to keep them."),
             )
     with transaction.atomic():
         for category_id, months in months_by_category.items():
@@ -87,7 +88,7 @@ def set_retention(actor, agency, months_by_category):
 def place_hold(actor, concern, reason):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the concern is held (e.g. the case number).")})
+        raise refusal("reason", _("Say why the concern is held (e.g. the case number)."))
     with transaction.atomic():
         hold, created = LegalHold.objects.get_or_create(
             concern=concern,
@@ -101,7 +102,7 @@ def place_hold(actor, concern, reason):
 def release_hold(actor, concern, reason):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the hold ends.")})
+        raise refusal("reason", _("Say why the hold ends."))
     with transaction.atomic():
         hold = LegalHold.objects.filter(concern=concern).first()
         if hold is not None:
