@@ -17,6 +17,7 @@ from openbeat.concerns.models import (
     ConcernUpdate,
     Flag,
     Photo,
+    Priority,
     Source,
     Status,
     Supporter,
@@ -371,10 +372,24 @@ def respond(actor, concern, body, public=True):
 
 
 def assign(actor, concern, user, unit, priority):
+    """Give the concern to an officer and unit, with a priority.
+
+    Invariant: the officer, when there is one, is an active staff member of the concern's
+    agency (whatever list the caller offered), and the priority is one of the list's.
+    """
+    if user is not None and not (
+        user.is_active and user.staff_roles.filter(agency_id=concern.agency_id).exists()
+    ):
+        raise refusal("assigned_to", _("Choose an officer of the concern's own agency."))
+    if priority not in Priority.values:
+        raise refusal("priority", _("Choose a priority from the list."))
+    unit = (unit or "").strip()
+    if len(unit) > 120:
+        raise refusal("assigned_unit", _("Please shorten the unit to 120 characters."))
     with transaction.atomic():
         before = _public_snapshot(concern)
         concern.assigned_to = user
-        concern.assigned_unit = (unit or "")[:120]
+        concern.assigned_unit = unit
         concern.priority = priority
         concern.save(update_fields=["assigned_to", "assigned_unit", "priority", "updated_at"])
         _add_update(concern, UpdateKind.ASSIGN, actor, "")

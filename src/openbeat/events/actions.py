@@ -356,7 +356,17 @@ def cancel_occurrence(actor, occurrence, note):
 
 
 def move_occurrence(actor, occurrence, start, venue, note):
-    """Move one date to another time or venue; everyone who replied is told by email."""
+    """Move one date to another time or venue; everyone who replied is told by email.
+
+    Invariant: a new venue is one of the host's or a co-host's venues.
+    """
+    if venue is not None:
+        hosts = {
+            occurrence.event.agency_id,
+            *occurrence.event.co_hosts.values_list("pk", flat=True),
+        }
+        if venue.agency_id not in hosts:
+            raise refusal("venue", _("Choose a venue of an agency that hosts this meeting."))
     if occurrence.is_past:
         raise refusal(None, _("A meeting that has already taken place cannot be moved."))
     if start <= timezone.now():

@@ -106,7 +106,15 @@ def link_concerns(actor, problem, concerns):
 
 
 def add_meeting(actor, problem, occurrence):
-    """Record that the problem was discussed at a meeting (its agenda links back here)."""
+    """Record that the problem was discussed at a meeting (its agenda links back here).
+
+    Invariant: the meeting is hosted or co-hosted by an agency that owns the problem.
+    """
+    hosts = {occurrence.agency_id, *occurrence.event.co_hosts.values_list("pk", flat=True)}
+    if not hosts & _agencies(problem):
+        raise refusal(
+            "meeting", _("Choose a meeting of your agency; this one is another agency's.")
+        )
     with transaction.atomic():
         problem.meetings.add(occurrence)
         audit.record(actor, "problem.meeting", problem, after={"meeting": occurrence.pk})
@@ -219,8 +227,16 @@ def add_action(
     is_public=True,
     wants_volunteers=False,
 ):
-    """Add a step to the response plan; every step has an owner and no due date in the past."""
+    """Add a step to the response plan; every step has an owner and no due date in the past.
+
+    Invariant: an officer who owns the step is an active staff member of an agency that owns
+    the problem.
+    """
     errors = {}
+    if officer is not None and not (
+        officer.is_active and officer.staff_roles.filter(agency_id__in=_agencies(problem)).exists()
+    ):
+        errors["officer"] = _("Choose an officer of an agency that owns this problem.")
     if not (title or "").strip():
         errors["title"] = _("Say what will be done.")
     if owner_kind not in OwnerKind.values:
