@@ -27,7 +27,7 @@ from openbeat.concerns.models import (
 )
 from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
-from openbeat.core import audit, images, pagecache
+from openbeat.core import audit, audit_events, images, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.models import Area, Venue
 from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
@@ -266,7 +266,9 @@ def submit_concern(
                 photo.save()
             pagecache.bump(*concern.page_scopes())  # the resident sees it listed at once
             if actor is not None:
-                audit.record(actor, "concern.intake", concern, after=_public_snapshot(concern))
+                audit.record(
+                    actor, audit_events.CONCERN_INTAKE, concern, after=_public_snapshot(concern)
+                )
             if email:
                 enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
     except IntegrityError:
@@ -343,7 +345,11 @@ def change_status(actor, concern, status, note="", referred_to=""):
             concern, UpdateKind.STATUS, actor, note.strip(), True, previous, status
         )
         audit.record(
-            actor, "concern.status", concern, before=before, after=_public_snapshot(concern)
+            actor,
+            audit_events.CONCERN_STATUS,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
         _notify_followers(concern, update)
         if status in CLOSED_STATUSES and previous not in CLOSED_STATUSES:
@@ -362,7 +368,7 @@ def respond(actor, concern, body, public=True):
         )
         audit.record(
             actor,
-            "concern.respond" if public else "concern.note",
+            audit_events.CONCERN_RESPOND if public else audit_events.CONCERN_NOTE,
             concern,
             after={"update": update.pk, "public": public},
         )
@@ -394,7 +400,11 @@ def assign(actor, concern, user, unit, priority):
         concern.save(update_fields=["assigned_to", "assigned_unit", "priority", "updated_at"])
         _add_update(concern, UpdateKind.ASSIGN, actor, "")
         audit.record(
-            actor, "concern.assign", concern, before=before, after=_public_snapshot(concern)
+            actor,
+            audit_events.CONCERN_ASSIGN,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
 
 
@@ -411,7 +421,11 @@ def reclassify(actor, concern, category, make_private):
         concern.save(update_fields=["category", "is_private", "area", "updated_at"])
         _add_update(concern, UpdateKind.RECLASSIFY, actor, category.name)
         audit.record(
-            actor, "concern.reclassify", concern, before=before, after=_public_snapshot(concern)
+            actor,
+            audit_events.CONCERN_RECLASSIFY,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
 
 
@@ -458,7 +472,7 @@ def mark_duplicate(actor, concern, original):
         )
         audit.record(
             actor,
-            "concern.duplicate",
+            audit_events.CONCERN_DUPLICATE,
             concern,
             before=before,
             after={**_public_snapshot(concern), "supporters_moved": moved},
@@ -600,7 +614,7 @@ def set_hidden(actor, target, hidden, reason):
             concern.flags.filter(resolved=False).update(resolved=True)
         audit.record(
             actor,
-            "moderation.hide" if hidden else "moderation.show",
+            audit_events.MODERATION_HIDE if hidden else audit_events.MODERATION_SHOW,
             target,
             before=before,
             after={"is_hidden": hidden, "reason": reason},

@@ -9,6 +9,7 @@ row (its owner first, then e.g. the co-hosts of an event).
 from django.db.models import Q
 from django.http import Http404
 
+from openbeat.core import audit_events
 from openbeat.core.models import Agency, AuditEvent, Role, StaffRole
 
 RANK = {Role.OFFICER: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
@@ -61,7 +62,7 @@ def _record_refusal(user, model, lookup):
     AuditEvent.objects.create(
         actor=user if getattr(user, "is_authenticated", False) else None,
         api_key=user if getattr(user, "is_api_key", False) else None,
-        action="access.refused",
+        action=audit_events.ACCESS_REFUSED,
         object_type=model._meta.label_lower,
         object_id=str(next(iter(lookup.values()), ""))[:64],
     )

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.core import access, audit
+from openbeat.core import access, audit, audit_events
 from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
@@ -66,7 +66,10 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             audit.record(
                 request.user,
-                f"{obj._meta.model_name}.{'update' if change else 'create'}",
+                audit_events.admin_change(
+                    obj._meta.model_name,
+                    audit_events.ADMIN_UPDATE if change else audit_events.ADMIN_CREATE,
+                ),
                 obj,
                 before=before,
                 after=audit.snapshot(obj),
@@ -75,7 +78,10 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         with transaction.atomic():
             audit.record(
-                request.user, f"{obj._meta.model_name}.delete", obj, before=audit.snapshot(obj)
+                request.user,
+                audit_events.admin_change(obj._meta.model_name, audit_events.ADMIN_DELETE),
+                obj,
+                before=audit.snapshot(obj),
             )
             super().delete_model(request, obj)
 

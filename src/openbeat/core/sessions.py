@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from openbeat.core import audit_events
 from openbeat.core.models import AuditEvent
 
 STARTED, SEEN = "openbeat_signed_in_at", "openbeat_seen_at"
@@ -56,20 +57,20 @@ def _log(action, user=None, username=""):
 def _signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[STARTED] = request.session[SEEN] = time.time()
-    _log("auth.login", user)
+    _log(audit_events.AUTH_LOGIN, user)
 
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    _log("auth.login_failed", username=str(credentials.get("username", "")))
+    _log(audit_events.AUTH_LOGIN_FAILED, username=str(credentials.get("username", "")))
 
 
 @receiver(user_locked_out)
 def _locked_out(sender, request=None, username=None, **kwargs):
-    _log("auth.locked_out", username=str(username or ""))
+    _log(audit_events.AUTH_LOCKED_OUT, username=str(username or ""))
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
     if user is not None:
-        _log("auth.logout", user)
+        _log(audit_events.AUTH_LOGOUT, user)

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.refusals import refusal
@@ -83,7 +83,7 @@ def save_event(actor, event, is_new):
         sync_occurrences(event)
         audit.record(
             actor,
-            "event.create" if is_new else "event.update",
+            audit_events.EVENT_CREATE if is_new else audit_events.EVENT_UPDATE,
             event,
             before=before,
             after=audit.snapshot(event),
@@ -296,7 +296,7 @@ def check_in(actor, rsvp, present=True):
         rsvp.save(update_fields=["checked_in_at"])
         audit.record(
             actor,
-            "rsvp.check_in" if present else "rsvp.undo_check_in",
+            audit_events.RSVP_CHECK_IN if present else audit_events.RSVP_UNDO_CHECK_IN,
             rsvp,
             before=before,
             after=audit.snapshot(rsvp, exclude=("name", "email")),
@@ -324,7 +324,11 @@ def update_record(actor, occurrence, agenda, minutes, walk_ins):
         occurrence.walk_ins = walk_ins
         occurrence.save(update_fields=["agenda", "minutes", "walk_ins"])
         audit.record(
-            actor, "occurrence.record", occurrence, before=before, after=audit.snapshot(occurrence)
+            actor,
+            audit_events.OCCURRENCE_RECORD,
+            occurrence,
+            before=before,
+            after=audit.snapshot(occurrence),
         )
     return occurrence
 
@@ -350,7 +354,11 @@ def cancel_occurrence(actor, occurrence, note):
         live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_cancelled")
         audit.record(
-            actor, "occurrence.cancel", occurrence, before=before, after=audit.snapshot(occurrence)
+            actor,
+            audit_events.OCCURRENCE_CANCEL,
+            occurrence,
+            before=before,
+            after=audit.snapshot(occurrence),
         )
     return occurrence
 
@@ -383,6 +391,10 @@ def move_occurrence(actor, occurrence, start, venue, note):
         live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_moved")
         audit.record(
-            actor, "occurrence.move", occurrence, before=before, after=audit.snapshot(occurrence)
+            actor,
+            audit_events.OCCURRENCE_MOVE,
+            occurrence,
+            before=before,
+            after=audit.snapshot(occurrence),
         )
     return occurrence

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openbeat.concerns.models import Concern
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
 from openbeat.core.models import Agency, Suppression
@@ -248,7 +248,7 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
         announcement.topics.set(topics)
         audit.record(
             actor,
-            "announcement.create" if is_new else "announcement.update",
+            audit_events.ANNOUNCEMENT_CREATE if is_new else audit_events.ANNOUNCEMENT_UPDATE,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),
@@ -285,7 +285,7 @@ def publish(actor, announcement, at=None):
                 publish_when_due.using(run_after=at).enqueue(announcement.pk)
         audit.record(
             actor,
-            "announcement.publish" if at is None else "announcement.schedule",
+            audit_events.ANNOUNCEMENT_PUBLISH if at is None else audit_events.ANNOUNCEMENT_SCHEDULE,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),
@@ -330,7 +330,9 @@ def publish_due(now=None):
             if announcement.status != AnnouncementStatus.SCHEDULED:
                 continue  # published or withdrawn meanwhile
             _publish_now(announcement, now)
-            audit.record(None, "announcement.publish", announcement, after={"scheduled": True})
+            audit.record(
+                None, audit_events.ANNOUNCEMENT_PUBLISH, announcement, after={"scheduled": True}
+            )
             done += 1
     return done
 
@@ -346,7 +348,7 @@ def withdraw(actor, announcement):
         announcement.save(update_fields=["status", "updated_at"])
         audit.record(
             actor,
-            "announcement.withdraw",
+            audit_events.ANNOUNCEMENT_WITHDRAW,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),

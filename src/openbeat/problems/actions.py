@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.core import audit, geo
+from openbeat.core import audit, audit_events, geo
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.refusals import refusal
 from openbeat.outreach.actions import problem_phase_changed
@@ -94,7 +94,7 @@ def create_problem(
         problem.concerns.set(concerns)
         # No stored note: the page says "Problem opened." in each reader's language.
         PhaseChange.objects.create(problem=problem, agency=agency, to_phase=Phase.SCANNING)
-        audit.record(actor, "problem.create", problem, after=audit.snapshot(problem))
+        audit.record(actor, audit_events.PROBLEM_CREATE, problem, after=audit.snapshot(problem))
     return problem
 
 
@@ -102,7 +102,9 @@ def link_concerns(actor, problem, concerns):
     _check_concerns(problem, concerns)
     with transaction.atomic():
         problem.concerns.add(*concerns)
-        audit.record(actor, "problem.link", problem, after={"concerns": [c.pk for c in concerns]})
+        audit.record(
+            actor, audit_events.PROBLEM_LINK, problem, after={"concerns": [c.pk for c in concerns]}
+        )
 
 
 def add_meeting(actor, problem, occurrence):
@@ -117,13 +119,13 @@ def add_meeting(actor, problem, occurrence):
         )
     with transaction.atomic():
         problem.meetings.add(occurrence)
-        audit.record(actor, "problem.meeting", problem, after={"meeting": occurrence.pk})
+        audit.record(actor, audit_events.PROBLEM_MEETING, problem, after={"meeting": occurrence.pk})
 
 
 def unlink_concern(actor, problem, concern):
     with transaction.atomic():
         problem.concerns.remove(concern)
-        audit.record(actor, "problem.unlink", problem, before={"concerns": [concern.pk]})
+        audit.record(actor, audit_events.PROBLEM_UNLINK, problem, before={"concerns": [concern.pk]})
 
 
 def update_analysis(actor, problem, **fields):
@@ -140,7 +142,11 @@ def update_analysis(actor, problem, **fields):
             setattr(problem, name, value.strip() if isinstance(value, str) else value)
         problem.save()
         audit.record(
-            actor, "problem.analysis", problem, before=before, after=audit.snapshot(problem)
+            actor,
+            audit_events.PROBLEM_ANALYSIS,
+            problem,
+            before=before,
+            after=audit.snapshot(problem),
         )
 
 
@@ -208,7 +214,7 @@ def set_phase(actor, problem, phase, note=""):
         problem_phase_changed(problem, change)  # residents who follow it by subscription
         audit.record(
             actor,
-            "problem.phase",
+            audit_events.PROBLEM_PHASE,
             problem,
             before={"phase": previous},
             after={"phase": phase, "note": note},
@@ -263,7 +269,9 @@ def add_action(
             is_public=is_public,
             wants_volunteers=wants_volunteers,
         )
-        audit.record(actor, "problem.action.create", action, after=audit.snapshot(action))
+        audit.record(
+            actor, audit_events.PROBLEM_ACTION_CREATE, action, after=audit.snapshot(action)
+        )
     return action
 
 
@@ -275,7 +283,11 @@ def set_action_status(actor, action, status):
         action.status = status
         action.save(update_fields=["status"])
         audit.record(
-            actor, "problem.action.status", action, before=before, after={"status": status}
+            actor,
+            audit_events.PROBLEM_ACTION_STATUS,
+            action,
+            before=before,
+            after={"status": status},
         )
 
 
@@ -290,7 +302,7 @@ def add_measure(actor, problem, label, value, unit=""):
             value=value,
             unit=(unit or "").strip()[:40],
         )
-        audit.record(actor, "problem.measure", measure, after=audit.snapshot(measure))
+        audit.record(actor, audit_events.PROBLEM_MEASURE, measure, after=audit.snapshot(measure))
     return measure
 
 

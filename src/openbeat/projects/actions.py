@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.refusals import refusal
@@ -72,7 +72,7 @@ def save_project(actor, project, **fields):
         project.save()
         audit.record(
             actor,
-            "project.create" if is_new else "project.update",
+            audit_events.PROJECT_CREATE if is_new else audit_events.PROJECT_UPDATE,
             project,
             before=before,
             after=audit.snapshot(project),
@@ -92,7 +92,7 @@ def add_role(actor, project, name, description="", requirements=""):
             description=(description or "").strip(),
             requirements=(requirements or "").strip(),
         )
-        audit.record(actor, "project.role.create", role, after=audit.snapshot(role))
+        audit.record(actor, audit_events.PROJECT_ROLE_CREATE, role, after=audit.snapshot(role))
     return role
 
 
@@ -122,7 +122,7 @@ def add_shift(actor, role, start, end, place, slots):
         shift = Shift.objects.create(
             role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
         )
-        audit.record(actor, "project.shift.create", shift, after=audit.snapshot(shift))
+        audit.record(actor, audit_events.PROJECT_SHIFT_CREATE, shift, after=audit.snapshot(shift))
     return shift
 
 
@@ -172,7 +172,11 @@ def change_shift(actor, shift, start, end, place, slots):
             for pk in ids:
                 enqueue_with_write(send_sign_up_email, pk, "changed")
         audit.record(
-            actor, "project.shift.change", shift, before=before, after=audit.snapshot(shift)
+            actor,
+            audit_events.PROJECT_SHIFT_CHANGE,
+            shift,
+            before=before,
+            after=audit.snapshot(shift),
         )
     return shift
 
@@ -199,7 +203,7 @@ def cancel_shift(actor, shift, reason):
         live.update(status=SignUpStatus.CANCELLED, cancelled_at=now)
         for pk in told:
             enqueue_with_write(send_sign_up_email, pk, "shift_cancelled")
-        audit.record(actor, "project.shift.cancel", shift, after={"reason": reason})
+        audit.record(actor, audit_events.PROJECT_SHIFT_CANCEL, shift, after={"reason": reason})
     return shift
 
 
@@ -223,7 +227,9 @@ def log_hours(actor, sign_up, hours):
         before = {"hours": None if sign_up.hours is None else str(sign_up.hours)}
         sign_up.hours = hours
         sign_up.save(update_fields=["hours"])
-        audit.record(actor, "project.hours", sign_up, before=before, after={"hours": str(hours)})
+        audit.record(
+            actor, audit_events.PROJECT_HOURS, sign_up, before=before, after={"hours": str(hours)}
+        )
     return sign_up
 
 

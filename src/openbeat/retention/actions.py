@@ -33,7 +33,7 @@ from openbeat.concerns.models import (
     UpdateKind,
     new_token,
 )
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import task
 from openbeat.core.models import Agency, AuditEvent, Suppression
 from openbeat.core.refusals import refusal
@@ -82,7 +82,9 @@ def set_retention(actor, agency, months_by_category):
             before = audit.snapshot(rule)
             rule.months_after_closing = months
             rule.save()
-            audit.record(actor, "retention.rule", rule, before=before, after=audit.snapshot(rule))
+            audit.record(
+                actor, audit_events.RETENTION_RULE, rule, before=before, after=audit.snapshot(rule)
+            )
 
 
 def place_hold(actor, concern, reason):
@@ -95,7 +97,7 @@ def place_hold(actor, concern, reason):
             defaults={"agency": concern.agency, "reason": reason[:300], "placed_by": actor},
         )
         if created:
-            audit.record(actor, "concern.hold", concern, after={"reason": hold.reason})
+            audit.record(actor, audit_events.CONCERN_HOLD, concern, after={"reason": hold.reason})
     return hold
 
 
@@ -109,7 +111,11 @@ def release_hold(actor, concern, reason):
             before = {"reason": hold.reason, "placed_at": hold.placed_at.isoformat()}
             hold.delete()
             audit.record(
-                actor, "concern.hold_released", concern, before=before, after={"reason": reason}
+                actor,
+                audit_events.CONCERN_HOLD_RELEASED,
+                concern,
+                before=before,
+                after={"reason": reason},
             )
 
 
@@ -144,7 +150,7 @@ def anonymise(concern, reason, actor=None):
         Anonymisation.objects.create(concern=concern, agency=concern.agency, reason=reason)
         audit.record(
             actor,
-            "concern.anonymised",
+            audit_events.CONCERN_ANONYMISED,
             concern,
             after={"reason": reason, "photos_removed": removed_photos},
         )
@@ -265,7 +271,9 @@ def forget_contacts(now=None):
             pk__in=set(counts["subscriptions"]) | set(counts["sign_ups"])
         ):
             after = {kind: counted[agency.pk] for kind, counted in counts.items()}
-            audit.record(None, "retention.contacts_removed", agency, after=after, agency=agency)
+            audit.record(
+                None, audit_events.RETENTION_CONTACTS_REMOVED, agency, after=after, agency=agency
+            )
     return len(subscriptions), len(sign_ups)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import Concern
-from openbeat.core import access, audit
+from openbeat.core import access, audit, audit_events
 from openbeat.core.models import Agency, Role
 from openbeat.retention import actions, export
 from openbeat.retention.forms import ForgetForm, HoldForm
@@ -137,7 +137,7 @@ def records_export(request, slug):
         raise Http404("No such agency of yours.")
     response = HttpResponse(export.as_csv(agency), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{agency.slug}-concerns-redacted.csv"'
-    audit.record(request.user, "records.export", agency, agency=agency)
+    audit.record(request.user, audit_events.RECORDS_EXPORT, agency, agency=agency)
     return response
 
 

@@ -10,7 +10,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from openbeat.core import access
+from openbeat.core import access, audit_events
 from openbeat.core.models import AuditEvent, Role
 
 BACKUP_CODES = 10
@@ -41,12 +41,12 @@ def confirm_authenticator(user, code):
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
         if device is None or not device.verify_token(code):
-            _log("auth.2fa_enrol_failed", user)
+            _log(audit_events.AUTH_2FA_ENROL_FAILED, user)
             return None, device
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_backup_codes(user)
-        _log("auth.2fa_enrolled", user)
+        _log(audit_events.AUTH_2FA_ENROLLED, user)
     return codes, device
 
 
@@ -67,9 +67,11 @@ def verify(user, code):
         if wait is None:
             for device in devices:
                 if device.verify_token(code):
-                    _log("auth.2fa_verified", user, after={"with": kind})
+                    _log(audit_events.AUTH_2FA_VERIFIED, user, after={"with": kind})
                     return device, None
-        _log("auth.2fa_failed", user, after={"with": kind, "throttled": wait is not None})
+        _log(
+            audit_events.AUTH_2FA_FAILED, user, after={"with": kind, "throttled": wait is not None}
+        )
     return None, wait
 
 
@@ -94,7 +96,7 @@ def new_backup_codes(user):
     """A fresh set of one-time codes; the old ones stop working."""
     with transaction.atomic():
         codes = _replace_backup_codes(user)
-        _log("auth.2fa_backup_codes", user)
+        _log(audit_events.AUTH_2FA_BACKUP_CODES, user)
     return codes
 
 
@@ -135,7 +137,7 @@ def _remove_devices(target, actor, agency, note):
         AuditEvent.objects.create(
             agency=agency,
             actor=actor,
-            action="auth.2fa_reset",
+            action=audit_events.AUTH_2FA_RESET,
             object_type="auth.user",
             object_id=str(target.pk),
             after={"devices_removed": removed, **note},
