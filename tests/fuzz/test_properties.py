@@ -324,9 +324,13 @@ def test_concern_status_and_contest(town, category, ops):
                 )
                 if refuse:
                     with pytest.raises(ValidationError):
-                        concern_actions.change_status(None, concern, value, "note", referred_to)
+                        concern_actions.change_status(
+                            concern, value, "note", referred_to, acting_user=None
+                        )
                 else:
-                    concern_actions.change_status(None, concern, value, "note", referred_to)
+                    concern_actions.change_status(
+                        concern, value, "note", referred_to, acting_user=None
+                    )
             elif kind == "contest":
                 allowed = before in CLOSED_STATUSES and before != Status.DUPLICATE and value
                 if allowed:
@@ -336,7 +340,7 @@ def test_concern_status_and_contest(town, category, ops):
                     with pytest.raises(ValidationError):
                         concern_actions.contest(concern.tracking_token, value)
             else:
-                concern_actions.mark_duplicate(None, concern, original)
+                concern_actions.mark_duplicate(concern, original, acting_user=None)
                 event("marked as a duplicate")
             stored = Concern.objects.get(pk=concern.pk)
             if kind == "contest" and allowed:

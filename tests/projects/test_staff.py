@@ -174,7 +174,7 @@ def test_roster_and_hours_export_as_csv_for_the_agency_only(client, town, projec
     _started(shift)
     from openbeat.projects import actions
 
-    actions.log_hours(town.smyrna_coordinator, ann, "1.75")
+    actions.log_hours(ann, "1.75", acting_user=town.smyrna_coordinator)
     staff = _as(client, town.smyrna_officer)
     roster = _csv(staff.get(f"/staff/projects/{project.pk}/roster.csv"))
     assert roster[0] == [

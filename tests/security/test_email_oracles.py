@@ -189,15 +189,15 @@ def _build(town):
     factories.volunteer(shift, email=member)
     factories.volunteer(shift, email=pending, confirm=False)
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Noise at night", "Music after midnight."
+        town.smyrna, "Noise at night", "Music after midnight.", acting_user=town.smyrna_coordinator
     )
     action = problem_actions.add_action(
-        town.smyrna_coordinator,
         problem,
         "Quiet-hours walk",
         OwnerKind.COMMUNITY,
         "Neighbours",
         wants_volunteers=True,
+        acting_user=town.smyrna_coordinator,
     )
     offer, _outcome = problem_actions.volunteer(action, "Member", member)
     problem_actions.confirm_volunteer(offer.token)

@@ -202,7 +202,7 @@ def prepare_photos(uploads):
 
 
 def submit_concern(
-    data, uploads=(), *, source=Source.WEB, actor=None, occurrence=None, language="en"
+    data, uploads=(), *, source=Source.WEB, acting_user=None, occurrence=None, language="en"
 ):
     """Take a resident's concern.
 
@@ -265,9 +265,12 @@ def submit_concern(
                 photo.image.save("photo.jpg", content, save=False)
                 photo.save()
             pagecache.bump(*concern.page_scopes())  # the resident sees it listed at once
-            if actor is not None:
+            if acting_user is not None:
                 audit.record(
-                    actor, audit_events.CONCERN_INTAKE, concern, after=_public_snapshot(concern)
+                    acting_user,
+                    audit_events.CONCERN_INTAKE,
+                    concern,
+                    after=_public_snapshot(concern),
                 )
             if email:
                 enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
@@ -312,7 +315,7 @@ def _add_update(concern, kind, actor=None, body="", public=False, before="", aft
     )
 
 
-def change_status(actor, concern, status, note="", referred_to=""):
+def change_status(concern, status, note="", referred_to="", *, acting_user):
     """Move a concern to a new status with a public note; the reporter and followers are told.
 
     Keeping the status with a note is a public reply; keeping it with nothing to say changes
@@ -330,7 +333,9 @@ def change_status(actor, concern, status, note="", referred_to=""):
         not referred_to or referred_to[:120] == concern.referred_to
     )
     if unchanged:
-        return respond(actor, concern, note, public=True) if note.strip() else None
+        return (
+            respond(concern, note, public=True, acting_user=acting_user) if note.strip() else None
+        )
     if status == Status.REFERRED and not (referred_to or concern.referred_to):
         raise refusal("referred_to", _("Say which partner it was referred to."))
     with transaction.atomic():
@@ -342,10 +347,10 @@ def change_status(actor, concern, status, note="", referred_to=""):
         concern.closed_at = timezone.now() if status in CLOSED_STATUSES else None
         concern.save()
         update = _add_update(
-            concern, UpdateKind.STATUS, actor, note.strip(), True, previous, status
+            concern, UpdateKind.STATUS, acting_user, note.strip(), True, previous, status
         )
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_STATUS,
             concern,
             before=before,
@@ -357,17 +362,17 @@ def change_status(actor, concern, status, note="", referred_to=""):
     return update
 
 
-def respond(actor, concern, body, public=True):
+def respond(concern, body, public=True, *, acting_user):
     """A public answer (told to followers) or an internal note (never leaves staff views)."""
     body = (body or "").strip()
     if not body:
         raise refusal("body", _("Write the response first."))
     with transaction.atomic():
         update = _add_update(
-            concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, actor, body, public
+            concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, acting_user, body, public
         )
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_RESPOND if public else audit_events.CONCERN_NOTE,
             concern,
             after={"update": update.pk, "public": public},
@@ -377,14 +382,14 @@ def respond(actor, concern, body, public=True):
     return update
 
 
-def assign(actor, concern, user, unit, priority):
+def assign(concern, assignee, unit, priority, *, acting_user):
     """Give the concern to an officer and unit, with a priority.
 
     Invariant: the officer, when there is one, is an active staff member of the concern's
     agency (whatever list the caller offered), and the priority is one of the list's.
     """
-    if user is not None and not (
-        user.is_active and user.staff_roles.filter(agency_id=concern.agency_id).exists()
+    if assignee is not None and not (
+        assignee.is_active and assignee.staff_roles.filter(agency_id=concern.agency_id).exists()
     ):
         raise refusal("assigned_to", _("Choose an officer of the concern's own agency."))
     if priority not in Priority.values:
@@ -394,13 +399,13 @@ def assign(actor, concern, user, unit, priority):
         raise refusal("assigned_unit", _("Please shorten the unit to 120 characters."))
     with transaction.atomic():
         before = _public_snapshot(concern)
-        concern.assigned_to = user
+        concern.assigned_to = assignee
         concern.assigned_unit = unit
         concern.priority = priority
         concern.save(update_fields=["assigned_to", "assigned_unit", "priority", "updated_at"])
-        _add_update(concern, UpdateKind.ASSIGN, actor, "")
+        _add_update(concern, UpdateKind.ASSIGN, acting_user, "")
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_ASSIGN,
             concern,
             before=before,
@@ -408,7 +413,7 @@ def assign(actor, concern, user, unit, priority):
         )
 
 
-def reclassify(actor, concern, category, make_private):
+def reclassify(concern, category, make_private, *, acting_user):
     """Change the category; a sensitive category or the private flag takes it out of public view."""
     if category.agency_id != concern.agency_id:
         raise refusal("category", _("Choose one of your agency's categories."))
@@ -419,9 +424,9 @@ def reclassify(actor, concern, category, make_private):
         concern.is_private = bool(make_private) or category.is_sensitive
         concern.refile()
         concern.save(update_fields=["category", "is_private", "area", "updated_at"])
-        _add_update(concern, UpdateKind.RECLASSIFY, actor, category.name)
+        _add_update(concern, UpdateKind.RECLASSIFY, acting_user, category.name)
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_RECLASSIFY,
             concern,
             before=before,
@@ -429,7 +434,7 @@ def reclassify(actor, concern, category, make_private):
         )
 
 
-def mark_duplicate(actor, concern, original):
+def mark_duplicate(concern, original, *, acting_user):
     """Close a concern as a duplicate; its supporters and reporter follow the original instead."""
     if original.pk == concern.pk or original.agency_id != concern.agency_id:
         raise refusal("original", _("Choose another concern of your agency as the original."))
@@ -468,10 +473,10 @@ def mark_duplicate(actor, concern, original):
             )
         note = _("Merged into concern #%(id)s.") % {"id": original.pk}
         update = _add_update(
-            concern, UpdateKind.MERGE, actor, note, True, previous, Status.DUPLICATE
+            concern, UpdateKind.MERGE, acting_user, note, True, previous, Status.DUPLICATE
         )
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_DUPLICATE,
             concern,
             before=before,
@@ -596,7 +601,7 @@ def flag(concern, reason):
     return Flag.objects.create(concern=concern, agency=concern.agency, reason=reason)
 
 
-def set_hidden(actor, target, hidden, reason):
+def set_hidden(target, hidden, reason, *, acting_user):
     """Hide (never delete) abusive or personal content, with the reason kept in the audit log."""
     reason = (reason or "").strip()
     if hidden and not reason:
@@ -613,7 +618,7 @@ def set_hidden(actor, target, hidden, reason):
         if hidden:
             concern.flags.filter(resolved=False).update(resolved=True)
         audit.record(
-            actor,
+            acting_user,
             audit_events.MODERATION_HIDE if hidden else audit_events.MODERATION_SHOW,
             target,
             before=before,

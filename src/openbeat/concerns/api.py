@@ -295,7 +295,7 @@ def staff_set_status(request, concern_id: int, payload: StatusChange):
     concern = _staff_concern(request, concern_id)
     try:
         actions.change_status(
-            request.auth, concern, payload.status, payload.note, payload.referred_to
+            concern, payload.status, payload.note, payload.referred_to, acting_user=request.auth
         )
     except ValidationError as exc:
         # The body is valid (its schema saw to that): what is left is the concern's state, a

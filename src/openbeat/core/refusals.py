@@ -32,6 +32,7 @@ def refusal(
 ) -> ValidationError:
     """A ValidationError keyed by field: `refusal("email", _("…"))`, `refusal(None, _("…"))` for
     no one field, or `refusal({"email": _("…"), "name": _("…")})` for several at once."""
+    pairs: list[tuple[str | None, Messages]]
     if isinstance(field_or_errors, Mapping):
         pairs = list(field_or_errors.items())
     else:
@@ -87,8 +88,9 @@ class Refusal:
 
 def refusal_of(exc: ValidationError) -> Refusal:
     """Read a ValidationError, keyed or not, into the shape the entry points answer with."""
+    keyed: list[tuple[str, list[ValidationError]]]
     if hasattr(exc, "error_dict"):
-        keyed = exc.error_dict.items()
+        keyed = list(exc.error_dict.items())
     else:
         keyed = [(NON_FIELD_ERRORS, exc.error_list)]
     errors: dict[str, str] = {}

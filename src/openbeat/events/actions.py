@@ -72,7 +72,7 @@ def sync_occurrences(event):
             occurrence.delete()
 
 
-def save_event(actor, event, is_new):
+def save_event(event, is_new, *, acting_user):
     """Save an event and its dated meetings together; an invalid rule changes nothing."""
     recurrence.utc_starts(event.start, event.rrule, event.agency.tz)
     with transaction.atomic():
@@ -82,7 +82,7 @@ def save_event(actor, event, is_new):
         event.save()
         sync_occurrences(event)
         audit.record(
-            actor,
+            acting_user,
             audit_events.EVENT_CREATE if is_new else audit_events.EVENT_UPDATE,
             event,
             before=before,
@@ -281,7 +281,7 @@ def cancel_rsvp(token):
     return rsvp, promoted
 
 
-def check_in(actor, rsvp, present=True):
+def check_in(rsvp, present=True, *, acting_user):
     """Mark a reply as arrived (or not) at the meeting: from the meeting's day, never cancelled."""
     occurrence = rsvp.occurrence
     if occurrence.is_cancelled:
@@ -295,7 +295,7 @@ def check_in(actor, rsvp, present=True):
         rsvp.checked_in_at = timezone.now() if present else None
         rsvp.save(update_fields=["checked_in_at"])
         audit.record(
-            actor,
+            acting_user,
             audit_events.RSVP_CHECK_IN if present else audit_events.RSVP_UNDO_CHECK_IN,
             rsvp,
             before=before,
@@ -304,7 +304,7 @@ def check_in(actor, rsvp, present=True):
     return rsvp
 
 
-def update_record(actor, occurrence, agenda, minutes, walk_ins):
+def update_record(occurrence, agenda, minutes, walk_ins, *, acting_user):
     """Save a meeting's agenda, minutes and walk-in count.
 
     The agenda is written ahead; people who walked in are counted from the meeting's day on.
@@ -324,7 +324,7 @@ def update_record(actor, occurrence, agenda, minutes, walk_ins):
         occurrence.walk_ins = walk_ins
         occurrence.save(update_fields=["agenda", "minutes", "walk_ins"])
         audit.record(
-            actor,
+            acting_user,
             audit_events.OCCURRENCE_RECORD,
             occurrence,
             before=before,
@@ -340,7 +340,7 @@ def _cancel(occurrence, note):
     occurrence.save(update_fields=["status", "note", "sequence"])
 
 
-def cancel_occurrence(actor, occurrence, note):
+def cancel_occurrence(occurrence, note, *, acting_user):
     """Cancel one date, saying why; everyone who replied is told by email, with the reason."""
     if occurrence.is_past:
         raise refusal(None, _("A meeting that has already taken place cannot be cancelled."))
@@ -354,7 +354,7 @@ def cancel_occurrence(actor, occurrence, note):
         live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_cancelled")
         audit.record(
-            actor,
+            acting_user,
             audit_events.OCCURRENCE_CANCEL,
             occurrence,
             before=before,
@@ -363,7 +363,7 @@ def cancel_occurrence(actor, occurrence, note):
     return occurrence
 
 
-def move_occurrence(actor, occurrence, start, venue, note):
+def move_occurrence(occurrence, start, venue, note, *, acting_user):
     """Move one date to another time or venue; everyone who replied is told by email.
 
     Invariant: a new venue is one of the host's or a co-host's venues.
@@ -391,7 +391,7 @@ def move_occurrence(actor, occurrence, start, venue, note):
         live = occurrence.rsvps.filter(status__in=LIVE).values_list("pk", flat=True)
         _notify(live, "occurrence_moved")
         audit.record(
-            actor,
+            acting_user,
             audit_events.OCCURRENCE_MOVE,
             occurrence,
             before=before,

@@ -249,8 +249,8 @@ def _post_request(request, fmt):
         data,
         request.FILES.getlist("media"),
         source=Source.OPEN311,
-        actor=key,
         language=request.LANGUAGE_CODE,
+        acting_user=key,
     )
     notice = _("Received by %(agency)s. Not for emergencies: in an emergency, call 911.") % {
         "agency": concern.agency.name

@@ -210,7 +210,7 @@ def _announcement_snapshot(announcement):
     return audit.snapshot(announcement)
 
 
-def save_announcement(actor, announcement, fields, areas=(), topics=()):
+def save_announcement(announcement, fields, areas=(), topics=(), *, acting_user):
     """Create or edit an announcement's text and audience; sending is a separate step.
 
     Areas, topics and programme must be the announcement's own agency's.
@@ -242,12 +242,14 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
         announcement.body = body
         announcement.programme = programme
         if is_new:
-            announcement.created_by = actor if getattr(actor, "is_authenticated", False) else None
+            announcement.created_by = (
+                acting_user if getattr(acting_user, "is_authenticated", False) else None
+            )
         announcement.save()
         announcement.areas.set(areas)
         announcement.topics.set(topics)
         audit.record(
-            actor,
+            acting_user,
             audit_events.ANNOUNCEMENT_CREATE if is_new else audit_events.ANNOUNCEMENT_UPDATE,
             announcement,
             before=before,
@@ -256,7 +258,7 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
     return announcement
 
 
-def publish(actor, announcement, at=None):
+def publish(announcement, at=None, *, acting_user):
     """Publish now (the page, the feeds, and email to immediate subscribers), or schedule it.
 
     An announcement is mailed once: publishing cannot be repeated, only withdrawn.
@@ -284,7 +286,7 @@ def publish(actor, announcement, at=None):
                 # Committed with the schedule; `openbeat outreach-tick` also publishes it.
                 publish_when_due.using(run_after=at).enqueue(announcement.pk)
         audit.record(
-            actor,
+            acting_user,
             audit_events.ANNOUNCEMENT_PUBLISH if at is None else audit_events.ANNOUNCEMENT_SCHEDULE,
             announcement,
             before=before,
@@ -337,7 +339,7 @@ def publish_due(now=None):
     return done
 
 
-def withdraw(actor, announcement):
+def withdraw(announcement, *, acting_user):
     """Take an announcement down: its page and feed entries go, and emails not yet built are not
     sent (each message is built from the announcement as it is when its batch is claimed)."""
     if announcement.status == AnnouncementStatus.WITHDRAWN:
@@ -347,7 +349,7 @@ def withdraw(actor, announcement):
         announcement.status = AnnouncementStatus.WITHDRAWN
         announcement.save(update_fields=["status", "updated_at"])
         audit.record(
-            actor,
+            acting_user,
             audit_events.ANNOUNCEMENT_WITHDRAW,
             announcement,
             before=before,

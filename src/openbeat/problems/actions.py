@@ -63,7 +63,6 @@ def _check_boundary(boundary):
 
 
 def create_problem(
-    actor,
     agency,
     title,
     summary,
@@ -72,6 +71,8 @@ def create_problem(
     categories=(),
     concerns=(),
     co_owner=None,
+    *,
+    acting_user,
 ):
     """Open a case in the scanning phase, from the concerns that revealed it."""
     title, summary = (title or "").strip(), (summary or "").strip()
@@ -94,20 +95,25 @@ def create_problem(
         problem.concerns.set(concerns)
         # No stored note: the page says "Problem opened." in each reader's language.
         PhaseChange.objects.create(problem=problem, agency=agency, to_phase=Phase.SCANNING)
-        audit.record(actor, audit_events.PROBLEM_CREATE, problem, after=audit.snapshot(problem))
+        audit.record(
+            acting_user, audit_events.PROBLEM_CREATE, problem, after=audit.snapshot(problem)
+        )
     return problem
 
 
-def link_concerns(actor, problem, concerns):
+def link_concerns(problem, concerns, *, acting_user):
     _check_concerns(problem, concerns)
     with transaction.atomic():
         problem.concerns.add(*concerns)
         audit.record(
-            actor, audit_events.PROBLEM_LINK, problem, after={"concerns": [c.pk for c in concerns]}
+            acting_user,
+            audit_events.PROBLEM_LINK,
+            problem,
+            after={"concerns": [c.pk for c in concerns]},
         )
 
 
-def add_meeting(actor, problem, occurrence):
+def add_meeting(problem, occurrence, *, acting_user):
     """Record that the problem was discussed at a meeting (its agenda links back here).
 
     Invariant: the meeting is hosted or co-hosted by an agency that owns the problem.
@@ -119,16 +125,12 @@ def add_meeting(actor, problem, occurrence):
         )
     with transaction.atomic():
         problem.meetings.add(occurrence)
-        audit.record(actor, audit_events.PROBLEM_MEETING, problem, after={"meeting": occurrence.pk})
+        audit.record(
+            acting_user, audit_events.PROBLEM_MEETING, problem, after={"meeting": occurrence.pk}
+        )
 
 
-def unlink_concern(actor, problem, concern):
-    with transaction.atomic():
-        problem.concerns.remove(concern)
-        audit.record(actor, audit_events.PROBLEM_UNLINK, problem, before={"concerns": [concern.pk]})
-
-
-def update_analysis(actor, problem, **fields):
+def update_analysis(problem, *, acting_user, **fields):
     unknown = (
         set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}
     )
@@ -142,7 +144,7 @@ def update_analysis(actor, problem, **fields):
             setattr(problem, name, value.strip() if isinstance(value, str) else value)
         problem.save()
         audit.record(
-            actor,
+            acting_user,
             audit_events.PROBLEM_ANALYSIS,
             problem,
             before=before,
@@ -162,7 +164,7 @@ def _followers(problem):
     return {email: lang for email, lang in addresses.items() if email not in opted_out}
 
 
-def set_phase(actor, problem, phase, note=""):
+def set_phase(problem, phase, note="", *, acting_user):
     """Move the case along SARA one step (or reopen it); followers are told, once each.
 
     Closing needs an assessment: the case must be in assessment, with a close-out story and at
@@ -213,7 +215,7 @@ def set_phase(actor, problem, phase, note=""):
             enqueue_with_write(send_phase_email, problem.pk, change.pk, email, language)
         problem_phase_changed(problem, change)  # residents who follow it by subscription
         audit.record(
-            actor,
+            acting_user,
             audit_events.PROBLEM_PHASE,
             problem,
             before={"phase": previous},
@@ -223,7 +225,6 @@ def set_phase(actor, problem, phase, note=""):
 
 
 def add_action(
-    actor,
     problem,
     title,
     owner_kind,
@@ -232,6 +233,8 @@ def add_action(
     officer=None,
     is_public=True,
     wants_volunteers=False,
+    *,
+    acting_user,
 ):
     """Add a step to the response plan; every step has an owner and no due date in the past.
 
@@ -270,12 +273,12 @@ def add_action(
             wants_volunteers=wants_volunteers,
         )
         audit.record(
-            actor, audit_events.PROBLEM_ACTION_CREATE, action, after=audit.snapshot(action)
+            acting_user, audit_events.PROBLEM_ACTION_CREATE, action, after=audit.snapshot(action)
         )
     return action
 
 
-def set_action_status(actor, action, status):
+def set_action_status(action, status, *, acting_user):
     if status not in ActionStatus.values:
         raise refusal("status", _("Choose a status from the list."))
     with transaction.atomic():
@@ -283,7 +286,7 @@ def set_action_status(actor, action, status):
         action.status = status
         action.save(update_fields=["status"])
         audit.record(
-            actor,
+            acting_user,
             audit_events.PROBLEM_ACTION_STATUS,
             action,
             before=before,
@@ -291,7 +294,7 @@ def set_action_status(actor, action, status):
         )
 
 
-def add_measure(actor, problem, label, value, unit=""):
+def add_measure(problem, label, value, unit="", *, acting_user):
     if not (label or "").strip():
         raise refusal("label", _("Say what was measured."))
     with transaction.atomic():
@@ -302,7 +305,9 @@ def add_measure(actor, problem, label, value, unit=""):
             value=value,
             unit=(unit or "").strip()[:40],
         )
-        audit.record(actor, audit_events.PROBLEM_MEASURE, measure, after=audit.snapshot(measure))
+        audit.record(
+            acting_user, audit_events.PROBLEM_MEASURE, measure, after=audit.snapshot(measure)
+        )
     return measure
 
 

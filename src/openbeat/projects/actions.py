@@ -52,7 +52,7 @@ def _check_project(agency, programme, problem, area, starts_on, ends_on):
 PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on"]
 
 
-def save_project(actor, project, **fields):
+def save_project(project, *, acting_user, **fields):
     """Create or change a project; its programme, problem and area must be its agency's."""
     for name, value in fields.items():
         setattr(project, name, value.strip() if isinstance(value, str) else value)
@@ -71,7 +71,7 @@ def save_project(actor, project, **fields):
         before = None if is_new else audit.snapshot(Project.objects.get(pk=project.pk))
         project.save()
         audit.record(
-            actor,
+            acting_user,
             audit_events.PROJECT_CREATE if is_new else audit_events.PROJECT_UPDATE,
             project,
             before=before,
@@ -80,7 +80,7 @@ def save_project(actor, project, **fields):
     return project
 
 
-def add_role(actor, project, name, description="", requirements=""):
+def add_role(project, name, description="", requirements="", *, acting_user):
     name = (name or "").strip()
     if not name:
         raise refusal("name", _("Name the role, e.g. Walker or Walk leader."))
@@ -92,7 +92,9 @@ def add_role(actor, project, name, description="", requirements=""):
             description=(description or "").strip(),
             requirements=(requirements or "").strip(),
         )
-        audit.record(actor, audit_events.PROJECT_ROLE_CREATE, role, after=audit.snapshot(role))
+        audit.record(
+            acting_user, audit_events.PROJECT_ROLE_CREATE, role, after=audit.snapshot(role)
+        )
     return role
 
 
@@ -113,7 +115,7 @@ def _shift_errors(start, end, place, slots):
     return errors
 
 
-def add_shift(actor, role, start, end, place, slots):
+def add_shift(role, start, end, place, slots, *, acting_user):
     """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
     errors = _shift_errors(start, end, place, slots)
     if errors:
@@ -122,7 +124,9 @@ def add_shift(actor, role, start, end, place, slots):
         shift = Shift.objects.create(
             role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
         )
-        audit.record(actor, audit_events.PROJECT_SHIFT_CREATE, shift, after=audit.snapshot(shift))
+        audit.record(
+            acting_user, audit_events.PROJECT_SHIFT_CREATE, shift, after=audit.snapshot(shift)
+        )
     return shift
 
 
@@ -136,7 +140,7 @@ def _changeable(shift_id):
     return shift
 
 
-def change_shift(actor, shift, start, end, place, slots):
+def change_shift(shift, start, end, place, slots, *, acting_user):
     """Move a shift, change where it meets or its number of places.
 
     Everyone holding a place or waiting is emailed when the time or place changes (and will get
@@ -172,7 +176,7 @@ def change_shift(actor, shift, start, end, place, slots):
             for pk in ids:
                 enqueue_with_write(send_sign_up_email, pk, "changed")
         audit.record(
-            actor,
+            acting_user,
             audit_events.PROJECT_SHIFT_CHANGE,
             shift,
             before=before,
@@ -181,7 +185,7 @@ def change_shift(actor, shift, start, end, place, slots):
     return shift
 
 
-def cancel_shift(actor, shift, reason):
+def cancel_shift(shift, reason, *, acting_user):
     """Call a shift off: every sign-up on it is cancelled, and everyone who held a place or was
     waiting is emailed the reason. Addresses never confirmed are not emailed."""
     reason = (reason or "").strip()
@@ -203,11 +207,13 @@ def cancel_shift(actor, shift, reason):
         live.update(status=SignUpStatus.CANCELLED, cancelled_at=now)
         for pk in told:
             enqueue_with_write(send_sign_up_email, pk, "shift_cancelled")
-        audit.record(actor, audit_events.PROJECT_SHIFT_CANCEL, shift, after={"reason": reason})
+        audit.record(
+            acting_user, audit_events.PROJECT_SHIFT_CANCEL, shift, after={"reason": reason}
+        )
     return shift
 
 
-def log_hours(actor, sign_up, hours):
+def log_hours(sign_up, hours, *, acting_user):
     """Record the hours a volunteer worked: only for a confirmed sign-up on a shift that has
     begun, from 0 (did not come) to 24."""
     try:
@@ -228,7 +234,11 @@ def log_hours(actor, sign_up, hours):
         sign_up.hours = hours
         sign_up.save(update_fields=["hours"])
         audit.record(
-            actor, audit_events.PROJECT_HOURS, sign_up, before=before, after={"hours": str(hours)}
+            acting_user,
+            audit_events.PROJECT_HOURS,
+            sign_up,
+            before=before,
+            after={"hours": str(hours)},
         )
     return sign_up
 

@@ -60,7 +60,7 @@ def retention_rules(agency):
     return [(c, months.get(c.pk)) for c in Category.objects.filter(agency=agency)]
 
 
-def set_retention(actor, agency, months_by_category):
+def set_retention(agency, months_by_category, *, acting_user):
     """Save the agency's retention periods; {category id: months or None}."""
     categories = {c.pk: c for c in Category.objects.filter(agency=agency)}
     for category_id, months in months_by_category.items():
@@ -83,25 +83,31 @@ def set_retention(actor, agency, months_by_category):
             rule.months_after_closing = months
             rule.save()
             audit.record(
-                actor, audit_events.RETENTION_RULE, rule, before=before, after=audit.snapshot(rule)
+                acting_user,
+                audit_events.RETENTION_RULE,
+                rule,
+                before=before,
+                after=audit.snapshot(rule),
             )
 
 
-def place_hold(actor, concern, reason):
+def place_hold(concern, reason, *, acting_user):
     reason = (reason or "").strip()
     if not reason:
         raise refusal("reason", _("Say why the concern is held (e.g. the case number)."))
     with transaction.atomic():
         hold, created = LegalHold.objects.get_or_create(
             concern=concern,
-            defaults={"agency": concern.agency, "reason": reason[:300], "placed_by": actor},
+            defaults={"agency": concern.agency, "reason": reason[:300], "placed_by": acting_user},
         )
         if created:
-            audit.record(actor, audit_events.CONCERN_HOLD, concern, after={"reason": hold.reason})
+            audit.record(
+                acting_user, audit_events.CONCERN_HOLD, concern, after={"reason": hold.reason}
+            )
     return hold
 
 
-def release_hold(actor, concern, reason):
+def release_hold(concern, reason, *, acting_user):
     reason = (reason or "").strip()
     if not reason:
         raise refusal("reason", _("Say why the hold ends."))
@@ -111,7 +117,7 @@ def release_hold(actor, concern, reason):
             before = {"reason": hold.reason, "placed_at": hold.placed_at.isoformat()}
             hold.delete()
             audit.record(
-                actor,
+                acting_user,
                 audit_events.CONCERN_HOLD_RELEASED,
                 concern,
                 before=before,
@@ -119,7 +125,7 @@ def release_hold(actor, concern, reason):
             )
 
 
-def anonymise(concern, reason, actor=None):
+def anonymise(concern, reason, *, acting_user=None):
     """Remove what identifies the concern's reporter; False when there was nothing left to do.
 
     Raises Held under a legal hold. Photo files are deleted once the transaction commits.
@@ -149,7 +155,7 @@ def anonymise(concern, reason, actor=None):
         _scrub_audit_copies(concern)
         Anonymisation.objects.create(concern=concern, agency=concern.agency, reason=reason)
         audit.record(
-            actor,
+            acting_user,
             audit_events.CONCERN_ANONYMISED,
             concern,
             after={"reason": reason, "photos_removed": removed_photos},
@@ -293,7 +299,7 @@ def forget_reporter(token):
     return concern
 
 
-def forget_for_reporter(actor, concern, same_email=False):
+def forget_for_reporter(concern, same_email=False, *, acting_user):
     """Staff acting on a reporter's request: this concern, and with `same_email` every other
     concern of the agency sent from the same email address. Held ones are left and returned."""
     concerns = [concern]
@@ -306,7 +312,7 @@ def forget_for_reporter(actor, concern, same_email=False):
     done, held = [], []
     for each in concerns:
         try:
-            if anonymise(each, Reason.REQUEST, actor=actor):
+            if anonymise(each, Reason.REQUEST, acting_user=acting_user):
                 done.append(each.pk)
         except Held:
             held.append(each.pk)

@@ -51,7 +51,7 @@ def settings_page(request):
                 category.pk: _months(request.POST.get(f"months-{category.pk}"))
                 for category, _current in actions.retention_rules(agency)
             }
-            actions.set_retention(request.user, agency, wanted)
+            actions.set_retention(agency, wanted, acting_user=request.user)
         except ValidationError as exc:
             status, error = 400, " ".join(exc.messages)
         else:
@@ -78,10 +78,10 @@ def hold(request, pk):
         if not form.is_valid():
             raise ValidationError(form.errors["reason"])
         if request.POST.get("release"):
-            actions.release_hold(request.user, concern, form.cleaned_data["reason"])
+            actions.release_hold(concern, form.cleaned_data["reason"], acting_user=request.user)
             messages.success(request, _("The legal hold is released."))
         else:
-            actions.place_hold(request.user, concern, form.cleaned_data["reason"])
+            actions.place_hold(concern, form.cleaned_data["reason"], acting_user=request.user)
             messages.success(request, _("The concern is under a legal hold."))
     except ValidationError as exc:
         context = {"concern": concern, "message": " ".join(exc.messages)}
@@ -97,7 +97,7 @@ def forget_for_reporter(request, pk):
     form = ForgetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done, held = actions.forget_for_reporter(
-            request.user, concern, same_email=form.cleaned_data["same_email"]
+            concern, same_email=form.cleaned_data["same_email"], acting_user=request.user
         )
         if done:
             messages.success(

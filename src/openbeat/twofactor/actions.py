@@ -100,25 +100,27 @@ def new_backup_codes(user):
     return codes
 
 
-def resettable_staff(admin):
+def resettable_staff(*, acting_user):
     """Accounts whose authenticator this agency administrator may reset (a superuser: all)."""
     users = get_user_model().objects.filter(is_active=True)
-    if not admin.is_superuser:
-        users = users.filter(staff_roles__agency_id__in=access.agency_ids(admin, Role.ADMIN))
+    if not acting_user.is_superuser:
+        users = users.filter(staff_roles__agency_id__in=access.agency_ids(acting_user, Role.ADMIN))
     return users.distinct().order_by("username")
 
 
-def reset_devices(admin, user_id):
+def reset_devices(user_id, *, acting_user):
     """Remove an account's authenticator and backup codes (a lost phone): it enrols afresh at
     its next sign-in, and sessions verified with the old device must verify again."""
     from django.http import Http404
 
-    target = resettable_staff(admin).filter(pk=user_id).first()
+    target = resettable_staff(acting_user=acting_user).filter(pk=user_id).first()
     if target is None:
-        access._record_refusal(admin, get_user_model(), {"pk": user_id})
+        access._record_refusal(acting_user, get_user_model(), {"pk": user_id})
         raise Http404("No such staff member in your agency.")
-    shared = target.staff_roles.filter(agency_id__in=access.agency_ids(admin, Role.ADMIN)).first()
-    _remove_devices(target, admin, shared.agency if shared else None, {})
+    shared = target.staff_roles.filter(
+        agency_id__in=access.agency_ids(acting_user, Role.ADMIN)
+    ).first()
+    _remove_devices(target, acting_user, shared.agency if shared else None, {})
     return target
 
 
