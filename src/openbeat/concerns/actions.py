@@ -1,9 +1,15 @@
 """The one write path for concerns. Public forms, staff pages, meeting intake and APIs call these."""
 
+from __future__ import annotations
+
 import datetime
 import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,10 +35,14 @@ from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
 from openbeat.core import audit, audit_events, images, pagecache
 from openbeat.core.background import enqueue_with_write
-from openbeat.core.models import Area, Venue
+from openbeat.core.models import Agency, Area, Venue
 from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
+from openbeat.events.models import Occurrence
 from openbeat.insights import surveys
 from openbeat.outreach.actions import concern_updated
+
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
@@ -48,28 +58,28 @@ MARKUP = re.compile(MARKUP_PATTERN)
 MAX_EMAIL = 254  # the column's length (RFC 5321's longest address)
 
 
-class Problems(dict):
+class Problems(dict[str, str]):
     """What to fix, by field; `unknown` names the fields whose value names nothing that exists
     here (a category, place or area), which the APIs answer with a 404 rather than a 400."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.unknown = set()
+        self.unknown: set[str] = set()
 
-    def not_found(self, field, message):
+    def not_found(self, field: str, message: str) -> None:
         self[field] = message
         self.unknown.add(field)
 
-    def refusal(self):
+    def refusal(self) -> ValidationError:
         """One refusal with every problem under its field; unknown references are NOT_FOUND."""
-        keyed = {}
+        keyed: dict[str, list[ValidationError]] = {}
         for field, message in self.items():
             code = NOT_FOUND if field in self.unknown else INVALID
             keyed.update(refusal(field, message, code).error_dict)
         return ValidationError(keyed)
 
 
-def _number(value, low, high, field, errors):
+def _number(value: Any, low: float, high: float, field: str, errors: Problems) -> float | None:
     if value in (None, ""):
         return None
     try:
@@ -83,7 +93,7 @@ def _number(value, low, high, field, errors):
     return number
 
 
-def _clean_text(description, errors):
+def _clean_text(description: str | None, errors: Problems) -> str:
     description = (description or "").strip()
     if not description:
         errors["description"] = _("Please describe the problem in a few words.")
@@ -96,7 +106,7 @@ def _clean_text(description, errors):
     return description
 
 
-def _clean_contact(data, errors):
+def _clean_contact(data: Mapping[str, Any], errors: Problems) -> tuple[str, str, str]:
     name = (data.get("name") or "").strip()[:120]
     email = (data.get("email") or "").strip().lower()
     phone = re.sub(r"[^\d+() .-]", "", (data.get("phone") or "").strip())[:40]
@@ -113,7 +123,9 @@ def _clean_contact(data, errors):
     return name, email, phone
 
 
-def _locate(data, errors):
+def _locate(
+    data: Mapping[str, Any], errors: Problems
+) -> tuple[Area | None, float | None, float | None, str, Venue | None]:
     """(area, lat, lon, location_text, venue) from a pin, a typed place with an area, or a venue."""
     lat = _number(data.get("latitude"), -90, 90, "location", errors)
     lon = _number(data.get("longitude"), -180, 180, "location", errors)
@@ -164,7 +176,7 @@ def _locate(data, errors):
     return None, None, None, text, venue
 
 
-def _known_category(slug, errors):
+def _known_category(slug: str | None, errors: Problems) -> bool:
     """Whether `slug` is a category some agency offers; says what to fix when it is not."""
     if not slug:
         errors["category"] = _("Choose what the problem is about.")
@@ -173,7 +185,7 @@ def _known_category(slug, errors):
     return "category" not in errors
 
 
-def _category_for(slug, agency, errors):
+def _category_for(slug: str, agency: Agency, errors: Problems) -> Category | None:
     """The agency's category with this slug; the same kinds exist in every agency that uses them."""
     category = Category.objects.filter(agency=agency, slug=slug, is_active=True).first()
     if category is None:  # the agency here does not use that kind: its catch-all takes it
@@ -187,7 +199,7 @@ def _category_for(slug, agency, errors):
     return category
 
 
-def prepare_photos(uploads):
+def prepare_photos(uploads: Iterable[Any]) -> list[tuple[ContentFile[bytes], int, int]]:
     """Re-encode every photo before anything is stored; one bad file refuses the whole report."""
     uploads = [u for u in uploads if u]
     if len(uploads) > MAX_PHOTOS:
@@ -202,8 +214,14 @@ def prepare_photos(uploads):
 
 
 def submit_concern(
-    data, uploads=(), *, source=Source.WEB, acting_user=None, occurrence=None, language="en"
-):
+    data: Mapping[str, Any],
+    uploads: Iterable[Any] = (),
+    *,
+    source: str = Source.WEB,
+    acting_user: Actor | None = None,
+    occurrence: Occurrence | None = None,
+    language: str = "en",
+) -> tuple[Concern, bool]:
     """Take a resident's concern.
 
     Invariants: a concern is stored with its agency, area and category, or not at all; when this
@@ -217,9 +235,9 @@ def submit_concern(
     known = _known_category(data.get("category"), errors)
     category = _category_for(data["category"], area.agency, errors) if area and known else None
     answers = clean_answers(category, data.get("attributes"), errors) if category else {}
-    if lat is not None:
+    if lat is not None and lon is not None:
         lat, lon = round(lat, 6), round(lon, 6)  # as stored
-        if category:
+        if category and area:
             area = public_area(area, public_location(lat, lon, category.about_people))
     media_url = (data.get("media_url") or "").strip()
     if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):
@@ -228,6 +246,7 @@ def submit_concern(
         )
     if errors:
         raise errors.refusal()
+    assert area is not None and category is not None  # else `errors` said what was missing
     photos = prepare_photos(uploads)
     nonce = (data.get("nonce") or "")[:64] or None
     if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
@@ -281,8 +300,8 @@ def submit_concern(
     return concern, True
 
 
-def _public_snapshot(concern):
-    return audit.snapshot(
+def _public_snapshot(concern: Concern) -> dict[str, Any]:
+    saved = audit.snapshot(
         concern,
         exclude=(
             "reporter_name",
@@ -292,9 +311,10 @@ def _public_snapshot(concern):
             "form_nonce",
         ),
     )
+    return saved or {}
 
 
-def _notify_followers(concern, update):
+def _notify_followers(concern: Concern, update: ConcernUpdate) -> None:
     concern_updated(concern, update)  # residents who follow it by subscription
     if concern.reporter_email:
         enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
@@ -302,7 +322,15 @@ def _notify_followers(concern, update):
         enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
 
 
-def _add_update(concern, kind, actor=None, body="", public=False, before="", after=""):
+def _add_update(
+    concern: Concern,
+    kind: str,
+    actor: Actor | None = None,
+    body: str = "",
+    public: bool = False,
+    before: str = "",
+    after: str = "",
+) -> ConcernUpdate:
     return ConcernUpdate.objects.create(
         concern=concern,
         agency=concern.agency,
@@ -311,11 +339,18 @@ def _add_update(concern, kind, actor=None, body="", public=False, before="", aft
         body=body,
         status_before=before,
         status_after=after,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author=actor if isinstance(actor, User) else None,
     )
 
 
-def change_status(concern, status, note="", referred_to="", *, acting_user):
+def change_status(
+    concern: Concern,
+    status: str,
+    note: str = "",
+    referred_to: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> ConcernUpdate | None:
     """Move a concern to a new status with a public note; the reporter and followers are told.
 
     Keeping the status with a note is a public reply; keeping it with nothing to say changes
@@ -362,7 +397,9 @@ def change_status(concern, status, note="", referred_to="", *, acting_user):
     return update
 
 
-def respond(concern, body, public=True, *, acting_user):
+def respond(
+    concern: Concern, body: str | None, public: bool = True, *, acting_user: Actor | None
+) -> ConcernUpdate:
     """A public answer (told to followers) or an internal note (never leaves staff views)."""
     body = (body or "").strip()
     if not body:
@@ -382,7 +419,14 @@ def respond(concern, body, public=True, *, acting_user):
     return update
 
 
-def assign(concern, assignee, unit, priority, *, acting_user):
+def assign(
+    concern: Concern,
+    assignee: User | None,
+    unit: str | None,
+    priority: str,
+    *,
+    acting_user: Actor | None,
+) -> None:
     """Give the concern to an officer and unit, with a priority.
 
     Invariant: the officer, when there is one, is an active staff member of the concern's
@@ -413,7 +457,9 @@ def assign(concern, assignee, unit, priority, *, acting_user):
         )
 
 
-def reclassify(concern, category, make_private, *, acting_user):
+def reclassify(
+    concern: Concern, category: Category, make_private: bool, *, acting_user: Actor | None
+) -> None:
     """Change the category; a sensitive category or the private flag takes it out of public view."""
     if category.agency_id != concern.agency_id:
         raise refusal("category", _("Choose one of your agency's categories."))
@@ -434,7 +480,7 @@ def reclassify(concern, category, make_private, *, acting_user):
         )
 
 
-def mark_duplicate(concern, original, *, acting_user):
+def mark_duplicate(concern: Concern, original: Concern, *, acting_user: Actor | None) -> Concern:
     """Close a concern as a duplicate; its supporters and reporter follow the original instead."""
     if original.pk == concern.pk or original.agency_id != concern.agency_id:
         raise refusal("original", _("Choose another concern of your agency as the original."))
@@ -487,7 +533,9 @@ def mark_duplicate(concern, original, *, acting_user):
     return original
 
 
-def support(concern, email="", language="en"):
+def support(
+    concern: Concern, email: str | None = "", language: str = "en"
+) -> tuple[Supporter | None, str]:
     """Add a resident's voice to a concern. Returns (supporter or None, outcome).
 
     Without an email the voice counts at once ("counted"). With one, whatever the address, the
@@ -533,7 +581,7 @@ def support(concern, email="", language="en"):
     return supporter, outcome
 
 
-def confirm_support(token):
+def confirm_support(token: str) -> tuple[Supporter, bool]:
     """The supporter's address confirmed their voice: it counts, and they follow the concern.
     Confirming again changes nothing. Returns (supporter, changed)."""
     with transaction.atomic():
@@ -549,7 +597,7 @@ def confirm_support(token):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Supporters' addresses that never confirmed count for nothing and are not kept: deleted a
     week after they were given (a worker's periodic job; a second run finds nothing)."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
@@ -559,7 +607,7 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def contest(token, reason):
+def contest(token: str, reason: str | None) -> Concern:
     """The reporter (or a supporter) disputes a closure within 30 days: it reopens, staff are told."""
     concern = Concern.objects.filter(tracking_token=token).first()
     if concern is None:
@@ -594,14 +642,20 @@ def contest(token, reason):
     return concern
 
 
-def flag(concern, reason):
+def flag(concern: Concern, reason: str | None) -> Flag:
     reason = (reason or "").strip()[:300]
     if not reason:
         raise refusal("reason", _("Tell us what is wrong with this content."))
     return Flag.objects.create(concern=concern, agency=concern.agency, reason=reason)
 
 
-def set_hidden(target, hidden, reason, *, acting_user):
+def set_hidden(
+    target: Concern | ConcernUpdate | Photo,
+    hidden: bool,
+    reason: str | None,
+    *,
+    acting_user: Actor | None,
+) -> None:
     """Hide (never delete) abusive or personal content, with the reason kept in the audit log."""
     reason = (reason or "").strip()
     if hidden and not reason:
@@ -627,7 +681,13 @@ def set_hidden(target, hidden, reason, *, acting_user):
         )
 
 
-def import_concern(external_id, data, status, created_at, source=Source.OPEN311):
+def import_concern(
+    external_id: str,
+    data: Mapping[str, Any],
+    status: str,
+    created_at: datetime.datetime,
+    source: str = Source.OPEN311,
+) -> tuple[Concern, bool]:
     """Bring in a concern from another system, once: a second import of the same record is a no-op.
 
     Returns (concern, created). The record's time and open/closed status are kept.

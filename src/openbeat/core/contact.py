@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from openbeat.core.refusals import refusal
 
 
-def clean_contact(name, email):
+def clean_contact(name: str | None, email: str | None) -> tuple[str, str]:
     """(name, email) stripped, the email lower-cased; else a refusal naming the field."""
     name = (name or "").strip()
     if not name:

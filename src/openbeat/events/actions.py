@@ -1,6 +1,10 @@
 """The one write path for events, meetings and RSVPs. Views, staff pages and the admin call these."""
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,6 +15,7 @@ from django.utils.translation import gettext as _
 from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
+from openbeat.core.models import Venue
 from openbeat.core.refusals import refusal
 from openbeat.events import recurrence
 from openbeat.events.models import (
@@ -23,17 +28,20 @@ from openbeat.events.models import (
 )
 from openbeat.events.tasks import send_rsvp_email
 
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+
 # Replies whose address confirmed them: they hold a place or a turn, and are told of changes.
 LIVE = (RSVPStatus.CONFIRMED, RSVPStatus.WAITLISTED)
 
 
-def _notify(rsvp_ids, kind):
+def _notify(rsvp_ids: Iterable[int], kind: str) -> None:
     """Queue one email per reply, sent only if the transaction commits."""
     for pk in list(rsvp_ids):
         enqueue_with_write(send_rsvp_email, pk, kind)
 
 
-def sync_occurrences(event):
+def sync_occurrences(event: Event) -> None:
     """Make the dated meetings match the event's start and rule.
 
     Past meetings are history and never touched; a future meeting that leaves the series is
@@ -72,7 +80,7 @@ def sync_occurrences(event):
             occurrence.delete()
 
 
-def save_event(event, is_new, *, acting_user):
+def save_event(event: Event, is_new: bool, *, acting_user: Actor | None) -> Event:
     """Save an event and its dated meetings together; an invalid rule changes nothing."""
     recurrence.utc_starts(event.start, event.rrule, event.agency.tz)
     with transaction.atomic():
@@ -91,7 +99,7 @@ def save_event(event, is_new, *, acting_user):
     return event
 
 
-def _clean_reply(name, email, party_size):
+def _clean_reply(name: str | None, email: str | None, party_size: Any) -> tuple[str, str, int]:
     name, email = clean_contact(name, email)
     try:
         party_size = int(party_size)
@@ -108,12 +116,19 @@ def _clean_reply(name, email, party_size):
     return name, email, party_size
 
 
-def _confirmed_places(occurrence):
+def _confirmed_places(occurrence: Occurrence) -> int:
     taken = occurrence.rsvps.filter(status=RSVPStatus.CONFIRMED).aggregate(n=Sum("party_size"))["n"]
     return taken or 0
 
 
-def create_rsvp(occurrence_id, name, email, party_size, form_nonce=None, language="en"):
+def create_rsvp(
+    occurrence_id: int,
+    name: str | None,
+    email: str | None,
+    party_size: Any,
+    form_nonce: str | None = None,
+    language: str = "en",
+) -> tuple[RSVP | None, str]:
     """Take a resident's reply to one meeting; the address confirms it by the emailed link.
 
     Invariants: a reply holds a place (or a turn on the waiting list) only once its address
@@ -136,7 +151,7 @@ def create_rsvp(occurrence_id, name, email, party_size, form_nonce=None, languag
         return occurrence_rsvp(occurrence_id, email), "pending"
 
 
-def occurrence_rsvp(occurrence_id, email):
+def occurrence_rsvp(occurrence_id: int, email: str) -> RSVP | None:
     """The live (not cancelled) reply of an address to a meeting, or None."""
     return (
         RSVP.objects.filter(occurrence_id=occurrence_id, email=email)
@@ -145,7 +160,7 @@ def occurrence_rsvp(occurrence_id, email):
     )
 
 
-def _refuse_if_closed(occurrence, party_size):
+def _refuse_if_closed(occurrence: Occurrence, party_size: int) -> None:
     """What no address changes: a meeting cancelled, begun, or smaller than the group."""
     if occurrence.is_cancelled:
         raise refusal(None, _("This meeting has been cancelled, so it is not taking replies."))
@@ -162,7 +177,14 @@ def _refuse_if_closed(occurrence, party_size):
         )
 
 
-def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, language):
+def _create_rsvp_locked(
+    occurrence_id: int,
+    name: str,
+    email: str,
+    party_size: int,
+    form_nonce: str | None,
+    language: str,
+) -> tuple[RSVP, str]:
     occurrence = (
         Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence_id)
     )
@@ -191,7 +213,7 @@ def _create_rsvp_locked(occurrence_id, name, email, party_size, form_nonce, lang
     return rsvp, "new"
 
 
-def _locked(token):
+def _locked(token: str) -> tuple[RSVP, Occurrence]:
     """The reply with this token and its meeting, the meeting's row locked (every change of a
     reply's status waits for the others on the same meeting: places are counted under it)."""
     rsvp = RSVP.objects.get(token=token)
@@ -202,7 +224,7 @@ def _locked(token):
     return rsvp, occurrence
 
 
-def confirm_rsvp(token):
+def confirm_rsvp(token: str) -> tuple[RSVP, bool]:
     """The address confirmed its reply: a place, or the waiting list when the meeting is full.
 
     Invariant: confirmed places never exceed the meeting's capacity. Confirming again changes
@@ -234,7 +256,7 @@ def confirm_rsvp(token):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Replies whose address never confirmed them hold no place and are not kept: deleted a week
     after they were made (a worker's periodic job; a second run finds nothing)."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
@@ -244,7 +266,7 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def _promote_waitlist(occurrence):
+def _promote_waitlist(occurrence: Occurrence) -> list[int]:
     """Give freed places to the waiting list in the order people joined it."""
     capacity = occurrence.event.capacity
     free = None if capacity is None else capacity - _confirmed_places(occurrence)
@@ -264,7 +286,7 @@ def _promote_waitlist(occurrence):
     return promoted
 
 
-def cancel_rsvp(token):
+def cancel_rsvp(token: str) -> tuple[RSVP, list[int]]:
     """Cancel a reply by its private token and offer the freed places to the waiting list."""
     with transaction.atomic():
         rsvp, occurrence = _locked(token)
@@ -281,7 +303,7 @@ def cancel_rsvp(token):
     return rsvp, promoted
 
 
-def check_in(rsvp, present=True, *, acting_user):
+def check_in(rsvp: RSVP, present: bool = True, *, acting_user: Actor | None) -> RSVP:
     """Mark a reply as arrived (or not) at the meeting: from the meeting's day, never cancelled."""
     occurrence = rsvp.occurrence
     if occurrence.is_cancelled:
@@ -304,7 +326,9 @@ def check_in(rsvp, present=True, *, acting_user):
     return rsvp
 
 
-def update_record(occurrence, agenda, minutes, walk_ins, *, acting_user):
+def update_record(
+    occurrence: Occurrence, agenda: str, minutes: str, walk_ins: int, *, acting_user: Actor | None
+) -> Occurrence:
     """Save a meeting's agenda, minutes and walk-in count.
 
     The agenda is written ahead; people who walked in are counted from the meeting's day on.
@@ -333,14 +357,16 @@ def update_record(occurrence, agenda, minutes, walk_ins, *, acting_user):
     return occurrence
 
 
-def _cancel(occurrence, note):
+def _cancel(occurrence: Occurrence, note: str) -> None:
     occurrence.status = OccurrenceStatus.CANCELLED
     occurrence.note = note
     occurrence.sequence += 1
     occurrence.save(update_fields=["status", "note", "sequence"])
 
 
-def cancel_occurrence(occurrence, note, *, acting_user):
+def cancel_occurrence(
+    occurrence: Occurrence, note: str, *, acting_user: Actor | None
+) -> Occurrence:
     """Cancel one date, saying why; everyone who replied is told by email, with the reason."""
     if occurrence.is_past:
         raise refusal(None, _("A meeting that has already taken place cannot be cancelled."))
@@ -363,7 +389,14 @@ def cancel_occurrence(occurrence, note, *, acting_user):
     return occurrence
 
 
-def move_occurrence(occurrence, start, venue, note, *, acting_user):
+def move_occurrence(
+    occurrence: Occurrence,
+    start: datetime.datetime,
+    venue: Venue | None,
+    note: str,
+    *,
+    acting_user: Actor | None,
+) -> Occurrence:
     """Move one date to another time or venue; everyone who replied is told by email.
 
     Invariant: a new venue is one of the host's or a co-host's venues.

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.models import Status
+from openbeat.concerns.models import Concern, Status
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.refusals import refusal
 from openbeat.events.models import Occurrence, OccurrenceStatus, RSVPStatus
@@ -144,7 +144,7 @@ def answer_walk_in(occurrence, data, language="en"):
         )
 
 
-def invite_after_closure(concern):
+def invite_after_closure(concern: Concern) -> SurveyInvitation | None:
     """Ask the reporter of a closed concern how it went, once; call in the closing transaction."""
     if not concern.reporter_email or concern.status == Status.DUPLICATE:
         return None

@@ -1,14 +1,24 @@
 """The one write path for problem-solving cases."""
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openbeat.concerns.models import Category, Concern
 from openbeat.core import audit, audit_events, geo
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.models import Agency, Area
 from openbeat.core.refusals import refusal
+from openbeat.events.models import Occurrence
 from openbeat.outreach.actions import problem_phase_changed
 from openbeat.problems.analysis import before_after
 from openbeat.problems.models import (
@@ -25,6 +35,9 @@ from openbeat.problems.models import (
 )
 from openbeat.problems.tasks import send_phase_email, send_volunteer_confirmation
 
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+
 ANALYSIS_FIELDS = [
     "place",
     "place_managers",
@@ -36,11 +49,11 @@ ANALYSIS_FIELDS = [
 ]
 
 
-def _agencies(problem):
+def _agencies(problem: Problem) -> set[int]:
     return {problem.agency_id} | ({problem.co_owner_id} if problem.co_owner_id else set())
 
 
-def _check_concerns(problem, concerns):
+def _check_concerns(problem: Problem, concerns: Iterable[Concern]) -> None:
     foreign = [c.pk for c in concerns if c.agency_id not in _agencies(problem)]
     if foreign:
         raise refusal(
@@ -52,7 +65,7 @@ def _check_concerns(problem, concerns):
         )
 
 
-def _check_boundary(boundary):
+def _check_boundary(boundary: Any) -> Any:
     if boundary in (None, ""):
         return None
     try:
@@ -63,17 +76,17 @@ def _check_boundary(boundary):
 
 
 def create_problem(
-    agency,
-    title,
-    summary,
-    area=None,
-    boundary=None,
-    categories=(),
-    concerns=(),
-    co_owner=None,
+    agency: Agency,
+    title: str | None,
+    summary: str | None,
+    area: Area | None = None,
+    boundary: Any = None,
+    categories: Iterable[Category] = (),
+    concerns: Iterable[Concern] = (),
+    co_owner: Agency | None = None,
     *,
-    acting_user,
-):
+    acting_user: Actor | None,
+) -> Problem:
     """Open a case in the scanning phase, from the concerns that revealed it."""
     title, summary = (title or "").strip(), (summary or "").strip()
     if not title or not summary:
@@ -101,7 +114,9 @@ def create_problem(
     return problem
 
 
-def link_concerns(problem, concerns, *, acting_user):
+def link_concerns(
+    problem: Problem, concerns: Sequence[Concern], *, acting_user: Actor | None
+) -> None:
     _check_concerns(problem, concerns)
     with transaction.atomic():
         problem.concerns.add(*concerns)
@@ -113,7 +128,7 @@ def link_concerns(problem, concerns, *, acting_user):
         )
 
 
-def add_meeting(problem, occurrence, *, acting_user):
+def add_meeting(problem: Problem, occurrence: Occurrence, *, acting_user: Actor | None) -> None:
     """Record that the problem was discussed at a meeting (its agenda links back here).
 
     Invariant: the meeting is hosted or co-hosted by an agency that owns the problem.
@@ -130,7 +145,7 @@ def add_meeting(problem, occurrence, *, acting_user):
         )
 
 
-def update_analysis(problem, *, acting_user, **fields):
+def update_analysis(problem: Problem, *, acting_user: Actor | None, **fields: Any) -> None:
     unknown = (
         set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}
     )
@@ -152,9 +167,9 @@ def update_analysis(problem, *, acting_user, **fields):
         )
 
 
-def _followers(problem):
+def _followers(problem: Problem) -> dict[str, str]:
     """Everyone who raised or supports a linked public concern, once each, minus opt-outs."""
-    addresses = {}
+    addresses: dict[str, str] = {}
     for concern in problem.concerns.filter(is_private=False, category__is_sensitive=False):
         if concern.reporter_email:
             addresses.setdefault(concern.reporter_email.lower(), concern.language)
@@ -164,7 +179,9 @@ def _followers(problem):
     return {email: lang for email, lang in addresses.items() if email not in opted_out}
 
 
-def set_phase(problem, phase, note="", *, acting_user):
+def set_phase(
+    problem: Problem, phase: str, note: str = "", *, acting_user: Actor | None
+) -> PhaseChange:
     """Move the case along SARA one step (or reopen it); followers are told, once each.
 
     Closing needs an assessment: the case must be in assessment, with a close-out story and at
@@ -225,23 +242,23 @@ def set_phase(problem, phase, note="", *, acting_user):
 
 
 def add_action(
-    problem,
-    title,
-    owner_kind,
-    owner_name,
-    due_date=None,
-    officer=None,
-    is_public=True,
-    wants_volunteers=False,
+    problem: Problem,
+    title: str | None,
+    owner_kind: str,
+    owner_name: str | None,
+    due_date: datetime.date | None = None,
+    officer: User | None = None,
+    is_public: bool = True,
+    wants_volunteers: bool = False,
     *,
-    acting_user,
-):
+    acting_user: Actor | None,
+) -> ProblemAction:
     """Add a step to the response plan; every step has an owner and no due date in the past.
 
     Invariant: an officer who owns the step is an active staff member of an agency that owns
     the problem.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     if officer is not None and not (
         officer.is_active and officer.staff_roles.filter(agency_id__in=_agencies(problem)).exists()
     ):
@@ -260,13 +277,16 @@ def add_action(
         errors["wants_volunteers"] = _("Only community actions take volunteers.")
     if errors:
         raise refusal(errors)
+    owner = (owner_name or "").strip()
+    if not owner and officer is not None:
+        owner = (officer.get_full_name() or officer.username).strip()
     with transaction.atomic():
         action = ProblemAction.objects.create(
             problem=problem,
             agency=problem.agency,
-            title=title.strip()[:200],
+            title=(title or "").strip()[:200],
             owner_kind=owner_kind,
-            owner_name=(owner_name or officer.get_full_name() or officer.username).strip()[:200],
+            owner_name=owner[:200],
             officer=officer,
             due_date=due_date,
             is_public=is_public,
@@ -278,7 +298,7 @@ def add_action(
     return action
 
 
-def set_action_status(action, status, *, acting_user):
+def set_action_status(action: ProblemAction, status: str, *, acting_user: Actor | None) -> None:
     if status not in ActionStatus.values:
         raise refusal("status", _("Choose a status from the list."))
     with transaction.atomic():
@@ -294,14 +314,21 @@ def set_action_status(action, status, *, acting_user):
         )
 
 
-def add_measure(problem, label, value, unit="", *, acting_user):
+def add_measure(
+    problem: Problem,
+    label: str | None,
+    value: Any,
+    unit: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> Measure:
     if not (label or "").strip():
         raise refusal("label", _("Say what was measured."))
     with transaction.atomic():
         measure = Measure.objects.create(
             problem=problem,
             agency=problem.agency,
-            label=label.strip()[:200],
+            label=(label or "").strip()[:200],
             value=value,
             unit=(unit or "").strip()[:40],
         )
@@ -311,7 +338,9 @@ def add_measure(problem, label, value, unit="", *, acting_user):
     return measure
 
 
-def volunteer(action, name, email, language="en"):
+def volunteer(
+    action: ProblemAction, name: str | None, email: str | None, language: str = "en"
+) -> tuple[Volunteer, str]:
     """A resident offers to help with a community action; they confirm by email.
 
     The answer does not depend on the address (`core.emailforms`): an address that offered
@@ -319,7 +348,7 @@ def volunteer(action, name, email, language="en"):
     else changes. Returns (volunteer, outcome): "new", "pending" or "already".
     """
     name, email = (name or "").strip(), (email or "").strip().lower()
-    errors = {}
+    errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("Please tell us your name.")
     try:
@@ -350,7 +379,7 @@ def volunteer(action, name, email, language="en"):
     return offer, "new" if created else "pending"
 
 
-def confirm_volunteer(token):
+def confirm_volunteer(token: str) -> Volunteer:
     """The volunteer's address confirmed the offer; an action that has ended (or stopped
     taking volunteers) since the offer is not signed up to any more."""
     offer = Volunteer.objects.select_related("action__problem").get(token=token)
@@ -362,5 +391,5 @@ def confirm_volunteer(token):
     return offer
 
 
-def opt_out(problem, email):
+def opt_out(problem: Problem, email: str) -> None:
     OptOut.objects.get_or_create(problem=problem, email=email.lower())

@@ -5,8 +5,11 @@ row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write transactio
 so writers already queue one at a time), then counts. Confirmed sign-ups never exceed the slots.
 """
 
+from __future__ import annotations
+
 import datetime
 import decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +19,10 @@ from django.utils.translation import ngettext
 from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
+from openbeat.core.models import Agency, Area
 from openbeat.core.refusals import refusal
+from openbeat.events.models import Programme
+from openbeat.problems.models import Problem
 from openbeat.projects.models import (
     LIVE,
     MAX_SLOTS,
@@ -28,6 +34,9 @@ from openbeat.projects.models import (
 )
 from openbeat.projects.tasks import send_sign_up_email
 
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+
 MAX_HOURS = decimal.Decimal(24)
 MAX_SHIFT = datetime.timedelta(hours=24)
 
@@ -35,8 +44,15 @@ MAX_SHIFT = datetime.timedelta(hours=24)
 # -- Staff: projects, roles, shifts, hours --------------------------------------------------------
 
 
-def _check_project(agency, programme, problem, area, starts_on, ends_on):
-    errors = {}
+def _check_project(
+    agency: Agency,
+    programme: Programme | None,
+    problem: Problem | None,
+    area: Area | None,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+) -> None:
+    errors: dict[str, str] = {}
     if programme is None or programme.agency_id != agency.pk:
         errors["programme"] = _("Choose one of your agency's programmes.")
     if problem is not None and agency.pk not in {problem.agency_id, problem.co_owner_id}:
@@ -52,7 +68,7 @@ def _check_project(agency, programme, problem, area, starts_on, ends_on):
 PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on"]
 
 
-def save_project(project, *, acting_user, **fields):
+def save_project(project: Project, *, acting_user: Actor | None, **fields: Any) -> Project:
     """Create or change a project; its programme, problem and area must be its agency's."""
     for name, value in fields.items():
         setattr(project, name, value.strip() if isinstance(value, str) else value)
@@ -80,7 +96,14 @@ def save_project(project, *, acting_user, **fields):
     return project
 
 
-def add_role(project, name, description="", requirements="", *, acting_user):
+def add_role(
+    project: Project,
+    name: str | None,
+    description: str | None = "",
+    requirements: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> VolunteerRole:
     name = (name or "").strip()
     if not name:
         raise refusal("name", _("Name the role, e.g. Walker or Walk leader."))
@@ -98,8 +121,10 @@ def add_role(project, name, description="", requirements="", *, acting_user):
     return role
 
 
-def _shift_errors(start, end, place, slots):
-    errors = {}
+def _shift_errors(
+    start: datetime.datetime, end: datetime.datetime, place: str | None, slots: object
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
     if start <= timezone.now():
         errors["start"] = _("Choose a start in the future.")
     if end <= start:
@@ -115,7 +140,15 @@ def _shift_errors(start, end, place, slots):
     return errors
 
 
-def add_shift(role, start, end, place, slots, *, acting_user):
+def add_shift(
+    role: VolunteerRole,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str,
+    slots: int,
+    *,
+    acting_user: Actor | None,
+) -> Shift:
     """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
     errors = _shift_errors(start, end, place, slots)
     if errors:
@@ -130,7 +163,7 @@ def add_shift(role, start, end, place, slots, *, acting_user):
     return shift
 
 
-def _changeable(shift_id):
+def _changeable(shift_id: int) -> Shift:
     """The shift, locked, if it can still be changed or cancelled."""
     shift = Shift.objects.select_for_update().get(pk=shift_id)
     if shift.is_cancelled:
@@ -140,7 +173,15 @@ def _changeable(shift_id):
     return shift
 
 
-def change_shift(shift, start, end, place, slots, *, acting_user):
+def change_shift(
+    shift: Shift,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str,
+    slots: int,
+    *,
+    acting_user: Actor | None,
+) -> Shift:
     """Move a shift, change where it meets or its number of places.
 
     Everyone holding a place or waiting is emailed when the time or place changes (and will get
@@ -185,7 +226,7 @@ def change_shift(shift, start, end, place, slots, *, acting_user):
     return shift
 
 
-def cancel_shift(shift, reason, *, acting_user):
+def cancel_shift(shift: Shift, reason: str | None, *, acting_user: Actor | None) -> Shift:
     """Call a shift off: every sign-up on it is cancelled, and everyone who held a place or was
     waiting is emailed the reason. Addresses never confirmed are not emailed."""
     reason = (reason or "").strip()
@@ -213,7 +254,7 @@ def cancel_shift(shift, reason, *, acting_user):
     return shift
 
 
-def log_hours(sign_up, hours, *, acting_user):
+def log_hours(sign_up: SignUp, hours: Any, *, acting_user: Actor | None) -> SignUp:
     """Record the hours a volunteer worked: only for a confirmed sign-up on a shift that has
     begun, from 0 (did not come) to 24."""
     try:
@@ -249,7 +290,7 @@ def log_hours(sign_up, hours, *, acting_user):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Sign-ups whose address was never confirmed hold no place and are not kept: deleted a
     week after they were made (a worker's periodic job; a second run finds nothing)."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
@@ -259,7 +300,7 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def _open_shift(shift_id):
+def _open_shift(shift_id: int) -> Shift:
     """The shift, locked, if residents may still sign up for it."""
     shift = (
         Shift.objects.select_for_update()
@@ -278,7 +319,14 @@ def _open_shift(shift_id):
     return shift
 
 
-def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, language="en"):
+def sign_up(
+    shift_id: Any,
+    name: str | None,
+    email: str | None,
+    meets_requirements: bool = False,
+    form_nonce: str | None = None,
+    language: str = "en",
+) -> tuple[SignUp, str]:
     """Take a resident's offer for one shift; they confirm by the link emailed to them.
 
     Invariants: one live sign-up per email per shift; the same form sent twice makes one
@@ -324,7 +372,7 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
         return SignUp.objects.get(shift_id=shift_id, email=email, status__in=LIVE), "pending"
 
 
-def _locked(token):
+def _locked(token: str) -> tuple[SignUp, Shift]:
     """The sign-up with this token and its shift, the shift's row locked; 404s are the caller's."""
     found = SignUp.objects.filter(token=token).values_list("shift_id", flat=True).first()
     if found is None:
@@ -333,11 +381,11 @@ def _locked(token):
     return SignUp.objects.get(token=token), shift
 
 
-def _confirmed_count(shift):
+def _confirmed_count(shift: Shift) -> int:
     return shift.sign_ups.filter(status=SignUpStatus.CONFIRMED).count()
 
 
-def confirm_sign_up(token):
+def confirm_sign_up(token: str) -> tuple[SignUp, bool]:
     """The resident confirmed their address: give them a place, or the waiting list when full.
 
     Confirming twice changes nothing. Returns (sign_up, changed).
@@ -365,7 +413,7 @@ def confirm_sign_up(token):
     return signed, True
 
 
-def _promote(shift):
+def _promote(shift: Shift) -> list[int]:
     """Give free places to the waiting list, in the order addresses were confirmed."""
     free = shift.slots - _confirmed_count(shift)
     if free <= 0:
@@ -382,7 +430,7 @@ def _promote(shift):
     return [person.pk for person in waiting]
 
 
-def cancel_sign_up(token):
+def cancel_sign_up(token: str) -> tuple[SignUp, list[int]]:
     """Cancel by the private link; a freed place goes to the first on the waiting list.
 
     A link already used to cancel changes nothing and says so. Returns (sign_up, promoted ids).
