@@ -129,7 +129,6 @@ def new_announcement(agency, n):
     from openbeat.outreach.models import Announcement
 
     return actions.save_announcement(
-        None,
         Announcement(agency=agency),
         {
             "title": f"Community Policing Unit: meeting {n}",
@@ -140,6 +139,7 @@ def new_announcement(agency, n):
                 "- Report a concern online at any time"
             ),
         },
+        acting_user=None,
     )
 
 
@@ -208,7 +208,7 @@ def openbeat_fanout(agency, announcement, env, log_dir, workers, timeout):
         )
     time.sleep(3)  # the workers' start-up (Django, the abandoned-task sweep) is not the fan-out
     started = time.perf_counter()
-    actions.publish(None, announcement)
+    actions.publish(announcement, acting_user=None)
     mailing = Mailing.objects.get(announcement=announcement)
     total = None
     sent = 0

@@ -167,7 +167,7 @@ def event(
         waitlist=waitlist,
         duration_minutes=duration,
     )
-    actions.save_event(None, record, is_new=True)
+    actions.save_event(record, is_new=True, acting_user=None)
     record.co_hosts.set(co_hosts)
     return record
 
@@ -221,7 +221,6 @@ def project(town, *, slots=4, shifts=1, requirements="", days=7, agency=None, pr
     programme = town.meeting if agency == town.smyrna else town.clayton_meeting
     today = timezone.localdate(timezone=TZ)
     record = project_actions.save_project(
-        None,
         Project(agency=agency),
         title="Neighbourhood Watch walks",
         goal="Fewer break-ins on Main Street.",
@@ -230,12 +229,18 @@ def project(town, *, slots=4, shifts=1, requirements="", days=7, agency=None, pr
         area=agency.areas.first(),
         starts_on=today,
         ends_on=today + datetime.timedelta(days=60),
+        acting_user=None,
     )
-    role = project_actions.add_role(None, record, "Walker", requirements=requirements)
+    role = project_actions.add_role(record, "Walker", requirements=requirements, acting_user=None)
     for n in range(shifts):
         start = in_days(days + n, hour=18)
         project_actions.add_shift(
-            None, role, start, start + datetime.timedelta(hours=2), "Smyrna Town Hall", slots
+            role,
+            start,
+            start + datetime.timedelta(hours=2),
+            "Smyrna Town Hall",
+            slots,
+            acting_user=None,
         )
     return record
 

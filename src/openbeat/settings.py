@@ -384,9 +384,6 @@ LOGGING = {
 MAX_OCCURRENCES = 260
 MAX_SERIES_YEARS = 5
 MAX_PARTY_SIZE = 20
-# TODO(issue #14): events/actions.py still reads the old name; the branch annotating the actions
-# modules renames it there, then this line goes.
-OPENBEAT_MAX_PARTY_SIZE = MAX_PARTY_SIZE
 # Insights: survey links stay open this many days.
 SURVEY_DAYS = 30
 # Insights: a trust index built from fewer answers than this is not shown (only its count), so

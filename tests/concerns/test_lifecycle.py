@@ -79,7 +79,9 @@ def test_support_instead_of_a_duplicate_report(client, town, mailbox):
     client.post(f"{link}confirm/")
     assert supporters.search(client.get(response.url).content.decode()).group(1) == "1"
     # Supporters follow updates too.
-    actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Painted over.")
+    actions.change_status(
+        concern, Status.RESOLVED, "Painted over.", acting_user=town.smyrna_officer
+    )
     assert mailbox.to("second@example.org")[-1]["Subject"] == f"Concern #{concern.pk}: Resolved"
 
 
@@ -138,7 +140,9 @@ def test_reporter_can_contest_a_closure_within_30_days(client, town, mailbox):
     town.smyrna_coordinator.email = "coordinator@smyrna.example"
     town.smyrna_coordinator.save()
     concern = factories.concern(email="rita@example.org")
-    actions.change_status(town.smyrna_officer, concern, Status.COULD_NOT_FIX, "No evidence found.")
+    actions.change_status(
+        concern, Status.COULD_NOT_FIX, "No evidence found.", acting_user=town.smyrna_officer
+    )
     url = f"/concerns/track/{concern.tracking_token}/"
     assert "Not solved?" in client.get(url).content.decode()
     response = client.post(url, {"reason": "Still there every night."})
@@ -154,7 +158,7 @@ def test_contest_after_30_days_or_while_open_is_refused(client, town):
     concern = factories.concern()
     url = f"/concerns/track/{concern.tracking_token}/"
     assert client.post(url, {"reason": "x"}).status_code == 400
-    actions.change_status(town.smyrna_officer, concern, Status.RESOLVED)
+    actions.change_status(concern, Status.RESOLVED, acting_user=town.smyrna_officer)
     Concern.objects.filter(pk=concern.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=31)
     )

@@ -62,7 +62,9 @@ def test_reporter_identity_never_appears_in_public_outputs(client, town, mailbox
     staff.logout()
     concern = Concern.objects.get(category__slug="noise")
     factories.supporter(concern, f"supporter{marker}@example.org")
-    actions.change_status(town.smyrna_officer, concern, Status.IN_PROGRESS, "We are on it.")
+    actions.change_status(
+        concern, Status.IN_PROGRESS, "We are on it.", acting_user=town.smyrna_officer
+    )
     scanned = 0
     for url, status, body in _public_outputs(client, town):
         assert status == 200, url

@@ -21,9 +21,11 @@ def _concern(town, private, hidden, sensitive_later):
     )
     concern = factories.concern(category=category.slug, photos=[jpeg_with_gps()])
     if private:
-        actions.reclassify(town.smyrna_coordinator, concern, category, make_private=True)
+        actions.reclassify(
+            concern, category, make_private=True, acting_user=town.smyrna_coordinator
+        )
     if hidden:
-        actions.set_hidden(town.smyrna_coordinator, concern, True, "Names a neighbour")
+        actions.set_hidden(concern, True, "Names a neighbour", acting_user=town.smyrna_coordinator)
     if sensitive_later:
         category.is_sensitive = True
         category.save()
@@ -41,7 +43,9 @@ def test_each_public_property_agrees_with_its_queryset(town):
         cases += 1
         photo = concern.photos.get()
         for photo_hidden in (False, True):
-            actions.set_hidden(town.smyrna_coordinator, photo, photo_hidden, "Shows a face")
+            actions.set_hidden(
+                photo, photo_hidden, "Shows a face", acting_user=town.smyrna_coordinator
+            )
             photo = Photo.objects.select_related("concern__category").get(pk=photo.pk)
             in_queryset = Photo.objects.public().filter(pk=photo.pk).exists()
             if photo.is_public != in_queryset or in_queryset != (expected and not photo_hidden):
@@ -49,9 +53,11 @@ def test_each_public_property_agrees_with_its_queryset(town):
             cases += 1
     concern = factories.concern()
     for public, hidden in itertools.product((False, True), repeat=2):
-        update = actions.respond(town.smyrna_officer, concern, "On it.", public=public)
+        update = actions.respond(concern, "On it.", public=public, acting_user=town.smyrna_officer)
         if hidden:
-            actions.set_hidden(town.smyrna_coordinator, update, True, "Names a neighbour")
+            actions.set_hidden(
+                update, True, "Names a neighbour", acting_user=town.smyrna_coordinator
+            )
             update.refresh_from_db()
         in_queryset = ConcernUpdate.objects.public().filter(pk=update.pk).exists()
         if update.is_published != in_queryset or in_queryset != (public and not hidden):
@@ -77,9 +83,11 @@ def test_the_tracking_page_offers_a_contest_exactly_when_the_action_takes_it(cli
     for label, status, closed_at in cases:
         concern = factories.concern(description=f"Case {label}")
         if status == Status.DUPLICATE:
-            actions.mark_duplicate(town.smyrna_officer, concern, original)
+            actions.mark_duplicate(concern, original, acting_user=town.smyrna_officer)
         elif status is not None:
-            actions.change_status(town.smyrna_officer, concern, status, referred_to="Works")
+            actions.change_status(
+                concern, status, referred_to="Works", acting_user=town.smyrna_officer
+            )
         if closed_at is not None:
             Concern.objects.filter(pk=concern.pk).update(closed_at=closed_at)
         concern.refresh_from_db()

@@ -31,15 +31,15 @@ def _requests(town):
     past = factories.event(town, title="Past meeting", start=factories.in_days(-1))
     project = factories.project(town)
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Racing", "Cars racing at night."
+        town.smyrna, "Racing", "Cars racing at night.", acting_user=town.smyrna_coordinator
     )
     action = problem_actions.add_action(
-        town.smyrna_coordinator,
         problem,
         "Clean-up day",
         OwnerKind.COMMUNITY,
         "Residents",
         wants_volunteers=True,
+        acting_user=town.smyrna_coordinator,
     )
     _record, api_key = apikeys.create_key(town.smyrna, "Dashboard")
     lat, lon = factories.SMYRNA_POINT

@@ -37,9 +37,11 @@ Subscription.objects.bulk_create(
     for i in range(COUNT)
 )
 item = actions.save_announcement(
-    None, Announcement(agency=agency), {"title": "Community Policing Unit", "body": "Meet us."}
+    Announcement(agency=agency),
+    {"title": "Community Policing Unit", "body": "Meet us."},
+    acting_user=None,
 )
-actions.publish(None, item)
+actions.publish(item, acting_user=None)
 """
 
 

@@ -49,7 +49,9 @@ def meeting(site):
     event = factories.event(town, capacity=20, co_hosts=[town.clayton])
     event.officers.set(sergeant.staff_roles.all())
     occurrence = event.occurrences.get()
-    actions.update_record(None, occurrence, "1. Introductions\n2. Speeding on Main Street", "", 0)
+    actions.update_record(
+        occurrence, "1. Introductions\n2. Speeding on Main Street", "", 0, acting_user=None
+    )
     return occurrence
 
 

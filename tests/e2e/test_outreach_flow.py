@@ -32,7 +32,7 @@ def news(site, mailbox):
     item = steps.announcement(
         town.smyrna_coordinator, town.smyrna, title="Meet the Community Policing Unit"
     )
-    actions.publish(town.smyrna_coordinator, item)
+    actions.publish(item, acting_user=town.smyrna_coordinator)
     town.announcement = item
     return town
 

@@ -51,7 +51,7 @@ def test_agency_feed_has_hosted_and_co_hosted_meetings_only(client, town):
 
 def test_cancelled_meeting_is_marked_cancelled_with_a_new_sequence(client, town):
     occurrence = factories.event(town).occurrences.get()
-    actions.cancel_occurrence(town.smyrna_coordinator, occurrence, "Snow")
+    actions.cancel_occurrence(occurrence, "Snow", acting_user=town.smyrna_coordinator)
     (item,) = _events(client.get("/events.ics"))
     assert str(item["status"]) == "CANCELLED"
     assert int(item["sequence"]) == 1

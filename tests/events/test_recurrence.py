@@ -61,7 +61,7 @@ def test_an_invalid_rule_saves_nothing(town):
     with pytest.raises(ValidationError):
         record.full_clean()
     with pytest.raises(ValidationError):
-        factories.actions.save_event(None, record, is_new=True)
+        factories.actions.save_event(record, is_new=True, acting_user=None)
     assert not Event.objects.filter(slug="runaway").exists()
 
 
@@ -70,7 +70,7 @@ def test_changing_the_rule_keeps_replies_and_tells_residents(town, mailbox):
     last = series.occurrences.order_by("start").last()
     factories.rsvp(last, email="keeps@example.org")
     series.rrule = "FREQ=WEEKLY;COUNT=2"
-    factories.actions.save_event(None, series, is_new=False)
+    factories.actions.save_event(series, is_new=False, acting_user=None)
     statuses = list(series.occurrences.order_by("start").values_list("status", flat=True))
     # The empty third date is gone; the fourth, which had a reply, is cancelled, not deleted.
     assert statuses == ["scheduled", "scheduled", "cancelled"]

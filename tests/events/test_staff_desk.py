@@ -32,7 +32,9 @@ def test_the_desk_shows_waiting_concerns_by_age_meetings_and_steps_due(
     for days in (0, 0, 2, 5, 9):
         _aged(factories.concern(description=f"Waiting {days} days"), days)
     in_hand = factories.concern(description="Being handled")
-    concern_actions.change_status(town.smyrna_officer, in_hand, Status.IN_PROGRESS, "On it.")
+    concern_actions.change_status(
+        in_hand, Status.IN_PROGRESS, "On it.", acting_user=town.smyrna_officer
+    )
     clayton_point = (39.2909, -75.6325)
     factories.concern(description="Clayton's own", point=clayton_point)
     coffee = factories.event(
@@ -43,18 +45,25 @@ def test_the_desk_shows_waiting_concerns_by_age_meetings_and_steps_due(
     factories.rsvp(occurrence, "Bob", party_size=1)
     factories.rsvp(occurrence, "Cy", party_size=1)  # the meeting is full: Cy waits
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Speeding by the school", "Cars at pick-up."
+        town.smyrna,
+        "Speeding by the school",
+        "Cars at pick-up.",
+        acting_user=town.smyrna_coordinator,
     )
     problem_actions.add_action(
-        town.smyrna_coordinator,
         problem,
         "Speed trailer on Main St",
         OwnerKind.POLICE,
         "Traffic unit",
         due_date=timezone.localdate() + datetime.timedelta(days=3),
+        acting_user=town.smyrna_coordinator,
     )
     late = problem_actions.add_action(
-        town.smyrna_coordinator, problem, "Count cars", OwnerKind.COMMUNITY, "Watch group"
+        problem,
+        "Count cars",
+        OwnerKind.COMMUNITY,
+        "Watch group",
+        acting_user=town.smyrna_coordinator,
     )
     ProblemAction.objects.filter(pk=late.pk).update(
         due_date=timezone.localdate() - datetime.timedelta(days=1)
@@ -108,7 +117,9 @@ def test_the_concern_page_leads_with_the_reply_and_names_people(client, town):
 
 def test_a_status_change_that_changes_nothing_tells_no_one(client, town, mailbox):
     concern = factories.concern(email="rita@example.org")
-    concern_actions.change_status(town.smyrna_officer, concern, Status.ACKNOWLEDGED, "Seen.")
+    concern_actions.change_status(
+        concern, Status.ACKNOWLEDGED, "Seen.", acting_user=town.smyrna_officer
+    )
     assert len(mailbox.to("rita@example.org")) == 2
     updates = concern.updates.count()
     client.force_login(town.smyrna_officer)

@@ -40,7 +40,9 @@ def _build_world():
         title="Clayton Town Meeting",
     )
     factories.rsvp(series.occurrences.order_by("start").first(), party_size=3)
-    event_actions.cancel_occurrence(None, series.occurrences.order_by("start").last(), "Snow")
+    event_actions.cancel_occurrence(
+        series.occurrences.order_by("start").last(), "Snow", acting_user=None
+    )
 
     CategoryQuestion.objects.create(
         category=town.smyrna.categories.get(slug="vandalism-graffiti"),
@@ -62,17 +64,17 @@ def _build_world():
     graffiti = factories.concern(name="Reporter", email="reporter@example.org")
     sensitive = factories.concern(category="officer-conduct", description="Sensitive complaint")
     resolved = factories.concern(category="noise", description="Loud music")
-    concern_actions.change_status(None, resolved, Status.RESOLVED, "Spoke to them.")
+    concern_actions.change_status(resolved, Status.RESOLVED, "Spoke to them.", acting_user=None)
     referred = factories.concern(category="speeding-traffic", description="Cars race")
     concern_actions.change_status(
-        None, referred, Status.REFERRED, "Passed on.", referred_to="DelDOT"
+        referred, Status.REFERRED, "Passed on.", referred_to="DelDOT", acting_user=None
     )
     duplicate = factories.concern(description="Graffiti again")
-    concern_actions.mark_duplicate(None, duplicate, graffiti)
+    concern_actions.mark_duplicate(duplicate, graffiti, acting_user=None)
     factories.concern(category="drug-activity", description="Dealing on the corner")
     factories.concern(point=factories.CLAYTON_POINT, description="Clayton graffiti")
     hidden = factories.concern(description="Abusive text")
-    concern_actions.set_hidden(None, hidden, True, "Abuse")
+    concern_actions.set_hidden(hidden, True, "Abuse", acting_user=None)
     factories.concern(
         point=(None, None),
         description="By the park",

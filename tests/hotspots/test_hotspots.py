@@ -52,7 +52,7 @@ def test_only_public_concerns_count_and_about_people_ones_where_the_public_sees_
     for _ in range(3):
         factories.concern(category="officer-conduct", point=sensitive_spot)  # never public
     hidden = factories.concern(point=("39.275000", "-75.575000"))
-    actions.set_hidden(town.smyrna_coordinator, hidden, True, "names a neighbour")
+    actions.set_hidden(hidden, True, "names a neighbour", acting_user=town.smyrna_coordinator)
     compute.compute(town.smyrna)
     cells = _stored(town.smyrna)
     assert cells[rounded_cell].concerns == 1 and cells[exact_cell].concerns == 0

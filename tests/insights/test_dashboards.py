@@ -29,7 +29,9 @@ def town_with_history(town):
     concern = factories.concern(
         name="Rita Reporter", email="rita.reporter@example.org", phone="302-555-0199"
     )
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Done.")
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Done.", acting_user=town.smyrna_officer
+    )
     dashboards.refresh(town.smyrna.pk)
     return town
 
@@ -118,7 +120,7 @@ def test_a_new_meeting_or_reply_changes_no_figure_until_it_is_held_or_checked_in
     rsvp = factories.rsvp(occurrence)
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is None
     with at(occurrence.start):
-        event_actions.check_in(town.smyrna_officer, rsvp)
+        event_actions.check_in(rsvp, acting_user=town.smyrna_officer)
     assert DashboardSnapshot.objects.get(agency=town.smyrna).stale_since is not None
 
 

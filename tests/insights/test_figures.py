@@ -22,9 +22,9 @@ def _answered(officer, category, closes_after):
         with at(T0):
             concern = factories.concern(category=category, description=f"After {hours} h")
         with at(T0 + datetime.timedelta(hours=2)):
-            concern_actions.change_status(officer, concern, Status.ACKNOWLEDGED)
+            concern_actions.change_status(concern, Status.ACKNOWLEDGED, acting_user=officer)
         with at(T0 + datetime.timedelta(hours=hours)):
-            concern_actions.change_status(officer, concern, Status.RESOLVED, "Done.")
+            concern_actions.change_status(concern, Status.RESOLVED, "Done.", acting_user=officer)
 
 
 @pytest.fixture

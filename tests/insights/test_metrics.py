@@ -42,20 +42,22 @@ def history(town):
             },
             source=Source.MEETING,
             occurrence=meeting,
-            actor=officer,
+            acting_user=officer,
         )
     for concern, ack in ((first, 2), (second, 4), (third, 10)):
         with at(hours(ack)):
-            concern_actions.change_status(officer, concern, Status.ACKNOWLEDGED)
+            concern_actions.change_status(concern, Status.ACKNOWLEDGED, acting_user=officer)
     with at(hours(24)):
-        concern_actions.change_status(officer, first, Status.RESOLVED, "Cleaned.")
+        concern_actions.change_status(first, Status.RESOLVED, "Cleaned.", acting_user=officer)
     with at(hours(30)):
         concern_actions.contest(first.tracking_token, "It is back already.")
     with at(hours(48)):
-        concern_actions.change_status(officer, second, Status.RESOLVED, "Cleaned.")
+        concern_actions.change_status(second, Status.RESOLVED, "Cleaned.", acting_user=officer)
     first.refresh_from_db()  # the contest reopened it, as the officer's next page shows
     with at(hours(72)):
-        concern_actions.change_status(officer, first, Status.RESOLVED, "Cleaned for good.")
+        concern_actions.change_status(
+            first, Status.RESOLVED, "Cleaned for good.", acting_user=officer
+        )
     return town
 
 
@@ -82,7 +84,7 @@ def test_response_times_by_category_month_and_area(history, monkeypatch):
 def test_private_concerns_are_left_out_of_public_figures(history):
     private = factories.concern(category="officer-conduct", description="Rude officer")
     with at(hours(100)):
-        concern_actions.change_status(history.smyrna_officer, private, Status.RESOLVED)
+        concern_actions.change_status(private, Status.RESOLVED, acting_user=history.smyrna_officer)
         public = metrics.concern_counts(history.smyrna, hours(-24 * 30), public=True)
         staff = metrics.concern_counts(history.smyrna, hours(-24 * 30), public=False)
     assert sum(public["raised"].values()) + 1 == sum(staff["raised"].values())
@@ -104,8 +106,8 @@ def engaged(town):
     factories.rsvp(occurrence, "C", party_size=4)  # did not come
     with at(occurrence.start):  # at the meeting
         for rsvp in replies:
-            event_actions.check_in(town.smyrna_officer, rsvp)
-        event_actions.update_record(town.smyrna_officer, occurrence, "", "Minutes", 5)
+            event_actions.check_in(rsvp, acting_user=town.smyrna_officer)
+        event_actions.update_record(occurrence, "", "Minutes", 5, acting_user=town.smyrna_officer)
     for n in range(2):
         factories.concern(description=f"Raised {n}")
     from openbeat.concerns.models import Concern

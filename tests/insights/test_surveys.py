@@ -86,7 +86,7 @@ def test_only_residents_checked_in_are_asked_when_staff_checked_people_in(mailbo
     came = factories.rsvp(occurrence, "Came", "came@example.org")
     factories.rsvp(occurrence, "Stayed home", "home@example.org")
     with at(occurrence.start):
-        event_actions.check_in(town.smyrna_officer, came, True)
+        event_actions.check_in(came, True, acting_user=town.smyrna_officer)
     with at(factories.in_days(3)):
         assert surveys.invite_due_meetings() == 1
     assert _invitation_to(mailbox, "came@example.org")
@@ -149,10 +149,18 @@ def test_the_reporter_of_a_closed_concern_is_invited_once(mailbox, client):
     town = factories.town()
     concern = factories.concern(email="reporter@example.org", name="Rita Reporter")
     quiet = factories.concern(description="Graffiti again, no email left")
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Painted over.")
-    concern_actions.change_status(town.smyrna_officer, quiet, Status.RESOLVED, "Painted over.")
-    concern_actions.change_status(town.smyrna_officer, concern, Status.IN_PROGRESS, "Reopened.")
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Done again.")
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Painted over.", acting_user=town.smyrna_officer
+    )
+    concern_actions.change_status(
+        quiet, Status.RESOLVED, "Painted over.", acting_user=town.smyrna_officer
+    )
+    concern_actions.change_status(
+        concern, Status.IN_PROGRESS, "Reopened.", acting_user=town.smyrna_officer
+    )
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Done again.", acting_user=town.smyrna_officer
+    )
     assert SurveyInvitation.objects.count() == 1
     link = _survey_link(_invitation_to(mailbox, "reporter@example.org", before=3))
     assert client.post(link, GOOD).status_code == 200

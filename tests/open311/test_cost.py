@@ -17,10 +17,12 @@ def test_a_page_of_requests_is_one_query_with_notes_and_photos(client, town):
     officer = town.smyrna_officer
     for n in range(6):
         concern = factories.concern(description=f"Graffiti {n}", photos=[images.png()])
-        actions.change_status(officer, concern, "acknowledged", "We have seen it.")
-        actions.change_status(officer, concern, "resolved", f"Painted over ({n}).")
-    hidden = actions.change_status(officer, concern, "in_progress", "Name and phone of a man")
-    actions.set_hidden(officer, hidden, True, "personal details")
+        actions.change_status(concern, "acknowledged", "We have seen it.", acting_user=officer)
+        actions.change_status(concern, "resolved", f"Painted over ({n}).", acting_user=officer)
+    hidden = actions.change_status(
+        concern, "in_progress", "Name and phone of a man", acting_user=officer
+    )
+    actions.set_hidden(hidden, True, "personal details", acting_user=officer)
     client.get(URL)  # this process reads the page versions and the jurisdiction's id once
     with CaptureQueriesContext(connection) as queries:
         items = json.loads(client.get(URL + "&page_size=50").content)  # a miss

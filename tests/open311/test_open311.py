@@ -99,7 +99,9 @@ def test_post_then_query_round_trip(base, town, key, fmt):
         request_id = ET.fromstring(response.content).find("request/service_request_id").text
     concern = Concern.objects.get(pk=request_id)
     assert (concern.source, concern.reporter_name) == ("open311", "Marker Person")
-    actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Spoke to the neighbours.")
+    actions.change_status(
+        concern, Status.RESOLVED, "Spoke to the neighbours.", acting_user=town.smyrna_officer
+    )
     client = _client(base, fmt)
     item = client.get_service_request(request_id)
     assert item["status"] == "closed" and item["status_notes"] == "Spoke to the neighbours."

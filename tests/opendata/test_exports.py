@@ -55,13 +55,18 @@ def planted(town):
         email=mark("ulrich.privateson@example.org"),
     )
     hidden = factories.concern(description=mark("Hidden text naming Yolanda Neighbour"))
-    actions.set_hidden(town.smyrna_coordinator, hidden, True, "names a neighbour")
-    actions.respond(town.smyrna_officer, public, mark("Internal note Xavierstone"), public=False)
+    actions.set_hidden(hidden, True, "names a neighbour", acting_user=town.smyrna_coordinator)
+    actions.respond(
+        public, mark("Internal note Xavierstone"), public=False, acting_user=town.smyrna_officer
+    )
     factories.supporter(public, mark("supporter.vantablack@example.org"))
     meeting = factories.event(town).occurrences.get()
     factories.rsvp(meeting, name=mark("Wilhelmina Rsvpson"), email=mark("wilhelmina@example.org"))
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Graffiti on Main Street", "Paint and patrols."
+        town.smyrna,
+        "Graffiti on Main Street",
+        "Paint and patrols.",
+        acting_user=town.smyrna_coordinator,
     )
     problem.concerns.add(public, private)
     markers += [public.tracking_token, people.tracking_token, private.tracking_token]

@@ -24,7 +24,7 @@ def announcement(actor, agency, title="Community Policing Unit launches", body=N
     item = Announcement(agency=agency)
     fields = {"title": title, "body": body or "Meet the **new unit** at Town Hall."}
     fields["programme"] = extra.pop("programme", None)
-    return actions.save_announcement(actor, item, fields, **extra)
+    return actions.save_announcement(item, fields, **extra, acting_user=actor)
 
 
 def links_in(message):

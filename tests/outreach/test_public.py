@@ -76,8 +76,8 @@ def test_announcements_are_public_only_once_published_with_feeds(client, town):
     draft = steps.announcement(coordinator, town.smyrna, title="Draft news")
     gone = steps.announcement(coordinator, town.smyrna, title="Withdrawn news")
     for item in (town_wide, for_area, on_topic, gone):
-        actions.publish(coordinator, item)
-    actions.withdraw(coordinator, gone)
+        actions.publish(item, acting_user=coordinator)
+    actions.withdraw(gone, acting_user=coordinator)
 
     listing = client.get("/announcements/?agency=smyrna-pd").content.decode()
     for title in ("Town-wide news", "Area news", "Traffic news"):
@@ -123,12 +123,14 @@ def test_following_a_concern_uses_opt_in_and_gets_updates_until_unsubscribed(
     assert steps.header(confirm, "Subject") == f"Please confirm: updates on concern #{concern.pk}"
     assert confirm["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # Unconfirmed: an update sends nothing to it.
-    concern_actions.change_status(town.smyrna_officer, concern, Status.ACKNOWLEDGED, "Seen.")
+    concern_actions.change_status(
+        concern, Status.ACKNOWLEDGED, "Seen.", acting_user=town.smyrna_officer
+    )
     assert len(mailbox.to("fay@example.org")) == 1
     client.post(steps.link_to(confirm, "/subscribe/confirm/").replace("http://testserver", ""))
 
     concern_actions.change_status(
-        town.smyrna_officer, concern, Status.IN_PROGRESS, "Crew booked for Friday."
+        concern, Status.IN_PROGRESS, "Crew booked for Friday.", acting_user=town.smyrna_officer
     )
     [_confirm, update] = mailbox.wait_for("fay@example.org", 2)
     assert steps.header(update, "Subject") == f"Concern #{concern.pk}: In progress"
@@ -136,10 +138,12 @@ def test_following_a_concern_uses_opt_in_and_gets_updates_until_unsubscribed(
     assert update["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # An internal note is no news for followers; a concern made private tells them nothing.
-    concern_actions.respond(town.smyrna_officer, concern, "Internal only", public=False)
+    concern_actions.respond(concern, "Internal only", public=False, acting_user=town.smyrna_officer)
     concern.is_private = True
     concern.save()
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Done.")
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Done.", acting_user=town.smyrna_officer
+    )
     assert len(mailbox.to("fay@example.org")) == 2
     # ...and a private concern cannot be followed.
     assert (
@@ -154,13 +158,18 @@ def test_following_a_concern_uses_opt_in_and_gets_updates_until_unsubscribed(
 def test_following_a_problem_gets_each_phase_change(client, follow_town, mailbox):
     town = follow_town
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Speeding on Main Street", "Cars race at night."
+        town.smyrna,
+        "Speeding on Main Street",
+        "Cars race at night.",
+        acting_user=town.smyrna_coordinator,
     )
     subscription, outcome = actions.follow(problem, "gus@example.org")
     assert outcome == "new"
     actions.confirm(subscription)
     mailbox.clear()
-    problem_actions.set_phase(town.smyrna_coordinator, problem, "analysis", "Counting cars.")
+    problem_actions.set_phase(
+        problem, "analysis", "Counting cars.", acting_user=town.smyrna_coordinator
+    )
     [message] = mailbox.wait_for("gus@example.org")
     assert steps.header(message, "Subject") == "Speeding on Main Street: now Analysis"
     assert "Counting cars." in message.get_body(("plain",)).get_content()
@@ -168,7 +177,7 @@ def test_following_a_problem_gets_each_phase_change(client, follow_town, mailbox
     client.post(unsubscribe.replace("http://testserver", ""))
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
-    problem_actions.set_phase(town.smyrna_coordinator, problem, "response")
+    problem_actions.set_phase(problem, "response", acting_user=town.smyrna_coordinator)
     assert len(mailbox.to("gus@example.org")) == 1
     page = client.get(problem.get_absolute_url()).content.decode()
     assert f'action="/follow/problems/{problem.pk}/"' in page

@@ -23,13 +23,13 @@ def speeding(town):
         for i in range(3)
     ]
     problem = actions.create_problem(
-        town.smyrna_coordinator,
         town.smyrna,
         "Speeding near the school",
         "Cars speed at pick-up.",
         area=town.smyrna.areas.get(),
         categories=[town.smyrna.categories.get(slug="speeding-traffic")],
         concerns=concerns,
+        acting_user=town.smyrna_coordinator,
     )
     return problem
 
@@ -41,7 +41,7 @@ def _at(concern, when):
 def test_linking_another_agencys_concern_is_refused(town, speeding):
     clayton = factories.concern(point=factories.CLAYTON_POINT)
     with pytest.raises(ValidationError, match="another agency"):
-        actions.link_concerns(town.smyrna_coordinator, speeding, [clayton])
+        actions.link_concerns(speeding, [clayton], acting_user=town.smyrna_coordinator)
     assert speeding.concerns.count() == 3
 
 
@@ -55,60 +55,70 @@ def test_linking_another_agencys_concern_is_refused(town, speeding):
 )
 def test_bad_outlines_are_refused(town, boundary, message):
     with pytest.raises(ValidationError, match=message):
-        actions.create_problem(town.smyrna_coordinator, town.smyrna, "X", "Y", boundary=boundary)
+        actions.create_problem(
+            town.smyrna, "X", "Y", boundary=boundary, acting_user=town.smyrna_coordinator
+        )
     assert not Problem.objects.exists()
 
 
 def test_actions_need_an_owner_and_a_future_due_date(town, speeding):
     with pytest.raises(ValidationError) as refused:
-        actions.add_action(town.smyrna_coordinator, speeding, "Speed trailer", OwnerKind.POLICE, "")
+        actions.add_action(
+            speeding, "Speed trailer", OwnerKind.POLICE, "", acting_user=town.smyrna_coordinator
+        )
     assert "owner_name" in refused.value.message_dict
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as refused:
         actions.add_action(
-            town.smyrna_coordinator,
             speeding,
             "Speed trailer",
             OwnerKind.POLICE,
             "Traffic unit",
             due_date=yesterday,
+            acting_user=town.smyrna_coordinator,
         )
     assert "due_date" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        actions.add_action(town.smyrna_coordinator, speeding, "X", "aliens", "Them")
+        actions.add_action(speeding, "X", "aliens", "Them", acting_user=town.smyrna_coordinator)
     assert not speeding.actions.exists()
 
 
 def test_phases_move_one_step_and_closing_needs_an_assessment(town, speeding):
     with pytest.raises(ValidationError, match="one step at a time"):
-        actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.ANALYSIS)
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
+        actions.set_phase(speeding, Phase.RESPONSE, acting_user=town.smyrna_coordinator)
+    actions.set_phase(speeding, Phase.ANALYSIS, acting_user=town.smyrna_coordinator)
+    actions.set_phase(speeding, Phase.RESPONSE, acting_user=town.smyrna_coordinator)
     assert speeding.response_started_at is not None
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.ASSESSMENT)
+    actions.set_phase(speeding, Phase.ASSESSMENT, acting_user=town.smyrna_coordinator)
     with pytest.raises(ValidationError, match="close-out story"):
-        actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
-    actions.update_analysis(town.smyrna_coordinator, speeding, closeout_story="Speeds fell.")
+        actions.set_phase(speeding, Phase.CLOSED, acting_user=town.smyrna_coordinator)
+    actions.update_analysis(
+        speeding, closeout_story="Speeds fell.", acting_user=town.smyrna_coordinator
+    )
     # A response begun minutes ago has no before/after to judge yet: a measure is the result.
     with pytest.raises(ValidationError, match="at least one result"):
-        actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
-    actions.add_measure(town.smyrna_coordinator, speeding, "Speed checks", 12)
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED, "Done together.")
+        actions.set_phase(speeding, Phase.CLOSED, acting_user=town.smyrna_coordinator)
+    actions.add_measure(speeding, "Speed checks", 12, acting_user=town.smyrna_coordinator)
+    actions.set_phase(speeding, Phase.CLOSED, "Done together.", acting_user=town.smyrna_coordinator)
     speeding.refresh_from_db()
     assert speeding.phase == Phase.CLOSED and speeding.closed_at
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE, "It came back.")
+    actions.set_phase(
+        speeding, Phase.RESPONSE, "It came back.", acting_user=town.smyrna_coordinator
+    )
     assert AuditEvent.objects.filter(action="problem.phase").count() == 5
 
 
 def test_closing_without_any_result_is_refused(town):
-    problem = actions.create_problem(town.smyrna_coordinator, town.smyrna, "Noise", "Loud nights")
+    problem = actions.create_problem(
+        town.smyrna, "Noise", "Loud nights", acting_user=town.smyrna_coordinator
+    )
     problem.phase = Phase.ASSESSMENT
     problem.closeout_story = "We talked."
     problem.save()
     with pytest.raises(ValidationError, match="at least one result"):
-        actions.set_phase(town.smyrna_coordinator, problem, Phase.CLOSED)
-    actions.add_measure(town.smyrna_coordinator, problem, "Households visited", 14)
-    actions.set_phase(town.smyrna_coordinator, problem, Phase.CLOSED)
+        actions.set_phase(problem, Phase.CLOSED, acting_user=town.smyrna_coordinator)
+    actions.add_measure(problem, "Households visited", 14, acting_user=town.smyrna_coordinator)
+    actions.set_phase(problem, Phase.CLOSED, acting_user=town.smyrna_coordinator)
 
 
 def test_before_and_after_matches_a_hand_count(town, speeding):
@@ -140,7 +150,7 @@ def test_before_and_after_matches_a_hand_count(town, speeding):
     )
     copy = factories.concern(category="speeding-traffic", description="copy")
     _at(copy, start + datetime.timedelta(days=3))
-    concern_actions.mark_duplicate(town.smyrna_officer, copy, speeding.concerns.first())
+    concern_actions.mark_duplicate(copy, speeding.concerns.first(), acting_user=town.smyrna_officer)
     result = analysis.before_after(speeding, now=now)
     assert (result["days"], result["before"], result["after"]) == (30, 12, 3)
     assert (result["before_rate"], result["after_rate"], result["change"]) == (12.0, 3.0, -75)
@@ -204,7 +214,7 @@ def test_followers_get_each_phase_email_once_and_can_opt_out(client, town, speed
     factories.supporter(speeding.concerns.last(), "neighbour@example.org")  # follows two
     confirmations = len(mailbox.to("neighbour@example.org"))
     actions.set_phase(
-        town.smyrna_coordinator, speeding, Phase.ANALYSIS, "We are looking at speeds."
+        speeding, Phase.ANALYSIS, "We are looking at speeds.", acting_user=town.smyrna_coordinator
     )
     (message,) = mailbox.to("neighbour@example.org")[confirmations:]
     assert "Analysis" in message["Subject"]
@@ -213,22 +223,26 @@ def test_followers_get_each_phase_email_once_and_can_opt_out(client, town, speed
         assert len([m for m in mailbox.to(f"r{i}@example.org") if "Analysis" in m["Subject"]]) == 1
     opt_out_url = message["List-Unsubscribe"].strip().strip("<>").replace("http://testserver", "")
     assert client.post(opt_out_url).status_code == 302
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.RESPONSE)
+    actions.set_phase(speeding, Phase.RESPONSE, acting_user=town.smyrna_coordinator)
     assert len(mailbox.to("neighbour@example.org")) == confirmations + 1
     assert len(mailbox.to("r0@example.org")) >= 2
 
 
 def test_a_resident_volunteers_and_confirms_by_email(client, town, speeding, mailbox):
     watch = actions.add_action(
-        town.smyrna_coordinator,
         speeding,
         "Speed watch with residents",
         OwnerKind.COMMUNITY,
         "Main Street neighbours",
         wants_volunteers=True,
+        acting_user=town.smyrna_coordinator,
     )
     police = actions.add_action(
-        town.smyrna_coordinator, speeding, "Speed trailer", OwnerKind.POLICE, "Traffic unit"
+        speeding,
+        "Speed trailer",
+        OwnerKind.POLICE,
+        "Traffic unit",
+        acting_user=town.smyrna_coordinator,
     )
     page = client.get(speeding.get_absolute_url()).content.decode()
     assert "I&#x27;ll help" in page or "I'll help" in page
@@ -253,19 +267,19 @@ def test_a_resident_volunteers_and_confirms_by_email(client, town, speeding, mai
 
 def test_public_page_shows_plan_results_and_charts_but_not_internal_steps(client, town, speeding):
     actions.add_action(
-        town.smyrna_coordinator,
         speeding,
         "Talk to the school",
         OwnerKind.PARTNER,
         "Smyrna School District",
+        acting_user=town.smyrna_coordinator,
     )
     actions.add_action(
-        town.smyrna_coordinator,
         speeding,
         "Plain-clothes watch",
         OwnerKind.POLICE,
         "Unit",
         is_public=False,
+        acting_user=town.smyrna_coordinator,
     )
     page = client.get(speeding.get_absolute_url()).content.decode()
     assert "Talk to the school" in page and "Plain-clothes watch" not in page
@@ -353,12 +367,12 @@ def test_queue_selection_opens_a_problem_with_those_concerns(client, town):
 
 def test_a_closed_problem_takes_no_volunteers_and_errors_show_at_the_form(client, town, speeding):
     watch = actions.add_action(
-        town.smyrna_coordinator,
         speeding,
         "Speed watch",
         OwnerKind.COMMUNITY,
         "Neighbours",
         wants_volunteers=True,
+        acting_user=town.smyrna_coordinator,
     )
     url = f"/problems/{speeding.pk}/actions/{watch.pk}/volunteer/"
     refused = client.post(url, {"name": "   ", "email": "v@example.org"})
@@ -366,10 +380,10 @@ def test_a_closed_problem_takes_no_volunteers_and_errors_show_at_the_form(client
     page = refused.content.decode()
     assert "Please tell us your name." in page and 'value="v@example.org"' in page
     for phase in (Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT):
-        actions.set_phase(town.smyrna_coordinator, speeding, phase)
-    actions.add_measure(town.smyrna_coordinator, speeding, "Checks", 3)
-    actions.update_analysis(town.smyrna_coordinator, speeding, closeout_story="Done.")
-    actions.set_phase(town.smyrna_coordinator, speeding, Phase.CLOSED)
+        actions.set_phase(speeding, phase, acting_user=town.smyrna_coordinator)
+    actions.add_measure(speeding, "Checks", 3, acting_user=town.smyrna_coordinator)
+    actions.update_analysis(speeding, closeout_story="Done.", acting_user=town.smyrna_coordinator)
+    actions.set_phase(speeding, Phase.CLOSED, acting_user=town.smyrna_coordinator)
     assert "I&#x27;ll help" not in client.get(speeding.get_absolute_url()).content.decode()
     assert client.post(url, {"name": "Vera", "email": "vera@example.org"}).status_code == 400
     assert not Volunteer.objects.exists()

@@ -14,7 +14,10 @@ from tests import factories
 @pytest.fixture
 def project(town):
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator, town.smyrna, "Break-ins on Main Street", "Sheds broken into."
+        town.smyrna,
+        "Break-ins on Main Street",
+        "Sheds broken into.",
+        acting_user=town.smyrna_coordinator,
     )
     return factories.project(town, slots=1, problem=problem)
 
@@ -45,12 +48,12 @@ def test_the_programme_page_lists_its_open_projects_only(client, town, project):
     page = client.get(url).content.decode()
     assert "Open projects: volunteers welcome" in page
     assert project.get_absolute_url() in page
-    actions.save_project(town.smyrna_coordinator, project, is_published=False)
+    actions.save_project(project, is_published=False, acting_user=town.smyrna_coordinator)
     page = client.get(url).content.decode()
     assert project.get_absolute_url() not in page and "Open projects" not in page
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     ended = factories.project(town)
-    actions.save_project(None, ended, starts_on=yesterday, ends_on=yesterday)
+    actions.save_project(ended, starts_on=yesterday, ends_on=yesterday, acting_user=None)
     assert ended.get_absolute_url() not in client.get(url).content.decode()
 
 

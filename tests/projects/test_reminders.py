@@ -49,7 +49,7 @@ def test_the_worker_sends_reminders_once_however_often_its_timer_runs(
     role = project.roles.get()
     soon = timezone.now() + datetime.timedelta(hours=3)
     shift = actions.add_shift(
-        None, role, soon, soon + datetime.timedelta(hours=2), "Smyrna Town Hall", 4
+        role, soon, soon + datetime.timedelta(hours=2), "Smyrna Town Hall", 4, acting_user=None
     )
     factories.volunteer(shift, email="ann@example.org")
     changed_mind = factories.volunteer(shift, email="bob@example.org")

@@ -42,7 +42,9 @@ def _reported(town, marker=None, category="drug-activity", **extra):
 
 def _closed(town, concern, months_ago):
     """Close the concern through the status action, then date the closure back."""
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Fixed.")
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Fixed.", acting_user=town.smyrna_officer
+    )
     when = timezone.now() - datetime.timedelta(days=31 * months_ago)
     Concern.objects.filter(pk=concern.pk).update(closed_at=when)
     concern.refresh_from_db()
@@ -52,7 +54,7 @@ def _closed(town, concern, months_ago):
 def _keep_for(town, slug, months, agency=None):
     agency = agency or town.smyrna
     category = agency.categories.get(slug=slug)
-    actions.set_retention(town.smyrna_coordinator, agency, {category.pk: months})
+    actions.set_retention(agency, {category.pk: months}, acting_user=town.smyrna_coordinator)
 
 
 def _everything():
@@ -101,7 +103,7 @@ def test_the_job_is_idempotent_and_spares_fresh_held_and_kept_concerns(town):
     _closed(town, fresh, MONTHS - 2)
     held, held_marker = _reported(town)
     _closed(town, held, MONTHS + 6)
-    actions.place_hold(town.smyrna_coordinator, held, "Subpoena 2026-17")
+    actions.place_hold(held, "Subpoena 2026-17", acting_user=town.smyrna_coordinator)
     kept, kept_marker = _reported(town, category="noise")  # no period for noise: kept
     _closed(town, kept, 120)
     still_open, open_marker = _reported(town)
@@ -124,7 +126,7 @@ def test_the_job_is_idempotent_and_spares_fresh_held_and_kept_concerns(town):
         assert concern.photos.exists()
 
     # Releasing the hold lets the next run do its work.
-    actions.release_hold(town.smyrna_coordinator, held, "Case closed")
+    actions.release_hold(held, "Case closed", acting_user=town.smyrna_coordinator)
     assert actions.run_retention() == [held.pk]
 
 
@@ -220,7 +222,7 @@ def test_a_resident_deletes_their_data_from_the_tracking_link(client, mailbox, d
     assert Concern.objects.get(pk=concern.pk).reporter_email  # nothing changes on GET
 
     # An answer queued before the request goes out after it: it finds no address.
-    concern_actions.respond(town.smyrna_officer, concern, "Patrols this week")
+    concern_actions.respond(concern, "Patrols this week", acting_user=town.smyrna_officer)
     done = client.post(track + "forget/")
     assert done.status_code == 200 and "Your data is deleted" in done.content.decode()
     drain()
@@ -235,7 +237,7 @@ def test_a_resident_deletes_their_data_from_the_tracking_link(client, mailbox, d
 
 def test_a_held_concern_is_not_deleted_on_request(client, town):
     concern, _marker = _reported(town)
-    actions.place_hold(town.smyrna_coordinator, concern, "Litigation")
+    actions.place_hold(concern, "Litigation", acting_user=town.smyrna_coordinator)
     url = f"/concerns/track/{concern.tracking_token}/forget/"
     assert "legal hold" in client.get(url).content.decode()
     assert client.post(url).status_code == 409
@@ -274,7 +276,9 @@ def test_staff_delete_a_reporters_data_on_their_behalf(client, town):
 
 def test_the_records_export_is_redacted_and_scoped(client, town):
     concern, marker = _reported(town)
-    concern_actions.respond(town.smyrna_officer, concern, f"Called Name{marker} back", public=False)
+    concern_actions.respond(
+        concern, f"Called Name{marker} back", public=False, acting_user=town.smyrna_officer
+    )
     factories.concern(category="noise", point=factories.CLAYTON_POINT, description="Clayton only")
     factories.sign_in(client, town.smyrna_coordinator)
     response = client.get("/staff/records/smyrna-pd/concerns.csv")

@@ -238,20 +238,20 @@ def _build(town):
     concern = _report("drug-activity", P, "People dealing by the bus shelter every evening")
     drugs = town.smyrna.categories.get(slug="drug-activity")
     outlined = problem_actions.create_problem(
-        town.smyrna_coordinator,
         town.smyrna,
         "Dealing north of the square",
         "Reports of dealing.",
         boundary=factories._box(SPLIT, -75.62, 39.32, -75.58),
         categories=[drugs],
+        acting_user=town.smyrna_coordinator,
     )
     by_area = problem_actions.create_problem(
-        town.smyrna_coordinator,
         town.smyrna,
         "Dealing in North Smyrna",
         "Reports of dealing.",
         area=north,
         categories=[drugs],
+        acting_user=town.smyrna_coordinator,
     )
     return {
         "concern": concern.pk,

@@ -64,7 +64,7 @@ def _world(town):
         email="reporter@example.org",
         photos=[jpeg_with_gps()],
     )
-    concern_actions.respond(town.smyrna_officer, concern, HIDDEN_RESPONSE)
+    concern_actions.respond(concern, HIDDEN_RESPONSE, acting_user=town.smyrna_officer)
     world["concern"] = concern
     world["supporter"] = factories.supporter(concern, "supporter@example.org")
     world["pending_supporter"] = factories.supporter(concern, "later@example.org", confirm=False)
@@ -84,24 +84,26 @@ def _world(town):
     world["sign_up"] = factories.volunteer(shift, email="walker@example.org")
     world["pending_sign_up"] = factories.volunteer(shift, email="unsure@example.org", confirm=False)
     problem = problem_actions.create_problem(
-        town.smyrna_coordinator,
         town.smyrna,
         "Dealing by the shelter",
         "Reports of dealing.",
         concerns=[concern],
+        acting_user=town.smyrna_coordinator,
     )
     action = problem_actions.add_action(
-        town.smyrna_coordinator,
         problem,
         "Evening walk",
         OwnerKind.COMMUNITY,
         "Neighbours",
         wants_volunteers=True,
+        acting_user=town.smyrna_coordinator,
     )
     world["problem"], world["action"] = problem, action
     world["offer"] = problem_actions.volunteer(action, "Helper", "helper@example.org")[0]
     # Closed: its reporter is asked for feedback.
-    concern_actions.change_status(town.smyrna_officer, concern, Status.RESOLVED, "Patrols added.")
+    concern_actions.change_status(
+        concern, Status.RESOLVED, "Patrols added.", acting_user=town.smyrna_officer
+    )
     world["concern_invitation"] = SurveyInvitation.objects.get(concern=concern)
     private = Category.objects.get(agency=town.smyrna, slug="officer-conduct")
     world["complaint"] = factories.concern(category=private.slug, description="Xylo complaint")
@@ -222,33 +224,41 @@ LINKS = {
 def _moderated(w):
     coordinator = w["town"].smyrna_coordinator
     concern = w["concern"]
-    concern_actions.set_hidden(coordinator, concern, True, "Names a neighbour")
-    concern_actions.set_hidden(coordinator, concern.updates.get(body=HIDDEN_RESPONSE), True, "x")
-    concern_actions.set_hidden(coordinator, concern.photos.get(), True, "Shows a face")
+    concern_actions.set_hidden(concern, True, "Names a neighbour", acting_user=coordinator)
+    concern_actions.set_hidden(
+        concern.updates.get(body=HIDDEN_RESPONSE), True, "x", acting_user=coordinator
+    )
+    concern_actions.set_hidden(concern.photos.get(), True, "Shows a face", acting_user=coordinator)
 
 
 def _made_private(w):
     concern = w["concern"]
-    concern_actions.reclassify(w["town"].smyrna_coordinator, concern, concern.category, True)
+    concern_actions.reclassify(
+        concern, concern.category, True, acting_user=w["town"].smyrna_coordinator
+    )
 
 
 def _unpublished(w):
     event, project = w["event"], w["project"]
     event.is_published = False
-    event_actions.save_event(w["town"].smyrna_coordinator, event, is_new=False)
-    project_actions.save_project(w["town"].smyrna_coordinator, project, is_published=False)
+    event_actions.save_event(event, is_new=False, acting_user=w["town"].smyrna_coordinator)
+    project_actions.save_project(
+        project, is_published=False, acting_user=w["town"].smyrna_coordinator
+    )
 
 
 def _cancelled(w):
     coordinator = w["town"].smyrna_coordinator
-    event_actions.cancel_occurrence(coordinator, w["occurrence"], "Snow")
-    project_actions.cancel_shift(coordinator, w["shift"], "Storm warning.")
-    problem_actions.set_action_status(coordinator, w["action"], ActionStatus.DROPPED)
+    event_actions.cancel_occurrence(w["occurrence"], "Snow", acting_user=coordinator)
+    project_actions.cancel_shift(w["shift"], "Storm warning.", acting_user=coordinator)
+    problem_actions.set_action_status(w["action"], ActionStatus.DROPPED, acting_user=coordinator)
 
 
 def _moved(w):
     start = timezone.now() + datetime.timedelta(days=20)
-    event_actions.move_occurrence(w["town"].smyrna_coordinator, w["occurrence"], start, None, "")
+    event_actions.move_occurrence(
+        w["occurrence"], start, None, "", acting_user=w["town"].smyrna_coordinator
+    )
 
 
 def _residents_cancel(w):

@@ -147,7 +147,7 @@ def _draft_event(town, agency, programme, venue, title):
         duration_minutes=60,
         is_published=False,
     )
-    event_actions.save_event(None, record, is_new=True)
+    event_actions.save_event(record, is_new=True, acting_user=None)
     return record
 
 
@@ -225,8 +225,8 @@ def _events(world, town, key, other, setup):
             "venue": str(setup["venue"].pk),
         },
         source=Source.MEETING,
-        actor=setup["coordinator"],
         occurrence=occurrence,
+        acting_user=setup["coordinator"],
     )
     _thing(
         world,
@@ -259,8 +259,10 @@ def _concerns(world, key, setup):
     public = report("concern", "vandalism-graffiti", phone=phone)
     private = report("private_concern", "officer-conduct")
     hidden = report("hidden_concern", "noise")
-    concern_actions.set_hidden(coordinator, hidden, True, "names a neighbour")
-    note = concern_actions.respond(officer, public, f"Xylo {key} internal note", public=False)
+    concern_actions.set_hidden(hidden, True, "names a neighbour", acting_user=coordinator)
+    note = concern_actions.respond(
+        public, f"Xylo {key} internal note", public=False, acting_user=officer
+    )
     supporter = factories.supporter(public, f"xylo.{key}.supporter@example.org")
     other_category = Category.objects.get(agency=setup["agency"], slug="parking")
     for kind, concern, public_page in (
@@ -321,35 +323,35 @@ def _problems(world, key, other, setup, concern, private, event, shared, draft):
         ("coowned_problem", setup["other_agency"], {key, other}),
     ):
         problem = problem_actions.create_problem(
-            coordinator,
             setup["agency"],
             f"{key.title()} {kind} on Main Street",
             "Cars racing at night.",
             area=setup["area"],
             concerns=[concern, private] if co_owner else [concern],
             co_owner=co_owner,
+            acting_user=coordinator,
         )
         public_action = problem_actions.add_action(
-            coordinator,
             problem,
             "Street clean-up day",
             OwnerKind.COMMUNITY,
             "Residents' association",
             wants_volunteers=True,
+            acting_user=coordinator,
         )
         private_action = problem_actions.add_action(
-            coordinator,
             problem,
             f"Xylo {key} {kind} internal action",
             OwnerKind.POLICE,
             "Patrol unit",
             is_public=False,
+            acting_user=coordinator,
         )
         # A meeting every agency owning the problem may reach: the owner's, or a shared one.
         meeting = shared if co_owner else event
         # Discussed at a meeting not yet published: staff may link it, the public must not
         # learn of it.
-        problem_actions.add_meeting(coordinator, problem, draft.occurrences.get())
+        problem_actions.add_meeting(problem, draft.occurrences.get(), acting_user=coordinator)
         refs = {
             "pk": problem.pk,
             "concern": concern.pk,
@@ -502,13 +504,13 @@ def _outreach(world, key, setup):
         ("draft_announcement", f"Xylo {key} draft announcement"),
     ):
         item = outreach_actions.save_announcement(
-            coordinator,
             Announcement(agency=agency),
             {"title": title, "body": "Meet the unit."},
             topics=[topic],
+            acting_user=coordinator,
         )
         if kind == "announcement":
-            outreach_actions.publish(coordinator, item)
+            outreach_actions.publish(item, acting_user=coordinator)
             mailing = Mailing.objects.get(announcement=item)
             _thing(world, "mailing", key, mailing, public=False, refs={"pk": mailing.pk})
         _thing(

@@ -1,9 +1,15 @@
 """The one write path for concerns. Public forms, staff pages, meeting intake and APIs call these."""
 
+from __future__ import annotations
+
 import datetime
 import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +23,7 @@ from openbeat.concerns.models import (
     ConcernUpdate,
     Flag,
     Photo,
+    Priority,
     Source,
     Status,
     Supporter,
@@ -26,11 +33,16 @@ from openbeat.concerns.models import (
 )
 from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
-from openbeat.core import audit, images, pagecache
+from openbeat.core import audit, audit_events, images, pagecache
 from openbeat.core.background import enqueue_with_write
-from openbeat.core.models import Area, Venue
+from openbeat.core.models import Agency, Area, Venue
+from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
+from openbeat.events.models import Occurrence
 from openbeat.insights import surveys
 from openbeat.outreach.actions import concern_updated
+
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
@@ -46,34 +58,28 @@ MARKUP = re.compile(MARKUP_PATTERN)
 MAX_EMAIL = 254  # the column's length (RFC 5321's longest address)
 
 
-class Problems(dict):
+class Problems(dict[str, str]):
     """What to fix, by field; `unknown` names the fields whose value names nothing that exists
     here (a category, place or area), which the APIs answer with a 404 rather than a 400."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.unknown = set()
+        self.unknown: set[str] = set()
 
-    def not_found(self, field, message):
+    def not_found(self, field: str, message: str) -> None:
         self[field] = message
         self.unknown.add(field)
 
-
-class ConcernRefused(Exception):
-    """The concern cannot be taken as given; `errors` maps fields to what to fix."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-    @property
-    def only_unknown(self):
-        """Every problem is a reference to something that does not exist here."""
-        unknown = getattr(self.errors, "unknown", set())
-        return bool(self.errors) and set(self.errors) <= unknown
+    def refusal(self) -> ValidationError:
+        """One refusal with every problem under its field; unknown references are NOT_FOUND."""
+        keyed: dict[str, list[ValidationError]] = {}
+        for field, message in self.items():
+            code = NOT_FOUND if field in self.unknown else INVALID
+            keyed.update(refusal(field, message, code).error_dict)
+        return ValidationError(keyed)
 
 
-def _number(value, low, high, field, errors):
+def _number(value: Any, low: float, high: float, field: str, errors: Problems) -> float | None:
     if value in (None, ""):
         return None
     try:
@@ -87,7 +93,7 @@ def _number(value, low, high, field, errors):
     return number
 
 
-def _clean_text(description, errors):
+def _clean_text(description: str | None, errors: Problems) -> str:
     description = (description or "").strip()
     if not description:
         errors["description"] = _("Please describe the problem in a few words.")
@@ -100,7 +106,7 @@ def _clean_text(description, errors):
     return description
 
 
-def _clean_contact(data, errors):
+def _clean_contact(data: Mapping[str, Any], errors: Problems) -> tuple[str, str, str]:
     name = (data.get("name") or "").strip()[:120]
     email = (data.get("email") or "").strip().lower()
     phone = re.sub(r"[^\d+() .-]", "", (data.get("phone") or "").strip())[:40]
@@ -117,7 +123,9 @@ def _clean_contact(data, errors):
     return name, email, phone
 
 
-def _locate(data, errors):
+def _locate(
+    data: Mapping[str, Any], errors: Problems
+) -> tuple[Area | None, float | None, float | None, str, Venue | None]:
     """(area, lat, lon, location_text, venue) from a pin, a typed place with an area, or a venue."""
     lat = _number(data.get("latitude"), -90, 90, "location", errors)
     lon = _number(data.get("longitude"), -180, 180, "location", errors)
@@ -168,7 +176,7 @@ def _locate(data, errors):
     return None, None, None, text, venue
 
 
-def _known_category(slug, errors):
+def _known_category(slug: str | None, errors: Problems) -> bool:
     """Whether `slug` is a category some agency offers; says what to fix when it is not."""
     if not slug:
         errors["category"] = _("Choose what the problem is about.")
@@ -177,7 +185,7 @@ def _known_category(slug, errors):
     return "category" not in errors
 
 
-def _category_for(slug, agency, errors):
+def _category_for(slug: str, agency: Agency, errors: Problems) -> Category | None:
     """The agency's category with this slug; the same kinds exist in every agency that uses them."""
     category = Category.objects.filter(agency=agency, slug=slug, is_active=True).first()
     if category is None:  # the agency here does not use that kind: its catch-all takes it
@@ -191,25 +199,29 @@ def _category_for(slug, agency, errors):
     return category
 
 
-def prepare_photos(uploads):
+def prepare_photos(uploads: Iterable[Any]) -> list[tuple[ContentFile[bytes], int, int]]:
     """Re-encode every photo before anything is stored; one bad file refuses the whole report."""
     uploads = [u for u in uploads if u]
     if len(uploads) > MAX_PHOTOS:
-        raise ConcernRefused(
-            {"photos": _("You can add up to %(most)s photos.") % {"most": MAX_PHOTOS}}
-        )
+        raise refusal("photos", _("You can add up to %(most)s photos.") % {"most": MAX_PHOTOS})
     prepared = []
     for upload in uploads:
         try:
             prepared.append(images.reencode(upload))
         except ValidationError as exc:
-            raise ConcernRefused({"photos": " ".join(exc.messages)}) from exc
+            raise refusal("photos", " ".join(exc.messages)) from exc
     return prepared
 
 
 def submit_concern(
-    data, uploads=(), *, source=Source.WEB, actor=None, occurrence=None, language="en"
-):
+    data: Mapping[str, Any],
+    uploads: Iterable[Any] = (),
+    *,
+    source: str = Source.WEB,
+    acting_user: Actor | None = None,
+    occurrence: Occurrence | None = None,
+    language: str = "en",
+) -> tuple[Concern, bool]:
     """Take a resident's concern.
 
     Invariants: a concern is stored with its agency, area and category, or not at all; when this
@@ -223,9 +235,9 @@ def submit_concern(
     known = _known_category(data.get("category"), errors)
     category = _category_for(data["category"], area.agency, errors) if area and known else None
     answers = clean_answers(category, data.get("attributes"), errors) if category else {}
-    if lat is not None:
+    if lat is not None and lon is not None:
         lat, lon = round(lat, 6), round(lon, 6)  # as stored
-        if category:
+        if category and area:
             area = public_area(area, public_location(lat, lon, category.about_people))
     media_url = (data.get("media_url") or "").strip()
     if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):
@@ -233,7 +245,8 @@ def submit_concern(
             "media_url must be an http or https link of at most 500 characters."
         )
     if errors:
-        raise ConcernRefused(errors)
+        raise errors.refusal()
+    assert area is not None and category is not None  # else `errors` said what was missing
     photos = prepare_photos(uploads)
     nonce = (data.get("nonce") or "")[:64] or None
     if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
@@ -271,8 +284,13 @@ def submit_concern(
                 photo.image.save("photo.jpg", content, save=False)
                 photo.save()
             pagecache.bump(*concern.page_scopes())  # the resident sees it listed at once
-            if actor is not None:
-                audit.record(actor, "concern.intake", concern, after=_public_snapshot(concern))
+            if acting_user is not None:
+                audit.record(
+                    acting_user,
+                    audit_events.CONCERN_INTAKE,
+                    concern,
+                    after=_public_snapshot(concern),
+                )
             if email:
                 enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
     except IntegrityError:
@@ -282,8 +300,8 @@ def submit_concern(
     return concern, True
 
 
-def _public_snapshot(concern):
-    return audit.snapshot(
+def _public_snapshot(concern: Concern) -> dict[str, Any]:
+    saved = audit.snapshot(
         concern,
         exclude=(
             "reporter_name",
@@ -293,9 +311,10 @@ def _public_snapshot(concern):
             "form_nonce",
         ),
     )
+    return saved or {}
 
 
-def _notify_followers(concern, update):
+def _notify_followers(concern: Concern, update: ConcernUpdate) -> None:
     concern_updated(concern, update)  # residents who follow it by subscription
     if concern.reporter_email:
         enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
@@ -303,7 +322,15 @@ def _notify_followers(concern, update):
         enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
 
 
-def _add_update(concern, kind, actor=None, body="", public=False, before="", after=""):
+def _add_update(
+    concern: Concern,
+    kind: str,
+    actor: Actor | None = None,
+    body: str = "",
+    public: bool = False,
+    before: str = "",
+    after: str = "",
+) -> ConcernUpdate:
     return ConcernUpdate.objects.create(
         concern=concern,
         agency=concern.agency,
@@ -312,11 +339,18 @@ def _add_update(concern, kind, actor=None, body="", public=False, before="", aft
         body=body,
         status_before=before,
         status_after=after,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author=actor if isinstance(actor, User) else None,
     )
 
 
-def change_status(actor, concern, status, note="", referred_to=""):
+def change_status(
+    concern: Concern,
+    status: str,
+    note: str = "",
+    referred_to: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> ConcernUpdate | None:
     """Move a concern to a new status with a public note; the reporter and followers are told.
 
     Keeping the status with a note is a public reply; keeping it with nothing to say changes
@@ -325,18 +359,20 @@ def change_status(actor, concern, status, note="", referred_to=""):
     """
     referred_to = (referred_to or "").strip()
     if status not in Status.values:
-        raise ValidationError({"status": _("Choose a status from the list.")})
+        raise refusal("status", _("Choose a status from the list."))
+    # Checked before "unchanged": a duplicate is only ever made by mark_duplicate, with its
+    # original, so even a duplicate's own status is not a choice here.
+    if status == Status.DUPLICATE:
+        raise refusal("status", _("Use 'Mark as duplicate' and choose the original concern."))
     unchanged = status == concern.status and (
         not referred_to or referred_to[:120] == concern.referred_to
     )
     if unchanged:
-        return respond(actor, concern, note, public=True) if note.strip() else None
-    if status == Status.REFERRED and not (referred_to or concern.referred_to):
-        raise ValidationError({"referred_to": _("Say which partner it was referred to.")})
-    if status == Status.DUPLICATE:
-        raise ValidationError(
-            {"status": _("Use 'Mark as duplicate' and choose the original concern.")}
+        return (
+            respond(concern, note, public=True, acting_user=acting_user) if note.strip() else None
         )
+    if status == Status.REFERRED and not (referred_to or concern.referred_to):
+        raise refusal("referred_to", _("Say which partner it was referred to."))
     with transaction.atomic():
         before = _public_snapshot(concern)
         previous = concern.status
@@ -346,10 +382,14 @@ def change_status(actor, concern, status, note="", referred_to=""):
         concern.closed_at = timezone.now() if status in CLOSED_STATUSES else None
         concern.save()
         update = _add_update(
-            concern, UpdateKind.STATUS, actor, note.strip(), True, previous, status
+            concern, UpdateKind.STATUS, acting_user, note.strip(), True, previous, status
         )
         audit.record(
-            actor, "concern.status", concern, before=before, after=_public_snapshot(concern)
+            acting_user,
+            audit_events.CONCERN_STATUS,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
         _notify_followers(concern, update)
         if status in CLOSED_STATUSES and previous not in CLOSED_STATUSES:
@@ -357,18 +397,20 @@ def change_status(actor, concern, status, note="", referred_to=""):
     return update
 
 
-def respond(actor, concern, body, public=True):
+def respond(
+    concern: Concern, body: str | None, public: bool = True, *, acting_user: Actor | None
+) -> ConcernUpdate:
     """A public answer (told to followers) or an internal note (never leaves staff views)."""
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": _("Write the response first.")})
+        raise refusal("body", _("Write the response first."))
     with transaction.atomic():
         update = _add_update(
-            concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, actor, body, public
+            concern, UpdateKind.RESPONSE if public else UpdateKind.NOTE, acting_user, body, public
         )
         audit.record(
-            actor,
-            "concern.respond" if public else "concern.note",
+            acting_user,
+            audit_events.CONCERN_RESPOND if public else audit_events.CONCERN_NOTE,
             concern,
             after={"update": update.pk, "public": public},
         )
@@ -377,23 +419,50 @@ def respond(actor, concern, body, public=True):
     return update
 
 
-def assign(actor, concern, user, unit, priority):
+def assign(
+    concern: Concern,
+    assignee: User | None,
+    unit: str | None,
+    priority: str,
+    *,
+    acting_user: Actor | None,
+) -> None:
+    """Give the concern to an officer and unit, with a priority.
+
+    Invariant: the officer, when there is one, is an active staff member of the concern's
+    agency (whatever list the caller offered), and the priority is one of the list's.
+    """
+    if assignee is not None and not (
+        assignee.is_active and assignee.staff_roles.filter(agency_id=concern.agency_id).exists()
+    ):
+        raise refusal("assigned_to", _("Choose an officer of the concern's own agency."))
+    if priority not in Priority.values:
+        raise refusal("priority", _("Choose a priority from the list."))
+    unit = (unit or "").strip()
+    if len(unit) > 120:
+        raise refusal("assigned_unit", _("Please shorten the unit to 120 characters."))
     with transaction.atomic():
         before = _public_snapshot(concern)
-        concern.assigned_to = user
-        concern.assigned_unit = (unit or "")[:120]
+        concern.assigned_to = assignee
+        concern.assigned_unit = unit
         concern.priority = priority
         concern.save(update_fields=["assigned_to", "assigned_unit", "priority", "updated_at"])
-        _add_update(concern, UpdateKind.ASSIGN, actor, "")
+        _add_update(concern, UpdateKind.ASSIGN, acting_user, "")
         audit.record(
-            actor, "concern.assign", concern, before=before, after=_public_snapshot(concern)
+            acting_user,
+            audit_events.CONCERN_ASSIGN,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
 
 
-def reclassify(actor, concern, category, make_private):
+def reclassify(
+    concern: Concern, category: Category, make_private: bool, *, acting_user: Actor | None
+) -> None:
     """Change the category; a sensitive category or the private flag takes it out of public view."""
     if category.agency_id != concern.agency_id:
-        raise ValidationError({"category": _("Choose one of your agency's categories.")})
+        raise refusal("category", _("Choose one of your agency's categories."))
     with transaction.atomic():
         before = _public_snapshot(concern)
         pagecache.bump(*concern.page_scopes())  # its pin may move to another tile
@@ -401,18 +470,20 @@ def reclassify(actor, concern, category, make_private):
         concern.is_private = bool(make_private) or category.is_sensitive
         concern.refile()
         concern.save(update_fields=["category", "is_private", "area", "updated_at"])
-        _add_update(concern, UpdateKind.RECLASSIFY, actor, category.name)
+        _add_update(concern, UpdateKind.RECLASSIFY, acting_user, category.name)
         audit.record(
-            actor, "concern.reclassify", concern, before=before, after=_public_snapshot(concern)
+            acting_user,
+            audit_events.CONCERN_RECLASSIFY,
+            concern,
+            before=before,
+            after=_public_snapshot(concern),
         )
 
 
-def mark_duplicate(actor, concern, original):
+def mark_duplicate(concern: Concern, original: Concern, *, acting_user: Actor | None) -> Concern:
     """Close a concern as a duplicate; its supporters and reporter follow the original instead."""
     if original.pk == concern.pk or original.agency_id != concern.agency_id:
-        raise ValidationError(
-            {"original": _("Choose another concern of your agency as the original.")}
-        )
+        raise refusal("original", _("Choose another concern of your agency as the original."))
     if original.status == Status.DUPLICATE:
         original = original.duplicate_of or original
     with transaction.atomic():
@@ -448,11 +519,11 @@ def mark_duplicate(actor, concern, original):
             )
         note = _("Merged into concern #%(id)s.") % {"id": original.pk}
         update = _add_update(
-            concern, UpdateKind.MERGE, actor, note, True, previous, Status.DUPLICATE
+            concern, UpdateKind.MERGE, acting_user, note, True, previous, Status.DUPLICATE
         )
         audit.record(
-            actor,
-            "concern.duplicate",
+            acting_user,
+            audit_events.CONCERN_DUPLICATE,
             concern,
             before=before,
             after={**_public_snapshot(concern), "supporters_moved": moved},
@@ -462,7 +533,9 @@ def mark_duplicate(actor, concern, original):
     return original
 
 
-def support(concern, email="", language="en"):
+def support(
+    concern: Concern, email: str | None = "", language: str = "en"
+) -> tuple[Supporter | None, str]:
     """Add a resident's voice to a concern. Returns (supporter or None, outcome).
 
     Without an email the voice counts at once ("counted"). With one, whatever the address, the
@@ -476,11 +549,11 @@ def support(concern, email="", language="en"):
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ConcernRefused(
-                {"email": _("Please enter an email address such as name@example.com.")}
+            raise refusal(
+                "email", _("Please enter an email address such as name@example.com.")
             ) from exc
     if not concern.is_open:
-        raise ConcernRefused({"email": _("This concern is closed, so it is not taking support.")})
+        raise refusal("email", _("This concern is closed, so it is not taking support."))
     with transaction.atomic():
         if not email:
             supporter = Supporter.objects.create(
@@ -508,7 +581,7 @@ def support(concern, email="", language="en"):
     return supporter, outcome
 
 
-def confirm_support(token):
+def confirm_support(token: str) -> tuple[Supporter, bool]:
     """The supporter's address confirmed their voice: it counts, and they follow the concern.
     Confirming again changes nothing. Returns (supporter, changed)."""
     with transaction.atomic():
@@ -524,7 +597,7 @@ def confirm_support(token):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Supporters' addresses that never confirmed count for nothing and are not kept: deleted a
     week after they were given (a worker's periodic job; a second run finds nothing)."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
@@ -534,7 +607,7 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def contest(token, reason):
+def contest(token: str, reason: str | None) -> Concern:
     """The reporter (or a supporter) disputes a closure within 30 days: it reopens, staff are told."""
     concern = Concern.objects.filter(tracking_token=token).first()
     if concern is None:
@@ -544,18 +617,17 @@ def contest(token, reason):
         raise Concern.DoesNotExist
     reason = (reason or "").strip()
     if not reason:
-        raise ConcernRefused({"reason": _("Tell us why the problem is not solved.")})
+        raise refusal("reason", _("Tell us why the problem is not solved."))
     if len(reason) > MAX_DESCRIPTION:
-        raise ConcernRefused({"reason": _("Please shorten your reason to 4000 characters.")})
+        raise refusal("reason", _("Please shorten your reason to 4000 characters."))
     if not concern.can_be_contested():
         if concern.status not in CLOSED_STATUSES or concern.status == Status.DUPLICATE:
-            raise ConcernRefused({"reason": _("Only a closed concern can be contested.")})
-        raise ConcernRefused(
-            {
-                "reason": _(
-                    "This concern was closed more than 30 days ago. Please report it again as a new concern."
-                )
-            }
+            raise refusal("reason", _("Only a closed concern can be contested."))
+        raise refusal(
+            "reason",
+            _(
+                "This concern was closed more than 30 days ago. Please report it again as a new concern."
+            ),
         )
     with transaction.atomic():
         previous = concern.status
@@ -570,20 +642,24 @@ def contest(token, reason):
     return concern
 
 
-def flag(concern, reason):
+def flag(concern: Concern, reason: str | None) -> Flag:
     reason = (reason or "").strip()[:300]
     if not reason:
-        raise ConcernRefused({"reason": _("Tell us what is wrong with this content.")})
+        raise refusal("reason", _("Tell us what is wrong with this content."))
     return Flag.objects.create(concern=concern, agency=concern.agency, reason=reason)
 
 
-def set_hidden(actor, target, hidden, reason):
+def set_hidden(
+    target: Concern | ConcernUpdate | Photo,
+    hidden: bool,
+    reason: str | None,
+    *,
+    acting_user: Actor | None,
+) -> None:
     """Hide (never delete) abusive or personal content, with the reason kept in the audit log."""
     reason = (reason or "").strip()
     if hidden and not reason:
-        raise ValidationError(
-            {"reason": _("Give the reason for hiding it; it is kept in the audit log.")}
-        )
+        raise refusal("reason", _("Give the reason for hiding it; it is kept in the audit log."))
     with transaction.atomic():
         before = {"is_hidden": target.is_hidden}
         target.is_hidden = hidden
@@ -596,8 +672,8 @@ def set_hidden(actor, target, hidden, reason):
         if hidden:
             concern.flags.filter(resolved=False).update(resolved=True)
         audit.record(
-            actor,
-            "moderation.hide" if hidden else "moderation.show",
+            acting_user,
+            audit_events.MODERATION_HIDE if hidden else audit_events.MODERATION_SHOW,
             target,
             before=before,
             after={"is_hidden": hidden, "reason": reason},
@@ -605,7 +681,13 @@ def set_hidden(actor, target, hidden, reason):
         )
 
 
-def import_concern(external_id, data, status, created_at, source=Source.OPEN311):
+def import_concern(
+    external_id: str,
+    data: Mapping[str, Any],
+    status: str,
+    created_at: datetime.datetime,
+    source: str = Source.OPEN311,
+) -> tuple[Concern, bool]:
     """Bring in a concern from another system, once: a second import of the same record is a no-op.
 
     Returns (concern, created). The record's time and open/closed status are kept.

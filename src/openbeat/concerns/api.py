@@ -19,6 +19,7 @@ from openbeat.concerns.models import Concern, Source, Status
 from openbeat.core import ratelimit
 from openbeat.core.access import get_for_staff, scoped
 from openbeat.core.models import Area
+from openbeat.core.refusals import refusal_of
 
 router = Router(tags=["concerns"])
 staff_router = Router(tags=["staff: concerns"], auth=STAFF)
@@ -191,9 +192,9 @@ def create_concern(request, payload: NewConcern):
     data["anonymous"] = "on" if payload.anonymous else ""
     try:
         concern, created = actions.submit_concern(data, source=Source.API)
-    except actions.ConcernRefused as refused:
-        detail = "; ".join(f"{k}: {v}" for k, v in refused.errors.items())
-        raise HttpError(404 if refused.only_unknown else 400, detail) from None
+    except ValidationError as exc:
+        refused = refusal_of(exc)
+        raise HttpError(refused.status, refused.detail) from None
     receipt = {
         "id": concern.pk if concern.is_public else None,
         "tracking_url": f"/concerns/track/{concern.tracking_token}/",
@@ -296,7 +297,7 @@ def staff_set_status(request, concern_id: int, payload: StatusChange):
     concern = _staff_concern(request, concern_id)
     try:
         actions.change_status(
-            request.auth, concern, payload.status, payload.note, payload.referred_to
+            concern, payload.status, payload.note, payload.referred_to, acting_user=request.auth
         )
     except ValidationError as exc:
         # The body is valid (its schema saw to that): what is left is the concern's state, a

@@ -26,7 +26,7 @@ def bbox_around(lat, lon, metres):
     return lat - dlat, lon - dlon, lat + dlat, lon + dlon
 
 
-def area_at(lat, lon, agency=None):
+def area_at(lat: float, lon: float, agency: int | None = None) -> Area | None:
     """The area (of `agency`, when given) holding the point, or None when none serves it.
 
     Boundaries are read as text, not decoded: each is parsed and prepared once per process
@@ -40,7 +40,7 @@ def area_at(lat, lon, agency=None):
     return None
 
 
-def public_area(area, public_point):
+def public_area(area: Area, public_point: tuple[float, float]) -> Area:
     """The area a concern is filed under: of the agency serving its exact point (`area`), the
     one holding its PUBLIC point, or `area` when none does.
 

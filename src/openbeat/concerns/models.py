@@ -1,5 +1,6 @@
 import datetime
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -24,7 +25,7 @@ PUBLIC_PLACE_FIELDS = ("public_latitude", "public_longitude", "tile")
 CONTEST_DAYS = datetime.timedelta(days=30)
 
 
-def public_location(latitude, longitude, about_people):
+def public_location(latitude: Any, longitude: Any, about_people: bool) -> tuple[float, float]:
     """A point as the public may see it: exact, or rounded to ~100 m for concerns about people.
 
     Every public output (pages, map pins, open data, hotspots) rounds through this one rule.
@@ -302,7 +303,7 @@ class Concern(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.category.name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.public_latitude, self.public_longitude, self.tile = public_place(
             self.latitude, self.longitude, self.category.about_people
         )
@@ -313,7 +314,7 @@ class Concern(models.Model):
     def get_absolute_url(self):
         return reverse("concerns:detail", args=[self.pk])
 
-    def page_scopes(self):
+    def page_scopes(self) -> list[str]:
         """The cached public pages this concern is on (`openbeat.core.pagecache`)."""
         scopes = [ALL_CONCERNS, pagecache.agency_scope(self.agency_id)]
         if self.tile is not None:
@@ -333,21 +334,21 @@ class Concern(models.Model):
     def has_point(self):
         return self.latitude is not None and self.longitude is not None
 
-    def public_point(self):
+    def public_point(self) -> tuple[float, float] | None:
         """The location the public may see (stored on save): exact to ~1 m, or rounded to
         ~100 m for concerns about people."""
         if self.public_latitude is None or self.public_longitude is None:
             return None
         return float(self.public_latitude), float(self.public_longitude)
 
-    def refile(self):
+    def refile(self) -> None:
         """File it again under the area of its public point (`location.public_area`), for
         when its category changed how that point is rounded; `save` stores the point."""
         if self.has_point:
             point = public_location(self.latitude, self.longitude, self.category.about_people)
             self.area = filed_area(self, point)
 
-    def can_be_contested(self, now=None):
+    def can_be_contested(self, now: datetime.datetime | None = None) -> bool:
         """Whether its reporter or a supporter may dispute the closure: closed (not as a
         duplicate) less than CONTEST_DAYS ago."""
         if self.status not in CLOSED_STATUSES or self.status == Status.DUPLICATE:
@@ -418,12 +419,12 @@ class ConcernUpdate(models.Model):
 
 
 class SupporterQuerySet(models.QuerySet):
-    def counted(self):
+    def counted(self) -> "SupporterQuerySet":
         """Voices that count: given without an email, or confirmed from the emailed link (an
         address's voice counted at once would tell strangers whether it supported before)."""
         return self.filter(confirmed_at__isnull=False)
 
-    def following(self):
+    def following(self) -> "SupporterQuerySet":
         """Supporters who get the concern's updates: confirmed addresses."""
         return self.counted().exclude(email="")
 

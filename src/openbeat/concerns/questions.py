@@ -2,11 +2,12 @@
 
 import datetime
 import re
+from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.models import Datatype
+from openbeat.concerns.models import Category, Datatype
 
 
 def answers_from_post(post):
@@ -24,7 +25,7 @@ def _empty(value):
     return value in (None, "", []) or (isinstance(value, list) and not any(value))
 
 
-def clean_answers(category, answers, errors):
+def clean_answers(category: Category, answers: Any, errors: Any) -> dict[str, Any]:
     """The answers as stored (code -> value or list), or errors naming what to fix (an
     actions.Problems: a question the category does not have is a thing that does not exist)."""
     answers = answers or {}

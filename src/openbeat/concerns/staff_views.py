@@ -26,6 +26,7 @@ from openbeat.concerns.models import Category, Concern, ConcernUpdate, Photo, So
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.models import Role
+from openbeat.core.refusals import refusal_of
 from openbeat.core.staff_forms import apply_form
 from openbeat.events.models import Occurrence
 from openbeat.problems.models import Phase, Problem
@@ -141,7 +142,9 @@ def set_status(request, pk):
     item = _concern_for(request, pk)
 
     def change(d):
-        if actions.change_status(request.user, item, d["status"], d["note"], d["referred_to"]):
+        if actions.change_status(
+            item, d["status"], d["note"], d["referred_to"], acting_user=request.user
+        ):
             return True
         messages.info(
             request,
@@ -162,7 +165,7 @@ def respond(request, pk):
         item,
         "response_form",
         ResponseForm(request.POST, templates=item.agency.response_templates.all()),
-        lambda d: actions.respond(request.user, item, d["body"], public=d["public"]),
+        lambda d: actions.respond(item, d["body"], public=d["public"], acting_user=request.user),
     )
 
 
@@ -177,7 +180,7 @@ def assign(request, pk):
         "assign_form",
         form,
         lambda d: actions.assign(
-            request.user, item, d["assigned_to"], d["assigned_unit"], d["priority"]
+            item, d["assigned_to"], d["assigned_unit"], d["priority"], acting_user=request.user
         ),
     )
 
@@ -192,7 +195,9 @@ def reclassify(request, pk):
         item,
         "reclassify_form",
         form,
-        lambda d: actions.reclassify(request.user, item, d["category"], d["make_private"]),
+        lambda d: actions.reclassify(
+            item, d["category"], d["make_private"], acting_user=request.user
+        ),
     )
 
 
@@ -207,7 +212,7 @@ def duplicate(request, pk):
             raise ValidationError(
                 _("There is no concern #%(id)s in your agency.") % {"id": data["original"]}
             )
-        actions.mark_duplicate(request.user, item, original)
+        actions.mark_duplicate(item, original, acting_user=request.user)
 
     return _apply(request, item, "duplicate_form", DuplicateForm(request.POST), mark)
 
@@ -226,7 +231,10 @@ def moderate(request, pk):
         return redirect("staff:concern", item.pk)
     try:
         actions.set_hidden(
-            request.user, target, request.POST.get("hidden") == "1", request.POST.get("reason")
+            target,
+            request.POST.get("hidden") == "1",
+            request.POST.get("reason"),
+            acting_user=request.user,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -268,12 +276,12 @@ def intake(request, occurrence_id):
                 data,
                 request.FILES.getlist("photos"),
                 source=Source.MEETING,
-                actor=request.user,
                 occurrence=occurrence,
                 language=translation.get_language() or "en",
+                acting_user=request.user,
             )
-        except actions.ConcernRefused as refused:
-            form.show_refusal(refused.errors)
+        except ValidationError as exc:
+            form.show_refusal(refusal_of(exc).errors)
             status = 400
         else:
             messages.success(request, _("Logged as concern #%(id)s. Next one?") % {"id": item.pk})

@@ -3,6 +3,7 @@ import secrets
 
 import orjson
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from openbeat.core import pagecache, ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
+from openbeat.core.refusals import refusal_of
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # the list says "more than 1,000" rather than count a million rows
@@ -360,9 +362,9 @@ def new(request):
         concern, _created = actions.submit_concern(
             data, request.FILES.getlist("photos"), language=translation.get_language() or "en"
         )
-    except actions.ConcernRefused as refused:
+    except ValidationError as exc:
         form = ConcernForm(request.POST, request.FILES)  # built only to show it again
-        form.show_refusal(refused.errors)
+        form.show_refusal(refusal_of(exc).errors)
         return render(request, "concerns/new.html", _form_context(form), status=400)
     messages.success(
         request, _("Received. Thank you. Keep this page's address to follow your concern.")
@@ -393,8 +395,8 @@ def support(request, pk):
         _supporter, outcome = actions.support(
             concern, request.POST.get("email"), translation.get_language() or "en"
         )
-    except actions.ConcernRefused as refused:
-        messages.error(request, " ".join(refused.errors.values()))
+    except ValidationError as exc:
+        messages.error(request, refusal_of(exc).message)
         return redirect(concern)
     if outcome == "counted":  # no address given: nothing to tell anyone else
         messages.success(request, _("Thank you: your voice is added to this concern."))
@@ -433,8 +435,8 @@ def flag(request, pk):
         return ratelimit.too_many(request, limited.retry_after)
     try:
         actions.flag(concern, request.POST.get("reason"))
-    except actions.ConcernRefused as refused:
-        messages.error(request, " ".join(refused.errors.values()))
+    except ValidationError as exc:
+        messages.error(request, refusal_of(exc).message)
     else:
         messages.success(request, _("Thank you. A moderator will look at it."))
     return redirect(concern)
@@ -467,8 +469,8 @@ def track(request, token):
     if request.method == "POST":
         try:
             actions.contest(token, request.POST.get("reason"))
-        except actions.ConcernRefused as refused:
-            for field, message in refused.errors.items():
+        except ValidationError as exc:
+            for field, message in refusal_of(exc).errors.items():
                 form.add_error(field if field in form.fields else None, message)
             status = 400
         else:

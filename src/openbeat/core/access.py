@@ -13,6 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from openbeat.core import audit_events
 from openbeat.core.models import Agency, ApiKey, AuditEvent, Role, StaffRole
 
 # Who acts: a signed-in staff account (or the anonymous one a request may carry), or an API key.
@@ -77,7 +78,7 @@ def _record_refusal(user: Actor, model: type[Model], lookup: dict[str, Any]) -> 
     AuditEvent.objects.create(
         actor=user if isinstance(user, User) else None,
         api_key=user if isinstance(user, ApiKey) else None,
-        action="access.refused",
+        action=audit_events.ACCESS_REFUSED,
         object_type=model._meta.label_lower,
         object_id=str(next(iter(lookup.values()), ""))[:64],
     )

@@ -10,7 +10,7 @@ from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.core import access, audit
+from openbeat.core import access, audit, audit_events
 from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
@@ -85,7 +85,10 @@ class AgencyScopedAdmin(ModelAdmin):
             super().save_model(request, obj, form, change)
             audit.record(
                 request.user,
-                f"{obj._meta.model_name}.{'update' if change else 'create'}",
+                audit_events.admin_change(
+                    obj._meta.model_name,
+                    audit_events.ADMIN_UPDATE if change else audit_events.ADMIN_CREATE,
+                ),
                 obj,
                 before=before,
                 after=audit.snapshot(obj),
@@ -94,7 +97,10 @@ class AgencyScopedAdmin(ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
             audit.record(
-                request.user, f"{obj._meta.model_name}.delete", obj, before=audit.snapshot(obj)
+                request.user,
+                audit_events.admin_change(obj._meta.model_name, audit_events.ADMIN_DELETE),
+                obj,
+                before=audit.snapshot(obj),
             )
             super().delete_model(request, obj)
 

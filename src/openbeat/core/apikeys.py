@@ -7,7 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.access import Actor
 from openbeat.core.models import Agency, ApiKey, Role
 
@@ -33,7 +33,10 @@ def create_key(
             agency=agency, name=name[:120], role=role, prefix=prefix, hashed=_hash(raw)
         )
         audit.record(
-            actor, "apikey.create", key, after={"name": key.name, "role": role, "prefix": prefix}
+            actor,
+            audit_events.APIKEY_CREATE,
+            key,
+            after={"name": key.name, "role": role, "prefix": prefix},
         )
     return key, raw
 

@@ -15,23 +15,18 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from openbeat.core import plaintext
+from openbeat.core.refusals import Refusal, refusal, refusal_of
 
 # Our JSON bodies are flat objects with a list or an object of answers inside: 32 levels leave
 # room for any client, and are far from the stack's limit.
 MAX_JSON_DEPTH = 32
-
-
-class Refused(Exception):
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _unfit(field: str, text: str) -> None:
@@ -39,13 +34,13 @@ def _unfit(field: str, text: str) -> None:
     if char is None:
         return
     where = field or _("the address")
-    raise Refused(
+    raise refusal(
+        field,
         _(
             "Remove the invisible control character %(char)s from %(field)s and send it again; "
             "nothing was saved."
         )
         % {"char": plaintext.code_point(char), "field": where},
-        field,
     )
 
 
@@ -82,17 +77,18 @@ def _check_json(body: bytes) -> None:
         elif isinstance(value, list):
             pending.extend((name, item, depth + 1) for item in reversed(value))
     if too_deep:
-        raise Refused(
+        raise refusal(
+            None,
             _(
                 "The JSON body is nested more than %(depth)s levels deep; send a flatter one. "
                 "Nothing was saved."
             )
-            % {"depth": MAX_JSON_DEPTH}
+            % {"depth": MAX_JSON_DEPTH},
         )
 
 
 def check(request: HttpRequest) -> None:
-    """Raise Refused, naming the field, for input no view should receive."""
+    """Raise a refusal, naming the field, for input no view should receive."""
     _unfit("", request.path)
     _check_pairs(request.GET.lists())
     if request.method not in ("POST", "PUT", "PATCH"):
@@ -115,12 +111,12 @@ class RejectUnfitInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             check(request)
-        except Refused as refused:
-            return _answer(request, refused)
+        except ValidationError as exc:
+            return _answer(request, refusal_of(exc))
         return self.get_response(request)
 
 
-def _answer(request: HttpRequest, refused: Refused) -> HttpResponse:
+def _answer(request: HttpRequest, refused: Refusal) -> HttpResponse:
     if request.path.startswith("/api/"):
         errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
         return JsonResponse({"detail": refused.message, "errors": errors}, status=400)

@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from openbeat.core import audit_events
 from openbeat.core.models import AuditEvent
 
 STARTED, SEEN = "openbeat_signed_in_at", "openbeat_seen_at"
@@ -60,21 +61,21 @@ def _log(action: str, user: User | None = None, username: str = "") -> None:
 def _signed_in(sender: type, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[STARTED] = request.session[SEEN] = time.time()
-    _log("auth.login", user)
+    _log(audit_events.AUTH_LOGIN, user)
 
 
 @receiver(user_login_failed)
 def _sign_in_failed(
     sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    _log("auth.login_failed", username=str(credentials.get("username", "")))
+    _log(audit_events.AUTH_LOGIN_FAILED, username=str(credentials.get("username", "")))
 
 
 @receiver(user_locked_out)
 def _locked_out(
     sender: str, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
 ) -> None:
-    _log("auth.locked_out", username=str(username or ""))
+    _log(audit_events.AUTH_LOCKED_OUT, username=str(username or ""))
 
 
 @receiver(user_logged_out)
@@ -82,4 +83,4 @@ def _signed_out(
     sender: type, request: HttpRequest | None, user: User | None, **kwargs: Any
 ) -> None:
     if user is not None:
-        _log("auth.logout", user)
+        _log(audit_events.AUTH_LOGOUT, user)

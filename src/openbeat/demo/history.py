@@ -218,7 +218,9 @@ def _answer(officer, concern, reported, now, rng, tz):
     if acknowledged >= now:
         return
     with at(acknowledged):
-        actions.change_status(officer, concern, Status.ACKNOWLEDGED, "We are looking into it.")
+        actions.change_status(
+            concern, Status.ACKNOWLEDGED, "We are looking into it.", acting_user=officer
+        )
     median, spread, status, note = CLOSING[concern.category.slug]
     days = median * rng.lognormvariate(0, spread)
     closed = _working(acknowledged + datetime.timedelta(days=days), tz, rng)
@@ -226,14 +228,14 @@ def _answer(officer, concern, reported, now, rng, tz):
         return
     partner = "Smyrna Public Works" if status == Status.REFERRED else ""
     with at(closed):
-        actions.change_status(officer, concern, status, note, partner)
+        actions.change_status(concern, status, note, partner, acting_user=officer)
     if concern.pk % CONTESTED_EVERY or closed + datetime.timedelta(days=8) >= now:
         return
     with at(closed + datetime.timedelta(days=2)):
         actions.contest(concern.tracking_token, "It is not fixed: the same thing happened again.")
     concern.refresh_from_db()
     with at(_working(closed + datetime.timedelta(days=rng.uniform(3, 6)), tz, rng)):
-        actions.change_status(officer, concern, status, "Checked again and dealt with.")
+        actions.change_status(concern, status, "Checked again and dealt with.", acting_user=officer)
 
 
 # Raised at the monthly community awareness meetings, logged by the officer there.
@@ -279,7 +281,7 @@ def load(smyrna, officer):
                     "nonce": nonce,
                 },
                 source=Source.MEETING if meeting else Source.WEB,
-                actor=officer if meeting else None,
                 occurrence=meeting,
+                acting_user=officer if meeting else None,
             )
         _answer(officer, concern, when, now, rng, smyrna.tz)

@@ -45,7 +45,11 @@ def _attendance(meetings, rng, officer):
         if occurrence.walk_ins or occurrence.minutes:
             continue
         event_actions.update_record(
-            officer, occurrence, occurrence.agenda, occurrence.minutes, rng.randint(14, 38)
+            occurrence,
+            occurrence.agenda,
+            occurrence.minutes,
+            rng.randint(14, 38),
+            acting_user=officer,
         )
 
 

@@ -76,7 +76,7 @@ def _event(slug, **fields):
     event = event or Event(slug=slug)
     for name, value in fields.items():
         setattr(event, name, value)
-    actions.save_event(None, event, is_new=is_new)
+    actions.save_event(event, is_new=is_new, acting_user=None)
     event.co_hosts.set(co_hosts)
     event.officers.set(officers)
     return event
@@ -85,7 +85,7 @@ def _event(slug, **fields):
 def _record(event, local_start, minutes, walk_ins, agenda=""):
     occurrence = Occurrence.objects.get(event=event, original_start=local_start)
     if not occurrence.minutes:
-        actions.update_record(None, occurrence, agenda, minutes, walk_ins)
+        actions.update_record(occurrence, agenda, minutes, walk_ins, acting_user=None)
 
 
 def _first_meeting(smyrna, meetings, dunning):
@@ -113,7 +113,7 @@ def _first_meeting(smyrna, meetings, dunning):
     for minute, data in zip((10, 25), raised, strict=True):
         with at(_local(2025, 7, 7, 19, minute)):
             concern_actions.submit_concern(
-                data, source=Source.MEETING, actor=dunning.user, occurrence=first_meeting
+                data, source=Source.MEETING, occurrence=first_meeting, acting_user=dunning.user
             )
     lights = Concern.objects.get(
         agency=smyrna, category__slug="street-lighting", raised_at=first_meeting
@@ -121,39 +121,41 @@ def _first_meeting(smyrna, meetings, dunning):
     user = dunning.user
     with at(_local(2025, 7, 8, 9, 30)):
         concern_actions.change_status(
-            user, lights, Status.ACKNOWLEDGED, "Thank you: we will ask Public Works."
+            lights, Status.ACKNOWLEDGED, "Thank you: we will ask Public Works.", acting_user=user
         )
     with at(_local(2025, 7, 8, 10)):
         dark = problem_actions.create_problem(
-            user,
             smyrna,
             "Dark corner at Commerce and Mount Vernon",
             "Streetlights out for weeks made the corner feel unsafe.",
             area=town,
             categories=Category.objects.filter(agency=smyrna, slug="street-lighting"),
             concerns=[lights],
+            acting_user=user,
         )
-        problem_actions.set_phase(user, dark, Phase.ANALYSIS)
+        problem_actions.set_phase(dark, Phase.ANALYSIS, acting_user=user)
     with at(_local(2025, 7, 8, 11)):
-        problem_actions.set_phase(user, dark, Phase.RESPONSE, "Referred to Public Works.")
+        problem_actions.set_phase(
+            dark, Phase.RESPONSE, "Referred to Public Works.", acting_user=user
+        )
         concern_actions.change_status(
-            user,
             lights,
             Status.REFERRED,
             "Passed to Smyrna Public Works, who will replace the lamps.",
             "Smyrna Public Works",
+            acting_user=user,
         )
     with at(_local(2025, 7, 18, 15)):
-        problem_actions.set_phase(user, dark, Phase.ASSESSMENT, "Both lamps replaced.")
-        problem_actions.add_measure(user, dark, "Streetlights repaired", 2, "lights")
+        problem_actions.set_phase(dark, Phase.ASSESSMENT, "Both lamps replaced.", acting_user=user)
+        problem_actions.add_measure(dark, "Streetlights repaired", 2, "lights", acting_user=user)
         problem_actions.update_analysis(
-            user,
             dark,
             closeout_story="Public Works replaced both lamps within ten days of the referral.",
+            acting_user=user,
         )
     with at(_local(2025, 7, 21, 10)):
         problem_actions.set_phase(
-            user, dark, Phase.CLOSED, "Lights fixed; thank you for reporting."
+            dark, Phase.CLOSED, "Lights fixed; thank you for reporting.", acting_user=user
         )
 
 
@@ -177,7 +179,6 @@ def _problems(smyrna, coordinator, first_meeting):
     )
     with at(_ago(response + 50)):
         speeding = problem_actions.create_problem(
-            user,
             smyrna,
             "Speeding near the school on Main Street",
             "Raised at the first community awareness meeting: cars speed past the school at "
@@ -185,20 +186,21 @@ def _problems(smyrna, coordinator, first_meeting):
             area=downtown,
             categories=Category.objects.filter(agency=smyrna, slug="speeding-traffic"),
             concerns=list(speeding_concerns.filter(created_at__lt=_ago(response + 50))[:12]),
+            acting_user=user,
         )
         speeding.meetings.add(first_meeting)
     with at(_ago(response + 40)):
         problem_actions.update_analysis(
-            user,
             speeding,
             place="Main Street between the school and Glenwood Avenue.",
             targets="Children walking to school, parents crossing.",
             offenders="Through traffic using Main Street as a short cut at 3 p.m.",
             guardians="Crossing guard in the morning only.",
             why_here_now="Road works on Route 13 push traffic through town.",
+            acting_user=user,
         )
         problem_actions.set_phase(
-            user, speeding, Phase.ANALYSIS, "Speed counts taken for two weeks."
+            speeding, Phase.ANALYSIS, "Speed counts taken for two weeks.", acting_user=user
         )
     with at(_ago(response + 5)):
         for title, kind, owner, volunteers in (
@@ -217,17 +219,22 @@ def _problems(smyrna, coordinator, first_meeting):
             ("Flashing school-zone signs", OwnerKind.PARTNER, "Smyrna Public Works", False),
         ):
             problem_actions.add_action(
-                user, speeding, title, kind, owner, wants_volunteers=volunteers
+                speeding, title, kind, owner, wants_volunteers=volunteers, acting_user=user
             )
     with at(_ago(response)):
-        problem_actions.set_phase(user, speeding, Phase.RESPONSE, "The plan is under way.")
+        problem_actions.set_phase(
+            speeding, Phase.RESPONSE, "The plan is under way.", acting_user=user
+        )
     with at(_ago(10)):
-        problem_actions.add_measure(user, speeding, "Speed checks at pick-up time", 24, "checks")
-        problem_actions.set_phase(user, speeding, Phase.ASSESSMENT, "Counting the results now.")
+        problem_actions.add_measure(
+            speeding, "Speed checks at pick-up time", 24, "checks", acting_user=user
+        )
+        problem_actions.set_phase(
+            speeding, Phase.ASSESSMENT, "Counting the results now.", acting_user=user
+        )
 
     with at(_ago(20)):
         problem_actions.create_problem(
-            user,
             smyrna,
             "Graffiti in the park",
             "Tags keep coming back on the park restrooms.",
@@ -239,6 +246,7 @@ def _problems(smyrna, coordinator, first_meeting):
                     created_at__gte=_ago(80),
                 )
             ),
+            acting_user=user,
         )
 
 

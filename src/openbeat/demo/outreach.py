@@ -102,12 +102,12 @@ def _announce(author, smyrna, title, body, **audience):
         return
     programme = audience.pop("programme", None)
     item = actions.save_announcement(
-        author,
         Announcement(agency=smyrna),
         {"title": title, "body": body, "programme": programme},
         **audience,
+        acting_user=author,
     )
-    actions.publish(author, item)
+    actions.publish(item, acting_user=author)
     delivery.plan(Mailing.objects.get(announcement=item).pk)
 
 

@@ -44,40 +44,41 @@ def load_projects(smyrna, coordinator):
     )
     today = timezone.localdate(timezone=smyrna.tz)
     project = actions.save_project(
-        user,
         Project(agency=smyrna),
         title=TITLE,
-        goal=(
-            "Eyes on the park and Main Street in the evenings: fewer tags on the park restrooms, "
-            "fewer break-ins, and neighbours who know each other. Walks start at Town Hall with an "
-            "officer from the Community Policing Unit."
-        ),
+        goal="Eyes on the park and Main Street in the evenings: fewer tags on the park restrooms, "
+        "fewer break-ins, and neighbours who know each other. Walks start at Town Hall with an "
+        "officer from the Community Policing Unit.",
         programme=watch,
         problem=Problem.objects.filter(agency=smyrna, title="Graffiti in the park").first(),
         area=smyrna.areas.filter(slug="smyrna").first(),
         starts_on=today,
         ends_on=today + datetime.timedelta(days=90),
+        acting_user=user,
     )
     leader = actions.add_role(
-        user,
         project,
         "Walk leader",
         "Leads a group of walkers on the route and keeps in touch with the officer on duty.",
         "Completed the Neighbourhood Watch training evening at Town Hall.",
+        acting_user=user,
     )
     walker = actions.add_role(
-        user, project, "Walker", "Walks the route with the group and notes what needs fixing."
+        project,
+        "Walker",
+        "Walks the route with the group and notes what needs fixing.",
+        acting_user=user,
     )
     place = "Smyrna Town Hall, 27 South Market Street"
     hours = datetime.timedelta(hours=2)
     first = actions.add_shift(
-        user, walker, _evening(smyrna.tz, 3), _evening(smyrna.tz, 3) + hours, place, 4
+        walker, _evening(smyrna.tz, 3), _evening(smyrna.tz, 3) + hours, place, 4, acting_user=user
     )
     actions.add_shift(
-        user, walker, _evening(smyrna.tz, 10), _evening(smyrna.tz, 10) + hours, place, 4
+        walker, _evening(smyrna.tz, 10), _evening(smyrna.tz, 10) + hours, place, 4, acting_user=user
     )
     lead = actions.add_shift(
-        user, leader, _evening(smyrna.tz, 3), _evening(smyrna.tz, 3) + hours, place, 1
+        leader, _evening(smyrna.tz, 3), _evening(smyrna.tz, 3) + hours, place, 1, acting_user=user
     )
     for name, email in WALKERS:
         signed, _created = actions.sign_up(first.pk, name, email)

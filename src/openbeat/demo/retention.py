@@ -13,4 +13,4 @@ def load_retention(*agencies):
             category.pk: None if category.slug in KEPT_AS_IS else KEEP_MONTHS
             for category in agency.categories.all()
         }
-        set_retention(None, agency, wanted)
+        set_retention(agency, wanted, acting_user=None)

@@ -24,7 +24,7 @@ class EventAdmin(AgencyScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         # The write path also creates the dated meetings and records the audit event.
-        actions.save_event(request.user, obj, is_new=not change)
+        actions.save_event(obj, is_new=not change, acting_user=request.user)
 
 
 @admin.register(Occurrence)
@@ -50,7 +50,9 @@ class OccurrenceAdmin(AgencyScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            actions.update_record(request.user, obj, obj.agenda, obj.minutes, obj.walk_ins)
+            actions.update_record(
+                obj, obj.agenda, obj.minutes, obj.walk_ins, acting_user=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
 

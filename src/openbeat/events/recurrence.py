@@ -91,6 +91,11 @@ def local_starts(start_utc, rule, tz, now=None):
     return starts
 
 
-def utc_starts(start_utc, rule, tz, now=None):
+def utc_starts(
+    start_utc: datetime.datetime,
+    rule: str,
+    tz: datetime.tzinfo,
+    now: datetime.datetime | None = None,
+) -> list[datetime.datetime]:
     """The series' starts as UTC instants, each keeping its local wall-clock time."""
     return [when.astimezone(datetime.UTC) for when in local_starts(start_utc, rule, tz, now)]

@@ -150,7 +150,7 @@ def check_in(request, occurrence_id):
     )
     present = request.POST.get("present") == "1"
     try:
-        actions.check_in(request.user, rsvp, present=present)
+        actions.check_in(rsvp, present=present, acting_user=request.user)
     except ValidationError as exc:
         context = _meeting_context(occurrence, check_in_error=" ".join(exc.messages))
         return render(request, "staff/meeting.html", context, status=400)
@@ -175,11 +175,11 @@ def record(request, occurrence_id):
         )
     try:
         actions.update_record(
-            request.user,
             occurrence,
             form.cleaned_data["agenda"],
             form.cleaned_data["minutes"],
             form.cleaned_data["walk_ins"],
+            acting_user=request.user,
         )
     except ValidationError as exc:
         form.add_error(None, exc)
@@ -196,7 +196,9 @@ def cancel(request, occurrence_id):
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            actions.cancel_occurrence(request.user, occurrence, form.cleaned_data["note"])
+            actions.cancel_occurrence(
+                occurrence, form.cleaned_data["note"], acting_user=request.user
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -218,7 +220,7 @@ def move(request, occurrence_id):
         start = local_datetime(form.cleaned_data["start"], occurrence.event.agency.tz)
         try:
             actions.move_occurrence(
-                request.user, occurrence, start, None, form.cleaned_data["note"]
+                occurrence, start, None, form.cleaned_data["note"], acting_user=request.user
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,7 @@ from openbeat.core.emailforms import answer_by_email
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
+from openbeat.core.refusals import refusal_of
 from openbeat.events import actions, queries
 from openbeat.events.forms import FinderForm, RSVPForm
 from openbeat.events.ical import calendar_for
@@ -183,8 +185,9 @@ def rsvp_create(request, slug, date_key):
                 form_nonce=form.cleaned_data["nonce"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
             )
-        except actions.RSVPRefused as refusal:
-            form.add_error(refusal.field, refusal.message)
+        except ValidationError as exc:
+            refused = refusal_of(exc)
+            form.add_error(refused.field, refused.message)
         else:
             return answer_by_email(
                 request,
@@ -261,8 +264,8 @@ def rsvp_manage(request, token):
     if request.method == "POST":
         try:
             rsvp, promoted = actions.cancel_rsvp(token)
-        except actions.RSVPRefused as refusal:
-            messages.error(request, refusal.message)
+        except ValidationError as exc:
+            messages.error(request, refusal_of(exc).message)
             return _rsvp_page(request, _rsvp(token), status=400)
         messages.success(request, _("Your reply is cancelled. Thank you for letting us know."))
         return redirect(rsvp)
@@ -276,8 +279,8 @@ def rsvp_confirm(request, token):
     _rsvp(token)
     try:
         rsvp, changed = actions.confirm_rsvp(token)
-    except actions.RSVPRefused as refusal:
-        messages.error(request, refusal.message)
+    except ValidationError as exc:
+        messages.error(request, refusal_of(exc).message)
         return _rsvp_page(request, _rsvp(token), status=400)
     if changed:
         messages.success(request, _("Thank you: your reply is confirmed."))

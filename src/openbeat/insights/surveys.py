@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.models import Status
+from openbeat.concerns.models import Concern, Status
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.refusals import refusal
 from openbeat.events.models import Occurrence, OccurrenceStatus, RSVPStatus
 from openbeat.insights.models import (
     SCALE,
@@ -30,14 +31,6 @@ INVITE_HOUR = 9  # the morning after a meeting, local time
 INVITE_WITHIN = datetime.timedelta(days=7)  # meetings older than this when the worker runs: skipped
 
 
-class SurveyRefused(Exception):
-    """The answer cannot be taken; `errors` maps fields (or "__all__") to what to do."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def survey_days():
     return datetime.timedelta(days=settings.SURVEY_DAYS)
 
@@ -48,7 +41,7 @@ def month_of(agency, when):
 
 
 def clean_answers(data):
-    """The five items as integers on the scale and the comment, or SurveyRefused."""
+    """The five items as integers on the scale and the comment, or a refusal."""
     errors, values = {}, {}
     for item in ITEMS:
         raw = str(data.get(item) or "").strip()
@@ -62,7 +55,7 @@ def clean_answers(data):
             "Please shorten your comment to %(most)s characters (it has %(count)s)."
         ) % {"most": MAX_COMMENT, "count": len(comment)}
     if errors:
-        raise SurveyRefused(errors)
+        raise refusal(errors)
     return values, comment
 
 
@@ -107,9 +100,9 @@ def answer_invitation(invitation, data, language="en"):
     """
     values, comment = clean_answers(data)
     if invitation.answered:
-        raise SurveyRefused({"__all__": _("This link has already been used to answer. Thank you!")})
+        raise refusal(None, _("This link has already been used to answer. Thank you!"))
     if invitation.created_at + survey_days() < timezone.now():
-        raise SurveyRefused({"__all__": _("This survey has closed. Thank you for your interest.")})
+        raise refusal(None, _("This survey has closed. Thank you for your interest."))
     occurrence = invitation.occurrence
     concern = invitation.concern
     with transaction.atomic():
@@ -117,9 +110,7 @@ def answer_invitation(invitation, data, language="en"):
             answered=True
         )
         if not claimed:
-            raise SurveyRefused(
-                {"__all__": _("This link has already been used to answer. Thank you!")}
-            )
+            raise refusal(None, _("This link has already been used to answer. Thank you!"))
         area = meeting_area(occurrence) if occurrence else concern.area if concern else None
         return _store(
             invitation.agency,
@@ -139,7 +130,7 @@ def answer_walk_in(occurrence, data, language="en"):
     values, comment = clean_answers(data)
     problem = meeting_problem(occurrence)
     if problem:
-        raise SurveyRefused({"__all__": problem})
+        raise refusal(None, problem)
     with transaction.atomic():
         return _store(
             occurrence.agency,
@@ -153,7 +144,7 @@ def answer_walk_in(occurrence, data, language="en"):
         )
 
 
-def invite_after_closure(concern):
+def invite_after_closure(concern: Concern) -> SurveyInvitation | None:
     """Ask the reporter of a closed concern how it went, once; call in the closing transaction."""
     if not concern.reporter_email or concern.status == Status.DUPLICATE:
         return None

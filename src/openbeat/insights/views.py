@@ -2,6 +2,7 @@
 agency's transparency page."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openbeat.core import pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
+from openbeat.core.refusals import refusal_of
 from openbeat.events.views import meeting_on
 from openbeat.hotspots import models as hotspot_models
 from openbeat.hotspots import views as hotspot_views
@@ -66,8 +68,8 @@ def survey(request, token):
         return _survey_page(request, context)
     try:
         surveys.answer_invitation(invitation, request.POST, _language())
-    except surveys.SurveyRefused as refusal:
-        return _survey_page(request, context, 400, request.POST, refusal.errors)
+    except ValidationError as exc:
+        return _survey_page(request, context, 400, request.POST, refusal_of(exc).errors)
     return render(request, "insights/thanks.html", {"agency": invitation.agency})
 
 
@@ -87,8 +89,8 @@ def walk_in(request, slug, date_key):
         return ratelimit.too_many(request, limited.retry_after)
     try:
         surveys.answer_walk_in(occurrence, request.POST, _language())
-    except surveys.SurveyRefused as refusal:
-        return _survey_page(request, context, 400, request.POST, refusal.errors)
+    except ValidationError as exc:
+        return _survey_page(request, context, 400, request.POST, refusal_of(exc).errors)
     return render(request, "insights/thanks.html", {"agency": occurrence.agency})
 
 

@@ -8,11 +8,13 @@ import datetime
 import sys
 
 import requests
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from openbeat.concerns import actions
 from openbeat.concerns.models import Status
+from openbeat.core.refusals import refusal_of
 
 WINDOW = datetime.timedelta(days=90)  # the spec's largest query window
 
@@ -82,8 +84,8 @@ def run_import(base_url, agency, jurisdiction=None, service_codes=None, since=No
         external_id, data, status, when = _record(item, base, agency)
         try:
             _concern, was_new = actions.import_concern(external_id, data, status, when)
-        except actions.ConcernRefused as exc:
-            refused.append((item.get("service_request_id"), exc.errors))
+        except ValidationError as exc:
+            refused.append((item.get("service_request_id"), refusal_of(exc).errors))
         else:
             created += was_new
             skipped += not was_new

@@ -8,6 +8,7 @@ Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bb
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,7 @@ from openbeat.concerns.questions import answers_from_post
 from openbeat.core import apikeys, pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
+from openbeat.core.refusals import FORBIDDEN, NOT_FOUND, refusal, refusal_of
 from openbeat.open311.render import errors, respond
 
 MAX_WINDOW = datetime.timedelta(days=90)
@@ -65,13 +67,6 @@ CLOSED = frozenset(str(s) for s in CLOSED_STATUSES)
 KEY_LIMIT = (600, 3600)  # service requests per key per hour
 
 
-class Refused(Exception):
-    def __init__(self, status, description):
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
 def _param(request, name):
     """A parameter from the query string or a form body; empty means absent (the spec's rule)."""
     value = request.POST.get(name) if request.method == "POST" else None
@@ -81,13 +76,16 @@ def _param(request, name):
 
 
 def _open311(view):
-    """Answer `Refused` as the spec's error body, in the requested format; open CORS on GET."""
+    """Answer a refusal as the spec's error body, in the requested format (its status from the
+    refusal's code: 404 for what is not here, 403 for a missing or bad key, else 400); open CORS
+    on GET."""
 
     def wrapper(request, fmt, *args, **kwargs):
         try:
             response = view(request, fmt, *args, **kwargs)
-        except Refused as refused:
-            response = errors(fmt, refused.status, refused.description)
+        except ValidationError as exc:
+            refused = refusal_of(exc)
+            response = errors(fmt, refused.status, refused.detail)
         if request.method == "GET":
             response["Access-Control-Allow-Origin"] = "*"
         return response
@@ -108,11 +106,11 @@ def _jurisdiction(request, required=True):
     if slug is None:
         if Agency.objects.count() > 1 and required:
             slugs = ", ".join(Agency.objects.values_list("slug", flat=True))
-            raise Refused(400, f"jurisdiction_id was not provided; this server hosts: {slugs}")
+            raise refusal(None, f"jurisdiction_id was not provided; this server hosts: {slugs}")
         return Agency.objects.first() if required else None
     agency = Agency.objects.filter(slug=slug).first()
     if agency is None:
-        raise Refused(404, f"jurisdiction_id {slug} was not found")
+        raise refusal(None, f"jurisdiction_id {slug} was not found", NOT_FOUND)
     return agency
 
 
@@ -176,7 +174,7 @@ def service_definition(request, fmt, code):
     agency = _jurisdiction(request)
     category = Category.objects.filter(agency=agency, slug=code, is_active=True).first()
     if category is None:
-        raise Refused(404, f"service_code {code} was not found")
+        raise refusal(None, f"service_code {code} was not found", NOT_FOUND)
     attributes = [
         {
             "variable": True,
@@ -198,10 +196,12 @@ def service_definition(request, fmt, code):
 def _key(request):
     raw = _param(request, "api_key")
     if raw is None:
-        raise Refused(403, "api_key was not provided; ask the police department for a key")
+        raise refusal(
+            None, "api_key was not provided; ask the police department for a key", FORBIDDEN
+        )
     key = apikeys.verify(raw)
     if key is None:
-        raise Refused(403, "api_key is not valid or has been revoked")
+        raise refusal(None, "api_key is not valid or has been revoked", FORBIDDEN)
     return key
 
 
@@ -218,14 +218,14 @@ def _post_request(request, fmt):
     agency = _jurisdiction(request, required=False) or key.agency
     code = _param(request, "service_code")
     if code is None:
-        raise Refused(400, "service_code was not provided")
+        raise refusal(None, "service_code was not provided")
     if not Category.objects.filter(agency=agency, slug=code, is_active=True).exists():
-        raise Refused(404, f"service_code {code} was not found")
+        raise refusal(None, f"service_code {code} was not found", NOT_FOUND)
     lat, lon = _param(request, "lat"), _param(request, "long")
     address = _param(request, "address_string") or _param(request, "address_id")
     if (lat is None or lon is None) and address is None:
-        raise Refused(
-            400, "a location was not provided: send lat and long, or address_string, or address_id"
+        raise refusal(
+            None, "a location was not provided: send lat and long, or address_string, or address_id"
         )
     names = " ".join(p for p in (_param(request, "first_name"), _param(request, "last_name")) if p)
     data = {
@@ -244,19 +244,14 @@ def _post_request(request, fmt):
         # An address only: place it in the jurisdiction's first area so it reaches that agency.
         area = agency.areas.first()
         data["area"] = str(area.pk) if area else ""
-    try:
-        concern, _created = actions.submit_concern(
-            data,
-            request.FILES.getlist("media"),
-            source=Source.OPEN311,
-            actor=key,
-            language=request.LANGUAGE_CODE,
-        )
-    except actions.ConcernRefused as refused:
-        raise Refused(
-            404 if refused.only_unknown else 400,
-            "; ".join(f"{field}: {message}" for field, message in refused.errors.items()),
-        ) from None
+    # A refusal goes up to the wrapper, which answers "field: message; …" with 404 or 400.
+    concern, _created = actions.submit_concern(
+        data,
+        request.FILES.getlist("media"),
+        source=Source.OPEN311,
+        language=request.LANGUAGE_CODE,
+        acting_user=key,
+    )
     notice = _("Received by %(agency)s. Not for emergencies: in an emergency, call 911.") % {
         "agency": concern.agency.name
     }
@@ -276,13 +271,13 @@ def _parse_when(request, name):
     except ValueError:  # well-formed but impossible, e.g. 30 February
         when = None
     if when is None or when.tzinfo is None:
-        raise Refused(
-            400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
+        raise refusal(
+            None, f"{name} must be a W3C datetime with a time zone, e.g. 2026-07-09T08:00:00-04:00"
         )
     # The date as written (the schema's pattern says the years too; year 1 has no UTC before
     # it), then in UTC: the spec's W3C format allows offsets up to +-23:59, PostgreSQL +-15:59.
     if not EARLIEST <= when.date() <= LATEST:
-        raise Refused(400, f"{name} must be between {EARLIEST} and {LATEST}")
+        raise refusal(None, f"{name} must be between {EARLIEST} and {LATEST}")
     return when.astimezone(datetime.UTC)
 
 
@@ -360,9 +355,9 @@ def _numbers(request, name, default, low, high):
     try:
         value = int(raw)
     except ValueError:
-        raise Refused(400, f"{name} must be a whole number") from None
+        raise refusal(None, f"{name} must be a whole number") from None
     if not low <= value <= high:
-        raise Refused(400, f"{name} must be between {low} and {high}")
+        raise refusal(None, f"{name} must be between {low} and {high}")
     return value
 
 
@@ -373,14 +368,14 @@ def _query_requests(request, agency_id):
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         # ASCII digits only ("²" is a digit to Python), and short enough for a 64-bit id.
         if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in wanted):
-            raise Refused(400, "service_request_id must be a comma-separated list of numbers")
+            raise refusal(None, "service_request_id must be a comma-separated list of numbers")
         return concerns.filter(pk__in=wanted).order_by("-created_at", "-id")
     codes = _param(request, "service_code")
     if codes is not None:
         concerns = concerns.filter(category__slug__in=[c.strip() for c in codes.split(",")])
     start, end = _parse_when(request, "start_date"), _parse_when(request, "end_date")
     if start and end and end < start:
-        raise Refused(400, "end_date is before start_date")
+        raise refusal(None, "end_date is before start_date")
     if start is None and end is None:
         end = timezone.now()
         start = end - MAX_WINDOW
@@ -389,13 +384,13 @@ def _query_requests(request, agency_id):
     elif end is None:
         end = min(start + MAX_WINDOW, timezone.now() + datetime.timedelta(days=1))
     if end - start > MAX_WINDOW:
-        raise Refused(400, "start_date and end_date may not span more than 90 days")
+        raise refusal(None, "start_date and end_date may not span more than 90 days")
     concerns = concerns.filter(created_at__gte=start, created_at__lte=end)
     statuses = _param(request, "status")
     if statuses is not None:
         wanted = {s.strip() for s in statuses.split(",")}
         if not wanted <= {"open", "closed"}:
-            raise Refused(400, "status must be open, closed, or both comma-separated")
+            raise refusal(None, "status must be open, closed, or both comma-separated")
         if wanted == {"open"}:
             concerns = concerns.filter(status__in=OPEN_STATUSES)
         elif wanted == {"closed"}:
@@ -412,9 +407,9 @@ def _spatial(request, concerns):
         try:
             west, south, east, north = (float(v) for v in bbox.split(","))
         except ValueError:
-            raise Refused(400, "bbox must be west,south,east,north in degrees") from None
+            raise refusal(None, "bbox must be west,south,east,north in degrees") from None
         if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
-            raise Refused(400, "bbox is not a box on the map (west,south,east,north)")
+            raise refusal(None, "bbox is not a box on the map (west,south,east,north)")
         return concerns.in_public_box(south, west, north, east)
     lat, lon = _param(request, "lat"), _param(request, "long")
     if lat is None and lon is None:
@@ -423,9 +418,9 @@ def _spatial(request, concerns):
         lat, lon = float(lat), float(lon)
         radius = float(_param(request, "radius") or 1000)
     except (TypeError, ValueError):
-        raise Refused(400, "lat, long and radius (metres) must be numbers") from None
+        raise refusal(None, "lat, long and radius (metres) must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 50_000):
-        raise Refused(400, "lat/long must be on the map and radius between 1 and 50000 metres")
+        raise refusal(None, "lat/long must be on the map and radius between 1 and 50000 metres")
     # Distances from the public point, as the answer shows it: never from the exact one.
     candidates = Concern.objects.filter(pk__in=concerns.values("pk")).in_public_box(
         *bbox_around(lat, lon, radius)
@@ -462,7 +457,7 @@ def _list_requests(request, fmt):
 def service_request(request, fmt, request_id):
     row = _published(_jurisdiction_id(request)).filter(pk=request_id).first()
     if row is None:
-        raise Refused(404, f"service_request_id {request_id} was not found")
+        raise refusal(None, f"service_request_id {request_id} was not found", NOT_FOUND)
     return respond(fmt, "service_requests", [_Items()(row)])
 
 
@@ -476,7 +471,7 @@ def token(request, fmt, token_id):
         .first()
     )
     if concern is None:
-        raise Refused(404, f"token {token_id} was not found")
+        raise refusal(None, f"token {token_id} was not found", NOT_FOUND)
     item = {"token": token_id}
     if concern.is_public:
         item["service_request_id"] = str(concern.pk)

@@ -5,19 +5,25 @@ the emailed token is the key. Staff writes are scoped by the caller (views use c
 every one is audited.
 """
 
-import datetime
+from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.models import Concern
-from openbeat.core import audit
+from openbeat.concerns.models import Concern, ConcernUpdate
+from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
-from openbeat.core.models import Agency, Suppression
+from openbeat.core.models import Agency, Area, Suppression
+from openbeat.core.refusals import refusal
 from openbeat.outreach import links
 from openbeat.outreach.delivery import plan_mailing
 from openbeat.outreach.models import (
@@ -29,32 +35,37 @@ from openbeat.outreach.models import (
     MailingKind,
     Subscription,
     SubscriptionStatus,
+    Topic,
 )
 from openbeat.outreach.tasks import send_subscription_notice
+
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+    from openbeat.problems.models import PhaseChange, Problem
 
 # -- Residents: subscriptions and follows ----------------------------------------------------
 
 
-def clean_email(raw):
+def clean_email(raw: str | None) -> str:
     email = (raw or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            {"email": _("Enter an email address such as name@example.org.")}
-        ) from None
+        raise refusal("email", _("Enter an email address such as name@example.org.")) from None
     return email
 
 
-def _bounced(email):
+def _bounced(email: str) -> bool:
     """An address a mail server refused for good: asked for, it is answered like any other
     (`core.emailforms`: saying so would tell a stranger it bounced), and nothing is stored or
     sent."""
     return Suppression.objects.filter(email=email).exists()
 
 
-def _check_choices(agency, areas, topics, frequency):
-    errors = {}
+def _check_choices(
+    agency: Agency, areas: Sequence[Area], topics: Sequence[Topic], frequency: str
+) -> None:
+    errors: dict[str, str] = {}
     if any(area.agency_id != agency.pk for area in areas):
         errors["areas"] = _("Choose areas from the list for this agency.")
     if any(topic.agency_id != agency.pk for topic in topics):
@@ -62,14 +73,21 @@ def _check_choices(agency, areas, topics, frequency):
     if frequency not in Frequency.values:
         errors["frequency"] = _("Choose how often: each announcement, or a weekly digest.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
 
 
-def _ask_to_confirm(subscription, template):
+def _ask_to_confirm(subscription: Subscription, template: str) -> None:
     enqueue_with_write(send_subscription_notice, subscription.pk, template)
 
 
-def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE, language="en"):
+def subscribe(
+    agency: Agency,
+    email: str | None,
+    areas: Iterable[Area] = (),
+    topics: Iterable[Topic] = (),
+    frequency: str = Frequency.IMMEDIATE,
+    language: str = "en",
+) -> tuple[Subscription | None, str]:
     """Ask for an agency's announcements. Returns (subscription, outcome).
 
     Nothing but the confirmation email is sent until the address confirms ("new"). Asking again
@@ -79,8 +97,8 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
     ("bounced"). An address that unsubscribed may opt in again.
     """
     email = clean_email(email)
-    areas, topics = list(areas), list(topics)
-    _check_choices(agency, areas, topics, frequency)
+    area_list, topic_list = list(areas), list(topics)
+    _check_choices(agency, area_list, topic_list, frequency)
     if _bounced(email):
         return None, "bounced"
     try:
@@ -102,8 +120,8 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
             subscription.language = language
             subscription.unsubscribed_at = None
             subscription.save()
-            subscription.areas.set(areas)
-            subscription.topics.set(topics)
+            subscription.areas.set(area_list)
+            subscription.topics.set(topic_list)
             _ask_to_confirm(subscription, "confirm")
     except IntegrityError:  # the same address, twice at once: the other request made it
         existing = Subscription.objects.get(agency=agency, kind=Kind.NEWS, email=email)
@@ -111,13 +129,15 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
     return subscription, "new"
 
 
-def follow(target, email, language="en"):
+def follow(
+    target: Concern | Problem, email: str | None, language: str = "en"
+) -> tuple[Subscription | None, str]:
     """Follow one concern or problem by email (double opt-in, like every subscription)."""
     email = clean_email(email)
     if _bounced(email):
         return None, "bounced"
     kind = Kind.CONCERN if isinstance(target, Concern) else Kind.PROBLEM
-    lookup = {"kind": kind, kind: target, "email": email}
+    lookup: dict[str, Any] = {"kind": kind, kind: target, "email": email}
     try:
         with transaction.atomic():
             existing = Subscription.objects.select_for_update().filter(**lookup).first()
@@ -138,7 +158,7 @@ def follow(target, email, language="en"):
     return subscription, "new"
 
 
-def confirm(subscription):
+def confirm(subscription: Subscription) -> bool:
     """The address proved it wants the email. Returns False when there was nothing to confirm."""
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
@@ -150,22 +170,24 @@ def confirm(subscription):
     return True
 
 
-def update_preferences(subscription, areas, topics, frequency):
+def update_preferences(
+    subscription: Subscription, areas: Iterable[Area], topics: Iterable[Topic], frequency: str
+) -> None:
     """Change what an active subscription receives."""
     if subscription.status != SubscriptionStatus.ACTIVE:
-        raise ValidationError(
-            _("This subscription is not active: confirm it first, or subscribe again.")
+        raise refusal(
+            None, _("This subscription is not active: confirm it first, or subscribe again.")
         )
-    areas, topics = list(areas), list(topics)
-    _check_choices(subscription.agency, areas, topics, frequency)
+    area_list, topic_list = list(areas), list(topics)
+    _check_choices(subscription.agency, area_list, topic_list, frequency)
     with transaction.atomic():
         subscription.frequency = frequency
         subscription.save(update_fields=["frequency"])
-        subscription.areas.set(areas)
-        subscription.topics.set(topics)
+        subscription.areas.set(area_list)
+        subscription.topics.set(topic_list)
 
 
-def unsubscribe(subscription):
+def unsubscribe(subscription: Subscription) -> bool:
     """Stop all email from this subscription. Returns False when it had already stopped."""
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
@@ -177,7 +199,7 @@ def unsubscribe(subscription):
     return True
 
 
-def unsubscribe_by_link(token):
+def unsubscribe_by_link(token: str) -> tuple[str, Subscription | None]:
     """The one-click unsubscribe: "done", "already" (stopped before) or "gone" (no longer
     exists, so nothing is sent to it either). A forged link raises signing.BadSignature."""
     subscription_id, email = links.read_unsubscribe_token(token)
@@ -187,7 +209,7 @@ def unsubscribe_by_link(token):
     return ("done" if unsubscribe(subscription) else "already"), subscription
 
 
-def record_bounce(email, reason):
+def record_bounce(email: str, reason: str) -> None:
     """A mail server refused this address for good: nothing is ever sent to it again."""
     suppress(email, reason)
 
@@ -195,7 +217,7 @@ def record_bounce(email, reason):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Addresses that never confirmed are not kept: removed a week after they were given."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
     deleted, _counts = Subscription.objects.filter(
@@ -207,16 +229,23 @@ def forget_unconfirmed(now=None):
 # -- Staff: announcements ----------------------------------------------------------------------
 
 
-def _announcement_snapshot(announcement):
+def _announcement_snapshot(announcement: Announcement) -> dict[str, Any] | None:
     return audit.snapshot(announcement)
 
 
-def save_announcement(actor, announcement, fields, areas=(), topics=()):
+def save_announcement(
+    announcement: Announcement,
+    fields: Mapping[str, Any],
+    areas: Iterable[Area] = (),
+    topics: Iterable[Topic] = (),
+    *,
+    acting_user: Actor | None,
+) -> Announcement:
     """Create or edit an announcement's text and audience; sending is a separate step.
 
     Areas, topics and programme must be the announcement's own agency's.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     title = (fields.get("title") or "").strip()
     body = (fields.get("body") or "").strip()
     if not title:
@@ -227,15 +256,15 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
     programme = fields.get("programme")
     if programme is not None and programme.agency_id != agency.pk:
         errors["programme"] = _("Choose one of your agency's programmes.")
-    areas, topics = list(areas), list(topics)
-    if any(a.agency_id != agency.pk for a in areas):
+    area_list, topic_list = list(areas), list(topics)
+    if any(a.agency_id != agency.pk for a in area_list):
         errors["areas"] = _("Choose areas from the list for this agency.")
-    if any(t.agency_id != agency.pk for t in topics):
+    if any(t.agency_id != agency.pk for t in topic_list):
         errors["topics"] = _("Choose topics from the list for this agency.")
     if announcement.status == AnnouncementStatus.WITHDRAWN:
         errors["title"] = _("A withdrawn announcement cannot be changed; write a new one.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         is_new = announcement.pk is None
         before = None if is_new else _announcement_snapshot(announcement)
@@ -243,13 +272,13 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
         announcement.body = body
         announcement.programme = programme
         if is_new:
-            announcement.created_by = actor if getattr(actor, "is_authenticated", False) else None
+            announcement.created_by = acting_user if isinstance(acting_user, User) else None
         announcement.save()
-        announcement.areas.set(areas)
-        announcement.topics.set(topics)
+        announcement.areas.set(area_list)
+        announcement.topics.set(topic_list)
         audit.record(
-            actor,
-            "announcement.create" if is_new else "announcement.update",
+            acting_user,
+            audit_events.ANNOUNCEMENT_CREATE if is_new else audit_events.ANNOUNCEMENT_UPDATE,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),
@@ -257,19 +286,22 @@ def save_announcement(actor, announcement, fields, areas=(), topics=()):
     return announcement
 
 
-def publish(actor, announcement, at=None):
+def publish(
+    announcement: Announcement, at: datetime.datetime | None = None, *, acting_user: Actor | None
+) -> Announcement:
     """Publish now (the page, the feeds, and email to immediate subscribers), or schedule it.
 
     An announcement is mailed once: publishing cannot be repeated, only withdrawn.
     """
     now = timezone.now()
     if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
-        raise ValidationError(
+        raise refusal(
+            None,
             _("This announcement is %(status)s: only a draft or a scheduled one can be published.")
-            % {"status": announcement.get_status_display().lower()}
+            % {"status": announcement.get_status_display().lower()},
         )
     if at is not None and at <= now:
-        raise ValidationError({"publish_at": _("Choose a time in the future, or publish now.")})
+        raise refusal("publish_at", _("Choose a time in the future, or publish now."))
     with transaction.atomic():
         announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
         before = _announcement_snapshot(announcement)
@@ -284,8 +316,8 @@ def publish(actor, announcement, at=None):
                 # Committed with the schedule; `openbeat outreach-tick` also publishes it.
                 publish_when_due.using(run_after=at).enqueue(announcement.pk)
         audit.record(
-            actor,
-            "announcement.publish" if at is None else "announcement.schedule",
+            acting_user,
+            audit_events.ANNOUNCEMENT_PUBLISH if at is None else audit_events.ANNOUNCEMENT_SCHEDULE,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),
@@ -293,7 +325,7 @@ def publish(actor, announcement, at=None):
     return announcement
 
 
-def _publish_now(announcement, now):
+def _publish_now(announcement: Announcement, now: datetime.datetime) -> Mailing:
     announcement.status = AnnouncementStatus.PUBLISHED
     announcement.published_at = now
     announcement.save(update_fields=["status", "published_at", "updated_at"])
@@ -307,7 +339,7 @@ def _publish_now(announcement, now):
     return mailing
 
 
-def tick(now=None):
+def tick(now: datetime.datetime | None = None) -> dict[str, int]:
     """The worker's periodic outreach round (settings.PERIODIC_JOBS, and `openbeat
     outreach-tick`): publish what is due, start the week's digests, forget addresses that never
     confirmed. Idempotent: every worker runs it every few minutes."""
@@ -318,7 +350,7 @@ def tick(now=None):
     }
 
 
-def publish_due(now=None):
+def publish_due(now: datetime.datetime | None = None) -> int:
     """Publish every scheduled announcement whose time has come; returns how many."""
     now = now or timezone.now()
     done = 0
@@ -330,23 +362,25 @@ def publish_due(now=None):
             if announcement.status != AnnouncementStatus.SCHEDULED:
                 continue  # published or withdrawn meanwhile
             _publish_now(announcement, now)
-            audit.record(None, "announcement.publish", announcement, after={"scheduled": True})
+            audit.record(
+                None, audit_events.ANNOUNCEMENT_PUBLISH, announcement, after={"scheduled": True}
+            )
             done += 1
     return done
 
 
-def withdraw(actor, announcement):
+def withdraw(announcement: Announcement, *, acting_user: Actor | None) -> None:
     """Take an announcement down: its page and feed entries go, and emails not yet built are not
     sent (each message is built from the announcement as it is when its batch is claimed)."""
     if announcement.status == AnnouncementStatus.WITHDRAWN:
-        raise ValidationError(_("This announcement is already withdrawn."))
+        raise refusal(None, _("This announcement is already withdrawn."))
     with transaction.atomic():
         before = _announcement_snapshot(announcement)
         announcement.status = AnnouncementStatus.WITHDRAWN
         announcement.save(update_fields=["status", "updated_at"])
         audit.record(
-            actor,
-            "announcement.withdraw",
+            acting_user,
+            audit_events.ANNOUNCEMENT_WITHDRAW,
             announcement,
             before=before,
             after=_announcement_snapshot(announcement),
@@ -356,30 +390,30 @@ def withdraw(actor, announcement):
 # -- Mailings started by other parts of OpenBeat -------------------------------------------------
 
 
-def _start_mailing(agency, kind, **target):
+def _start_mailing(agency: Agency, kind: str, **target: Any) -> Mailing:
     mailing = Mailing.objects.create(agency=agency, kind=kind, **target)
     enqueue_with_write(plan_mailing, mailing.pk)
     return mailing
 
 
-def _followers_mailing(target, kind, **source):
-    followed = {"kind": kind, kind: target, "status": SubscriptionStatus.ACTIVE}
+def _followers_mailing(target: Concern | Problem, kind: str, **source: Any) -> Mailing | None:
+    followed: dict[str, Any] = {"kind": kind, kind: target, "status": SubscriptionStatus.ACTIVE}
     if not Subscription.objects.filter(**followed).exists():
         return None
     return _start_mailing(target.agency, kind, **source)
 
 
-def concern_updated(concern, update):
+def concern_updated(concern: Concern, update: ConcernUpdate) -> Mailing | None:
     """A public update of a concern: its followers (by subscription) are emailed."""
     return _followers_mailing(concern, MailingKind.CONCERN, concern_update=update)
 
 
-def problem_phase_changed(problem, change):
+def problem_phase_changed(problem: Problem, change: PhaseChange) -> Mailing | None:
     """A problem moved along SARA: its followers (by subscription) are emailed."""
     return _followers_mailing(problem, MailingKind.PROBLEM, phase_change=change)
 
 
-def start_digests(now=None):
+def start_digests(now: datetime.datetime | None = None) -> list[Mailing]:
     """Start this week's digest for each agency with weekly subscribers (once per week, however
     often it is called). Each covers what was published since the agency's previous digest."""
     now = now or timezone.now()
@@ -416,5 +450,5 @@ def start_digests(now=None):
 
 
 @task()
-def publish_when_due(announcement_id):
+def publish_when_due(announcement_id: int) -> None:
     publish_due()

@@ -16,7 +16,7 @@ def unsubscribe_token(subscription_id, email):
     return signing.Signer(salt=SALT).sign_object([subscription_id, email], compress=True)
 
 
-def read_unsubscribe_token(token):
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
     """(subscription id, email) from an unsubscribe link, or raise signing.BadSignature."""
     try:
         subscription_id, email = signing.Signer(salt=SALT).unsign_object(token)

@@ -92,7 +92,9 @@ def new(request):
     announcement = Announcement(agency=agency)
 
     def write(data):
-        actions.save_announcement(request.user, announcement, data, data["areas"], data["topics"])
+        actions.save_announcement(
+            announcement, data, data["areas"], data["topics"], acting_user=request.user
+        )
 
     def show_again(form):
         status = 400 if request.method == "POST" else 200
@@ -145,7 +147,9 @@ def announcement(request, pk):
     form = AnnouncementForm(request.POST, agency=item.agency)
 
     def write(data):
-        actions.save_announcement(request.user, item, data, data["areas"], data["topics"])
+        actions.save_announcement(
+            item, data, data["areas"], data["topics"], acting_user=request.user
+        )
 
     def show_again(form):
         context = _detail_context(item, form=form)
@@ -166,7 +170,7 @@ def publish(request, pk):
         if at is not None:
             at = local_datetime(at, item.agency.tz)
         try:
-            actions.publish(request.user, item, at)
+            actions.publish(item, at, acting_user=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -185,7 +189,7 @@ def publish(request, pk):
 def withdraw(request, pk):
     item = _announcement_for(request, pk, Role.COORDINATOR)
     try:
-        actions.withdraw(request.user, item)
+        actions.withdraw(item, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         context = _detail_context(item)

@@ -1,13 +1,24 @@
 """The one write path for problem-solving cases."""
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.core import audit, geo
+from openbeat.concerns.models import Category, Concern
+from openbeat.core import audit, audit_events, geo
 from openbeat.core.background import enqueue_with_write
+from openbeat.core.models import Agency, Area
+from openbeat.core.refusals import refusal
+from openbeat.events.models import Occurrence
 from openbeat.outreach.actions import problem_phase_changed
 from openbeat.problems.analysis import before_after
 from openbeat.problems.models import (
@@ -24,6 +35,9 @@ from openbeat.problems.models import (
 )
 from openbeat.problems.tasks import send_phase_email, send_volunteer_confirmation
 
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+
 ANALYSIS_FIELDS = [
     "place",
     "place_managers",
@@ -35,50 +49,50 @@ ANALYSIS_FIELDS = [
 ]
 
 
-def _agencies(problem):
+def _agencies(problem: Problem) -> set[int]:
     return {problem.agency_id} | ({problem.co_owner_id} if problem.co_owner_id else set())
 
 
-def _check_concerns(problem, concerns):
+def _check_concerns(problem: Problem, concerns: Iterable[Concern]) -> None:
     foreign = [c.pk for c in concerns if c.agency_id not in _agencies(problem)]
     if foreign:
-        raise ValidationError(
-            {
-                "concerns": _(
-                    "Concern #%(id)s belongs to another agency; only your agency's concerns can be linked."
-                )
-                % {"id": foreign[0]}
-            }
+        raise refusal(
+            "concerns",
+            _(
+                "Concern #%(id)s belongs to another agency; only your agency's concerns can be linked."
+            )
+            % {"id": foreign[0]},
         )
 
 
-def _check_boundary(boundary):
+def _check_boundary(boundary: Any) -> Any:
     if boundary in (None, ""):
         return None
     try:
         geo.validate_polygon(boundary)
     except ValidationError as exc:
-        raise ValidationError({"boundary": exc.messages}) from exc
+        raise refusal("boundary", exc.messages) from exc
     return boundary
 
 
 def create_problem(
-    actor,
-    agency,
-    title,
-    summary,
-    area=None,
-    boundary=None,
-    categories=(),
-    concerns=(),
-    co_owner=None,
-):
+    agency: Agency,
+    title: str | None,
+    summary: str | None,
+    area: Area | None = None,
+    boundary: Any = None,
+    categories: Iterable[Category] = (),
+    concerns: Iterable[Concern] = (),
+    co_owner: Agency | None = None,
+    *,
+    acting_user: Actor | None,
+) -> Problem:
     """Open a case in the scanning phase, from the concerns that revealed it."""
     title, summary = (title or "").strip(), (summary or "").strip()
     if not title or not summary:
-        raise ValidationError(_("Give the problem a title and a public summary."))
+        raise refusal(None, _("Give the problem a title and a public summary."))
     if area is not None and area.agency_id not in {agency.pk, getattr(co_owner, "pk", None)}:
-        raise ValidationError({"area": _("Choose one of your agency's areas.")})
+        raise refusal("area", _("Choose one of your agency's areas."))
     problem = Problem(
         agency=agency,
         co_owner=co_owner,
@@ -94,32 +108,49 @@ def create_problem(
         problem.concerns.set(concerns)
         # No stored note: the page says "Problem opened." in each reader's language.
         PhaseChange.objects.create(problem=problem, agency=agency, to_phase=Phase.SCANNING)
-        audit.record(actor, "problem.create", problem, after=audit.snapshot(problem))
+        audit.record(
+            acting_user, audit_events.PROBLEM_CREATE, problem, after=audit.snapshot(problem)
+        )
     return problem
 
 
-def link_concerns(actor, problem, concerns):
+def link_concerns(
+    problem: Problem, concerns: Sequence[Concern], *, acting_user: Actor | None
+) -> None:
     _check_concerns(problem, concerns)
     with transaction.atomic():
         problem.concerns.add(*concerns)
-        audit.record(actor, "problem.link", problem, after={"concerns": [c.pk for c in concerns]})
+        audit.record(
+            acting_user,
+            audit_events.PROBLEM_LINK,
+            problem,
+            after={"concerns": [c.pk for c in concerns]},
+        )
 
 
-def add_meeting(actor, problem, occurrence):
-    """Record that the problem was discussed at a meeting (its agenda links back here)."""
+def add_meeting(problem: Problem, occurrence: Occurrence, *, acting_user: Actor | None) -> None:
+    """Record that the problem was discussed at a meeting (its agenda links back here).
+
+    Invariant: the meeting is hosted or co-hosted by an agency that owns the problem.
+    """
+    hosts = {occurrence.agency_id, *occurrence.event.co_hosts.values_list("pk", flat=True)}
+    if not hosts & _agencies(problem):
+        raise refusal(
+            "meeting", _("Choose a meeting of your agency; this one is another agency's.")
+        )
     with transaction.atomic():
         problem.meetings.add(occurrence)
-        audit.record(actor, "problem.meeting", problem, after={"meeting": occurrence.pk})
+        audit.record(
+            acting_user, audit_events.PROBLEM_MEETING, problem, after={"meeting": occurrence.pk}
+        )
 
 
-def update_analysis(actor, problem, **fields):
+def update_analysis(problem: Problem, *, acting_user: Actor | None, **fields: Any) -> None:
     unknown = (
         set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}
     )
     if unknown:
-        raise ValidationError(
-            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
-        )
+        raise refusal(None, _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
     if "boundary" in fields:
         fields["boundary"] = _check_boundary(fields["boundary"])
     with transaction.atomic():
@@ -128,13 +159,17 @@ def update_analysis(actor, problem, **fields):
             setattr(problem, name, value.strip() if isinstance(value, str) else value)
         problem.save()
         audit.record(
-            actor, "problem.analysis", problem, before=before, after=audit.snapshot(problem)
+            acting_user,
+            audit_events.PROBLEM_ANALYSIS,
+            problem,
+            before=before,
+            after=audit.snapshot(problem),
         )
 
 
-def _followers(problem):
+def _followers(problem: Problem) -> dict[str, str]:
     """Everyone who raised or supports a linked public concern, once each, minus opt-outs."""
-    addresses = {}
+    addresses: dict[str, str] = {}
     for concern in problem.concerns.filter(is_private=False, category__is_sensitive=False):
         if concern.reporter_email:
             addresses.setdefault(concern.reporter_email.lower(), concern.language)
@@ -144,39 +179,39 @@ def _followers(problem):
     return {email: lang for email, lang in addresses.items() if email not in opted_out}
 
 
-def set_phase(actor, problem, phase, note=""):
+def set_phase(
+    problem: Problem, phase: str, note: str = "", *, acting_user: Actor | None
+) -> PhaseChange:
     """Move the case along SARA one step (or reopen it); followers are told, once each.
 
     Closing needs an assessment: the case must be in assessment, with a close-out story and at
     least one recorded measure or a before/after comparison with enough data to judge.
     """
     if phase not in Phase.values:
-        raise ValidationError({"phase": _("Choose a phase from the list.")})
+        raise refusal("phase", _("Choose a phase from the list."))
     current = PHASE_ORDER.index(problem.phase)
     wanted = PHASE_ORDER.index(phase)
     reopening = problem.phase == Phase.CLOSED and phase in (Phase.ANALYSIS, Phase.RESPONSE)
     if wanted == current or (wanted != current + 1 and not reopening and wanted != current - 1):
-        raise ValidationError(
-            {
-                "phase": _(
-                    "A problem moves one step at a time: from %(now)s it can go to the next phase, "
-                    "back one, or be reopened after closing."
-                )
-                % {"now": problem.get_phase_display()}
-            }
+        raise refusal(
+            "phase",
+            _(
+                "A problem moves one step at a time: from %(now)s it can go to the next phase, "
+                "back one, or be reopened after closing."
+            )
+            % {"now": problem.get_phase_display()},
         )
     if phase == Phase.CLOSED:
         if not problem.closeout_story.strip():
-            raise ValidationError({"phase": _("Write the public close-out story before closing.")})
+            raise refusal("phase", _("Write the public close-out story before closing."))
         compared = before_after(problem)
         if not problem.measures.exists() and not (compared and compared["judged"]):
-            raise ValidationError(
-                {
-                    "phase": _(
-                        "Record at least one result (a measure) before closing: the assessment is what "
-                        "tells residents whether the response worked."
-                    )
-                }
+            raise refusal(
+                "phase",
+                _(
+                    "Record at least one result (a measure) before closing: the assessment is what "
+                    "tells residents whether the response worked."
+                ),
             )
     with transaction.atomic():
         previous = problem.phase
@@ -197,8 +232,8 @@ def set_phase(actor, problem, phase, note=""):
             enqueue_with_write(send_phase_email, problem.pk, change.pk, email, language)
         problem_phase_changed(problem, change)  # residents who follow it by subscription
         audit.record(
-            actor,
-            "problem.phase",
+            acting_user,
+            audit_events.PROBLEM_PHASE,
             problem,
             before={"phase": previous},
             after={"phase": phase, "note": note},
@@ -207,18 +242,27 @@ def set_phase(actor, problem, phase, note=""):
 
 
 def add_action(
-    actor,
-    problem,
-    title,
-    owner_kind,
-    owner_name,
-    due_date=None,
-    officer=None,
-    is_public=True,
-    wants_volunteers=False,
-):
-    """Add a step to the response plan; every step has an owner and no due date in the past."""
-    errors = {}
+    problem: Problem,
+    title: str | None,
+    owner_kind: str,
+    owner_name: str | None,
+    due_date: datetime.date | None = None,
+    officer: User | None = None,
+    is_public: bool = True,
+    wants_volunteers: bool = False,
+    *,
+    acting_user: Actor | None,
+) -> ProblemAction:
+    """Add a step to the response plan; every step has an owner and no due date in the past.
+
+    Invariant: an officer who owns the step is an active staff member of an agency that owns
+    the problem.
+    """
+    errors: dict[str, str] = {}
+    if officer is not None and not (
+        officer.is_active and officer.staff_roles.filter(agency_id__in=_agencies(problem)).exists()
+    ):
+        errors["officer"] = _("Choose an officer of an agency that owns this problem.")
     if not (title or "").strip():
         errors["title"] = _("Say what will be done.")
     if owner_kind not in OwnerKind.values:
@@ -232,51 +276,71 @@ def add_action(
     if wants_volunteers and owner_kind != OwnerKind.COMMUNITY:
         errors["wants_volunteers"] = _("Only community actions take volunteers.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
+    owner = (owner_name or "").strip()
+    if not owner and officer is not None:
+        owner = (officer.get_full_name() or officer.username).strip()
     with transaction.atomic():
         action = ProblemAction.objects.create(
             problem=problem,
             agency=problem.agency,
-            title=title.strip()[:200],
+            title=(title or "").strip()[:200],
             owner_kind=owner_kind,
-            owner_name=(owner_name or officer.get_full_name() or officer.username).strip()[:200],
+            owner_name=owner[:200],
             officer=officer,
             due_date=due_date,
             is_public=is_public,
             wants_volunteers=wants_volunteers,
         )
-        audit.record(actor, "problem.action.create", action, after=audit.snapshot(action))
+        audit.record(
+            acting_user, audit_events.PROBLEM_ACTION_CREATE, action, after=audit.snapshot(action)
+        )
     return action
 
 
-def set_action_status(actor, action, status):
+def set_action_status(action: ProblemAction, status: str, *, acting_user: Actor | None) -> None:
     if status not in ActionStatus.values:
-        raise ValidationError({"status": _("Choose a status from the list.")})
+        raise refusal("status", _("Choose a status from the list."))
     with transaction.atomic():
         before = {"status": action.status}
         action.status = status
         action.save(update_fields=["status"])
         audit.record(
-            actor, "problem.action.status", action, before=before, after={"status": status}
+            acting_user,
+            audit_events.PROBLEM_ACTION_STATUS,
+            action,
+            before=before,
+            after={"status": status},
         )
 
 
-def add_measure(actor, problem, label, value, unit=""):
+def add_measure(
+    problem: Problem,
+    label: str | None,
+    value: Any,
+    unit: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> Measure:
     if not (label or "").strip():
-        raise ValidationError({"label": _("Say what was measured.")})
+        raise refusal("label", _("Say what was measured."))
     with transaction.atomic():
         measure = Measure.objects.create(
             problem=problem,
             agency=problem.agency,
-            label=label.strip()[:200],
+            label=(label or "").strip()[:200],
             value=value,
             unit=(unit or "").strip()[:40],
         )
-        audit.record(actor, "problem.measure", measure, after=audit.snapshot(measure))
+        audit.record(
+            acting_user, audit_events.PROBLEM_MEASURE, measure, after=audit.snapshot(measure)
+        )
     return measure
 
 
-def volunteer(action, name, email, language="en"):
+def volunteer(
+    action: ProblemAction, name: str | None, email: str | None, language: str = "en"
+) -> tuple[Volunteer, str]:
     """A resident offers to help with a community action; they confirm by email.
 
     The answer does not depend on the address (`core.emailforms`): an address that offered
@@ -284,7 +348,7 @@ def volunteer(action, name, email, language="en"):
     else changes. Returns (volunteer, outcome): "new", "pending" or "already".
     """
     name, email = (name or "").strip(), (email or "").strip().lower()
-    errors = {}
+    errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("Please tell us your name.")
     try:
@@ -301,7 +365,7 @@ def volunteer(action, name, email, language="en"):
     ):
         errors["action"] = _("This action has ended; thank you for offering.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         offer, created = Volunteer.objects.get_or_create(
             action=action,
@@ -315,17 +379,17 @@ def volunteer(action, name, email, language="en"):
     return offer, "new" if created else "pending"
 
 
-def confirm_volunteer(token):
+def confirm_volunteer(token: str) -> Volunteer:
     """The volunteer's address confirmed the offer; an action that has ended (or stopped
     taking volunteers) since the offer is not signed up to any more."""
     offer = Volunteer.objects.select_related("action__problem").get(token=token)
     if offer.confirmed_at is None and not offer.action.takes_volunteers:
-        raise ValidationError(_("This action has ended; thank you for offering."))
+        raise refusal(None, _("This action has ended; thank you for offering."))
     if offer.confirmed_at is None:
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["confirmed_at"])
     return offer
 
 
-def opt_out(problem, email):
+def opt_out(problem: Problem, email: str) -> None:
     OptOut.objects.get_or_create(problem=problem, email=email.lower())

@@ -10,6 +10,7 @@ less than one time in twenty. Otherwise it says which of these it lacks, never a
 import datetime
 import math
 from collections import Counter
+from typing import Any
 
 from django.db.models import Count, Func, Min, Q, TextField
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from openbeat.concerns.models import Category, Concern, Status
+from openbeat.problems.models import Problem
 
 # Before/after (see before_after): equal windows of four weeks to six months, at least ten
 # concerns in the two, and a change chance would make less than one time in twenty.
@@ -152,7 +154,7 @@ def binomial_p(after, total):
     return min(1.0, 2 * tail / 2**total)
 
 
-def before_after(problem, now=None):
+def before_after(problem: Problem, now: datetime.datetime | None = None) -> dict[str, Any] | None:
     """Concerns in two equal windows before and after the response began, judged, or None
     before the response begins.
 

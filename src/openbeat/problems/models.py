@@ -26,7 +26,13 @@ class Phase(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("problem phase", "Closed")
 
 
-PHASE_ORDER = [Phase.SCANNING, Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT, Phase.CLOSED]
+PHASE_ORDER: list[str] = [
+    Phase.SCANNING,
+    Phase.ANALYSIS,
+    Phase.RESPONSE,
+    Phase.ASSESSMENT,
+    Phase.CLOSED,
+]
 
 
 class ProblemQuerySet(models.QuerySet):

@@ -75,7 +75,6 @@ def new(request):
                     }
                 )
             problem = actions.create_problem(
-                request.user,
                 agency,
                 data["title"],
                 data["summary"],
@@ -83,6 +82,7 @@ def new(request):
                 data["boundary"],
                 data["categories"],
                 concerns,
+                acting_user=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -141,7 +141,7 @@ def analysis(request, pk):
         problem,
         "analysis_form",
         AnalysisForm(request.POST),
-        lambda d: actions.update_analysis(request.user, problem, **d),
+        lambda d: actions.update_analysis(problem, **d, acting_user=request.user),
     )
 
 
@@ -154,7 +154,7 @@ def phase(request, pk):
         problem,
         "phase_form",
         PhaseForm(request.POST),
-        lambda d: actions.set_phase(request.user, problem, d["phase"], d["note"]),
+        lambda d: actions.set_phase(problem, d["phase"], d["note"], acting_user=request.user),
     )
 
 
@@ -168,7 +168,6 @@ def add_action(request, pk):
         "action_form",
         ActionForm(request.POST),
         lambda d: actions.add_action(
-            request.user,
             problem,
             d["title"],
             d["owner_kind"],
@@ -176,6 +175,7 @@ def add_action(request, pk):
             d["due_date"],
             is_public=d["is_public"],
             wants_volunteers=d["wants_volunteers"],
+            acting_user=request.user,
         ),
     )
 
@@ -192,7 +192,7 @@ def action_status(request, pk, action_id):
         problem,
         "status_form",
         ActionStatusForm(request.POST),
-        lambda d: actions.set_action_status(request.user, action, d["status"]),
+        lambda d: actions.set_action_status(action, d["status"], acting_user=request.user),
     )
 
 
@@ -205,7 +205,9 @@ def add_measure(request, pk):
         problem,
         "measure_form",
         MeasureForm(request.POST),
-        lambda d: actions.add_measure(request.user, problem, d["label"], d["value"], d["unit"]),
+        lambda d: actions.add_measure(
+            problem, d["label"], d["value"], d["unit"], acting_user=request.user
+        ),
     )
 
 
@@ -215,7 +217,7 @@ def link_from_concern(request, concern_id):
     concern = get_for_staff(request.user, Concern.objects.all(), pk=concern_id)
     problem = get_for_staff(request.user, Problem.objects.all(), pk=request.POST.get("problem"))
     try:
-        actions.link_concerns(request.user, problem, [concern])
+        actions.link_concerns(problem, [concern], acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -230,7 +232,7 @@ def meeting(request, pk):
     occurrence = get_for_staff(
         request.user, Occurrence.objects.all(), pk=request.POST.get("meeting")
     )
-    actions.add_meeting(request.user, problem, occurrence)
+    actions.add_meeting(problem, occurrence, acting_user=request.user)
     messages.success(request, _("Saved."))
     return redirect("staff:problem", problem.pk)
 
@@ -246,6 +248,6 @@ def link(request, pk):
         concern = Concern.objects.filter(pk=data["concern"], agency_id__in=owners).first()
         if concern is None:
             raise ValidationError(_("There is no concern #%(id)s.") % {"id": data["concern"]})
-        actions.link_concerns(request.user, problem, [concern])
+        actions.link_concerns(problem, [concern], acting_user=request.user)
 
     return _handle(request, problem, "link_form", LinkForm(request.POST), run)

@@ -5,18 +5,24 @@ row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write transactio
 so writers already queue one at a time), then counts. Confirmed sign-ups never exceed the slots.
 """
 
+from __future__ import annotations
+
 import datetime
 import decimal
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
+from openbeat.core.models import Agency, Area
+from openbeat.core.refusals import refusal
+from openbeat.events.models import Programme
+from openbeat.problems.models import Problem
 from openbeat.projects.models import (
     LIVE,
     MAX_SLOTS,
@@ -28,24 +34,25 @@ from openbeat.projects.models import (
 )
 from openbeat.projects.tasks import send_sign_up_email
 
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
+
 MAX_HOURS = decimal.Decimal(24)
 MAX_SHIFT = datetime.timedelta(hours=24)
-
-
-class SignUpRefused(Exception):
-    """The sign-up cannot be taken or changed; `message` tells the resident why and what to do."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # -- Staff: projects, roles, shifts, hours --------------------------------------------------------
 
 
-def _check_project(agency, programme, problem, area, starts_on, ends_on):
-    errors = {}
+def _check_project(
+    agency: Agency,
+    programme: Programme | None,
+    problem: Problem | None,
+    area: Area | None,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+) -> None:
+    errors: dict[str, str] = {}
     if programme is None or programme.agency_id != agency.pk:
         errors["programme"] = _("Choose one of your agency's programmes.")
     if problem is not None and agency.pk not in {problem.agency_id, problem.co_owner_id}:
@@ -55,18 +62,18 @@ def _check_project(agency, programme, problem, area, starts_on, ends_on):
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = _("The last day must be on or after the first day.")
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
 
 
 PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on"]
 
 
-def save_project(actor, project, **fields):
+def save_project(project: Project, *, acting_user: Actor | None, **fields: Any) -> Project:
     """Create or change a project; its programme, problem and area must be its agency's."""
     for name, value in fields.items():
         setattr(project, name, value.strip() if isinstance(value, str) else value)
     if not project.title or not project.goal:
-        raise ValidationError(_("Give the project a title and a goal."))
+        raise refusal(None, _("Give the project a title and a goal."))
     _check_project(
         project.agency,
         project.programme if project.programme_id else None,
@@ -80,8 +87,8 @@ def save_project(actor, project, **fields):
         before = None if is_new else audit.snapshot(Project.objects.get(pk=project.pk))
         project.save()
         audit.record(
-            actor,
-            "project.create" if is_new else "project.update",
+            acting_user,
+            audit_events.PROJECT_CREATE if is_new else audit_events.PROJECT_UPDATE,
             project,
             before=before,
             after=audit.snapshot(project),
@@ -89,10 +96,17 @@ def save_project(actor, project, **fields):
     return project
 
 
-def add_role(actor, project, name, description="", requirements=""):
+def add_role(
+    project: Project,
+    name: str | None,
+    description: str | None = "",
+    requirements: str | None = "",
+    *,
+    acting_user: Actor | None,
+) -> VolunteerRole:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("Name the role, e.g. Walker or Walk leader.")})
+        raise refusal("name", _("Name the role, e.g. Walker or Walk leader."))
     with transaction.atomic():
         role = VolunteerRole.objects.create(
             project=project,
@@ -101,12 +115,16 @@ def add_role(actor, project, name, description="", requirements=""):
             description=(description or "").strip(),
             requirements=(requirements or "").strip(),
         )
-        audit.record(actor, "project.role.create", role, after=audit.snapshot(role))
+        audit.record(
+            acting_user, audit_events.PROJECT_ROLE_CREATE, role, after=audit.snapshot(role)
+        )
     return role
 
 
-def _shift_errors(start, end, place, slots):
-    errors = {}
+def _shift_errors(
+    start: datetime.datetime, end: datetime.datetime, place: str | None, slots: object
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
     if start <= timezone.now():
         errors["start"] = _("Choose a start in the future.")
     if end <= start:
@@ -122,30 +140,48 @@ def _shift_errors(start, end, place, slots):
     return errors
 
 
-def add_shift(actor, role, start, end, place, slots):
+def add_shift(
+    role: VolunteerRole,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str,
+    slots: int,
+    *,
+    acting_user: Actor | None,
+) -> Shift:
     """Add a shift: it starts in the future, ends after it starts, lasts a day at most."""
     errors = _shift_errors(start, end, place, slots)
     if errors:
-        raise ValidationError(errors)
+        raise refusal(errors)
     with transaction.atomic():
         shift = Shift.objects.create(
             role=role, agency=role.agency, start=start, end=end, place=place.strip(), slots=slots
         )
-        audit.record(actor, "project.shift.create", shift, after=audit.snapshot(shift))
+        audit.record(
+            acting_user, audit_events.PROJECT_SHIFT_CREATE, shift, after=audit.snapshot(shift)
+        )
     return shift
 
 
-def _changeable(shift_id):
+def _changeable(shift_id: int) -> Shift:
     """The shift, locked, if it can still be changed or cancelled."""
     shift = Shift.objects.select_for_update().get(pk=shift_id)
     if shift.is_cancelled:
-        raise ValidationError(_("This shift is cancelled. Add a new shift instead."))
+        raise refusal(None, _("This shift is cancelled. Add a new shift instead."))
     if shift.has_started:
-        raise ValidationError(_("This shift has already started, so it stays as it was."))
+        raise refusal(None, _("This shift has already started, so it stays as it was."))
     return shift
 
 
-def change_shift(actor, shift, start, end, place, slots):
+def change_shift(
+    shift: Shift,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str,
+    slots: int,
+    *,
+    acting_user: Actor | None,
+) -> Shift:
     """Move a shift, change where it meets or its number of places.
 
     Everyone holding a place or waiting is emailed when the time or place changes (and will get
@@ -165,7 +201,7 @@ def change_shift(actor, shift, start, end, place, slots):
                 taken,
             ) % {"taken": taken}
         if errors:
-            raise ValidationError(errors)
+            raise refusal(errors)
         before = audit.snapshot(shift)
         place = place.strip()
         moved = (shift.start, shift.end, shift.place) != (start, end, place)
@@ -181,19 +217,23 @@ def change_shift(actor, shift, start, end, place, slots):
             for pk in ids:
                 enqueue_with_write(send_sign_up_email, pk, "changed")
         audit.record(
-            actor, "project.shift.change", shift, before=before, after=audit.snapshot(shift)
+            acting_user,
+            audit_events.PROJECT_SHIFT_CHANGE,
+            shift,
+            before=before,
+            after=audit.snapshot(shift),
         )
     return shift
 
 
-def cancel_shift(actor, shift, reason):
+def cancel_shift(shift: Shift, reason: str | None, *, acting_user: Actor | None) -> Shift:
     """Call a shift off: every sign-up on it is cancelled, and everyone who held a place or was
     waiting is emailed the reason. Addresses never confirmed are not emailed."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why, in a sentence: the volunteers get it.")})
+        raise refusal("reason", _("Say why, in a sentence: the volunteers get it."))
     if len(reason) > 300:
-        raise ValidationError({"reason": _("Keep the reason to 300 characters.")})
+        raise refusal("reason", _("Keep the reason to 300 characters."))
     with transaction.atomic():
         shift = _changeable(shift.pk)
         now = timezone.now()
@@ -208,33 +248,39 @@ def cancel_shift(actor, shift, reason):
         live.update(status=SignUpStatus.CANCELLED, cancelled_at=now)
         for pk in told:
             enqueue_with_write(send_sign_up_email, pk, "shift_cancelled")
-        audit.record(actor, "project.shift.cancel", shift, after={"reason": reason})
+        audit.record(
+            acting_user, audit_events.PROJECT_SHIFT_CANCEL, shift, after={"reason": reason}
+        )
     return shift
 
 
-def log_hours(actor, sign_up, hours):
+def log_hours(sign_up: SignUp, hours: Any, *, acting_user: Actor | None) -> SignUp:
     """Record the hours a volunteer worked: only for a confirmed sign-up on a shift that has
     begun, from 0 (did not come) to 24."""
     try:
         hours = decimal.Decimal(str(hours)).quantize(decimal.Decimal("0.01"))
     except (decimal.InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationError({"hours": _("Give the hours as a number, e.g. 2.5.")}) from exc
+        raise refusal("hours", _("Give the hours as a number, e.g. 2.5.")) from exc
     if not decimal.Decimal(0) <= hours <= MAX_HOURS:
-        raise ValidationError({"hours": _("Hours must be from 0 to 24 for one shift.")})
+        raise refusal("hours", _("Hours must be from 0 to 24 for one shift."))
     with transaction.atomic():
         sign_up = SignUp.objects.select_for_update().select_related("shift").get(pk=sign_up.pk)
         if sign_up.status != SignUpStatus.CONFIRMED:
-            raise ValidationError(
-                {"hours": _("Hours can only be logged for a volunteer with a confirmed place.")}
+            raise refusal(
+                "hours", _("Hours can only be logged for a volunteer with a confirmed place.")
             )
         if not sign_up.shift.has_started:
-            raise ValidationError(
-                {"hours": _("This shift has not started yet; log hours once it has.")}
-            )
+            raise refusal("hours", _("This shift has not started yet; log hours once it has."))
         before = {"hours": None if sign_up.hours is None else str(sign_up.hours)}
         sign_up.hours = hours
         sign_up.save(update_fields=["hours"])
-        audit.record(actor, "project.hours", sign_up, before=before, after={"hours": str(hours)})
+        audit.record(
+            acting_user,
+            audit_events.PROJECT_HOURS,
+            sign_up,
+            before=before,
+            after={"hours": str(hours)},
+        )
     return sign_up
 
 
@@ -244,7 +290,7 @@ def log_hours(actor, sign_up, hours):
 PENDING_KEPT = datetime.timedelta(days=7)
 
 
-def forget_unconfirmed(now=None):
+def forget_unconfirmed(now: datetime.datetime | None = None) -> int:
     """Sign-ups whose address was never confirmed hold no place and are not kept: deleted a
     week after they were made (a worker's periodic job; a second run finds nothing)."""
     cutoff = (now or timezone.now()) - PENDING_KEPT
@@ -254,7 +300,7 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def _open_shift(shift_id):
+def _open_shift(shift_id: int) -> Shift:
     """The shift, locked, if residents may still sign up for it."""
     shift = (
         Shift.objects.select_for_update()
@@ -263,17 +309,24 @@ def _open_shift(shift_id):
         .first()
     )
     if shift is None:
-        raise SignUpRefused(_("Choose one of the shifts listed."), "shift")
+        raise refusal("shift", _("Choose one of the shifts listed."))
     if shift.is_cancelled:
-        raise SignUpRefused(_("This shift is cancelled. Choose another shift."), "shift")
+        raise refusal("shift", _("This shift is cancelled. Choose another shift."))
     if shift.has_started:
-        raise SignUpRefused(
-            _("This shift has already started or taken place. Choose a later shift."), "shift"
+        raise refusal(
+            "shift", _("This shift has already started or taken place. Choose a later shift.")
         )
     return shift
 
 
-def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, language="en"):
+def sign_up(
+    shift_id: Any,
+    name: str | None,
+    email: str | None,
+    meets_requirements: bool = False,
+    form_nonce: str | None = None,
+    language: str = "en",
+) -> tuple[SignUp, str]:
     """Take a resident's offer for one shift; they confirm by the link emailed to them.
 
     Invariants: one live sign-up per email per shift; the same form sent twice makes one
@@ -282,7 +335,7 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
     its link again ("already"), one waiting for its confirmation the confirmation ("pending").
     Returns (sign_up, outcome): "new", "pending", "already", or "same" (this form, again).
     """
-    name, email = clean_contact(name, email, SignUpRefused)
+    name, email = clean_contact(name, email)
     form_nonce = (form_nonce or "")[:64] or None
     try:
         with transaction.atomic():
@@ -290,10 +343,10 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
                 return same, "same"
             shift = _open_shift(shift_id)
             if shift.role.requirements and not meets_requirements:
-                raise SignUpRefused(
+                raise refusal(
+                    "meets_requirements",
                     _("This role asks for: %(requirements)s Tick the box if you meet it.")
                     % {"requirements": shift.role.requirements},
-                    "meets_requirements",
                 )
             existing = shift.sign_ups.filter(email=email, status__in=LIVE).first()
             if existing is not None:
@@ -319,7 +372,7 @@ def sign_up(shift_id, name, email, meets_requirements=False, form_nonce=None, la
         return SignUp.objects.get(shift_id=shift_id, email=email, status__in=LIVE), "pending"
 
 
-def _locked(token):
+def _locked(token: str) -> tuple[SignUp, Shift]:
     """The sign-up with this token and its shift, the shift's row locked; 404s are the caller's."""
     found = SignUp.objects.filter(token=token).values_list("shift_id", flat=True).first()
     if found is None:
@@ -328,11 +381,11 @@ def _locked(token):
     return SignUp.objects.get(token=token), shift
 
 
-def _confirmed_count(shift):
+def _confirmed_count(shift: Shift) -> int:
     return shift.sign_ups.filter(status=SignUpStatus.CONFIRMED).count()
 
 
-def confirm_sign_up(token):
+def confirm_sign_up(token: str) -> tuple[SignUp, bool]:
     """The resident confirmed their address: give them a place, or the waiting list when full.
 
     Confirming twice changes nothing. Returns (sign_up, changed).
@@ -340,16 +393,17 @@ def confirm_sign_up(token):
     with transaction.atomic():
         signed, shift = _locked(token)
         if signed.status == SignUpStatus.CANCELLED:
-            raise SignUpRefused(
+            raise refusal(
+                None,
                 _(
                     "This sign-up was cancelled. Sign up again on the project's page if you can help."
-                )
+                ),
             )
         if signed.status != SignUpStatus.PENDING:
             return signed, False
         if shift.has_started:
-            raise SignUpRefused(
-                _("This shift has already started or taken place. Choose a later shift.")
+            raise refusal(
+                None, _("This shift has already started or taken place. Choose a later shift.")
             )
         full = _confirmed_count(shift) >= shift.slots
         signed.status = SignUpStatus.WAITLISTED if full else SignUpStatus.CONFIRMED
@@ -359,7 +413,7 @@ def confirm_sign_up(token):
     return signed, True
 
 
-def _promote(shift):
+def _promote(shift: Shift) -> list[int]:
     """Give free places to the waiting list, in the order addresses were confirmed."""
     free = shift.slots - _confirmed_count(shift)
     if free <= 0:
@@ -376,7 +430,7 @@ def _promote(shift):
     return [person.pk for person in waiting]
 
 
-def cancel_sign_up(token):
+def cancel_sign_up(token: str) -> tuple[SignUp, list[int]]:
     """Cancel by the private link; a freed place goes to the first on the waiting list.
 
     A link already used to cancel changes nothing and says so. Returns (sign_up, promoted ids).
@@ -384,10 +438,11 @@ def cancel_sign_up(token):
     with transaction.atomic():
         signed, shift = _locked(token)
         if signed.status == SignUpStatus.CANCELLED:
-            raise SignUpRefused(_("This sign-up is already cancelled. Nothing was changed."))
+            raise refusal(None, _("This sign-up is already cancelled. Nothing was changed."))
         if shift.has_started:
-            raise SignUpRefused(
-                _("This shift has already started or taken place, so the sign-up stays as it was.")
+            raise refusal(
+                None,
+                _("This shift has already started or taken place, so the sign-up stays as it was."),
             )
         signed.status = SignUpStatus.CANCELLED
         signed.cancelled_at = timezone.now()

@@ -86,9 +86,9 @@ def project_new(request):
         data = form.cleaned_data
         try:
             project = actions.save_project(
-                request.user,
                 Project(agency=data["agency"]),
                 **{name: data[name] for name in EDITABLE},
+                acting_user=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -201,7 +201,7 @@ def project_edit(request, pk):
         "project_form",
         _project_form(request, request.POST, project=project),
         lambda data: actions.save_project(
-            request.user, project, **{name: data[name] for name in EDITABLE}
+            project, **{name: data[name] for name in EDITABLE}, acting_user=request.user
         ),
     )
 
@@ -215,7 +215,7 @@ def project_role(request, pk):
         project,
         "role_form",
         RoleForm(request.POST),
-        lambda data: actions.add_role(request.user, project, **data),
+        lambda data: actions.add_role(project, **data, acting_user=request.user),
     )
 
 
@@ -227,12 +227,12 @@ def project_shift(request, pk):
 
     def add(data):
         actions.add_shift(
-            request.user,
             data["role"],
             local_datetime(data["start"], tz),
             local_datetime(data["end"], tz),
             data["place"],
             data["slots"],
+            acting_user=request.user,
         )
 
     form = ShiftForm(request.POST, roles=project.roles.all())
@@ -261,18 +261,18 @@ def project_shift_edit(request, pk, form):
 
         def write(data):
             return actions.change_shift(
-                request.user,
                 shift,
                 local_datetime(data["start"], tz),
                 local_datetime(data["end"], tz),
                 data["place"],
                 data["slots"],
+                acting_user=request.user,
             )
     else:
         bound = ShiftCancelForm(request.POST, auto_id=_ids(shift.pk, form))
 
         def write(data):
-            return actions.cancel_shift(request.user, shift, data["reason"])
+            return actions.cancel_shift(shift, data["reason"], acting_user=request.user)
 
     return apply_form(
         request,
@@ -299,7 +299,7 @@ def project_hours(request, pk):
     return apply_form(
         request,
         form,
-        lambda data: actions.log_hours(request.user, signed, data["hours"]),
+        lambda data: actions.log_hours(signed, data["hours"], acting_user=request.user),
         reverse("staff:project", args=[project.pk]) + f"#shift-{signed.shift_id}",
         lambda bad: _page(request, project, status=400, hours_form=bad, hours_for=signed.pk),
     )

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openbeat.core import ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.pagecache import public_page
+from openbeat.core.refusals import refusal_of
 from openbeat.projects import actions
 from openbeat.projects.forms import SignUpForm
 from openbeat.projects.models import Project, Shift, SignUp, SignUpStatus
@@ -100,8 +102,9 @@ def sign_up(request, pk):
                 form_nonce=data["nonce"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
             )
-        except actions.SignUpRefused as refusal:
-            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        except ValidationError as exc:
+            refused = refusal_of(exc)
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         else:
             return answer_by_email(request, where, message)
     context = _context(project, form)
@@ -139,8 +142,8 @@ def confirm(request, token):
         return render(request, "projects/confirm.html", {"sign_up": signed, "shift": signed.shift})
     try:
         signed, _changed = actions.confirm_sign_up(token)
-    except actions.SignUpRefused as refusal:
-        messages.error(request, refusal.message)
+    except ValidationError as exc:
+        messages.error(request, refusal_of(exc).message)
         return _sign_up_page(request, _by_token(token), status=400)
     return redirect(signed)
 
@@ -153,8 +156,8 @@ def manage(request, token):
         return _sign_up_page(request, signed)
     try:
         signed, _promoted = actions.cancel_sign_up(token)
-    except actions.SignUpRefused as refusal:
-        messages.error(request, refusal.message)
+    except ValidationError as exc:
+        messages.error(request, refusal_of(exc).message)
         return _sign_up_page(request, _by_token(token), status=400)
     messages.success(request, _("Your sign-up is cancelled. Thank you for letting us know."))
     return redirect(signed)

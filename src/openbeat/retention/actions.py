@@ -13,14 +13,18 @@ are never empty otherwise, so the pages show "removed" in the reader's language
 (concerns/_removed.html).
 """
 
+from __future__ import annotations
+
 import datetime
 from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,12 +38,16 @@ from openbeat.concerns.models import (
     UpdateKind,
     new_token,
 )
-from openbeat.core import audit
+from openbeat.core import audit, audit_events
 from openbeat.core.background import task
 from openbeat.core.models import Agency, AuditEvent, Suppression
+from openbeat.core.refusals import refusal
 from openbeat.outreach import models as outreach
 from openbeat.projects import models as projects
 from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
+
+if TYPE_CHECKING:
+    from openbeat.core.access import Actor
 
 REMOVED = ""
 REPORTER_TEXT_FIELDS = ("description", "location_text")
@@ -50,7 +58,7 @@ class Held(Exception):
     """The concern is under a legal hold: it stays as it is."""
 
 
-def retention_rules(agency):
+def retention_rules(agency: Agency) -> list[tuple[Category, int | None]]:
     """Each of the agency's categories with its months (None: kept)."""
     months = dict(
         RetentionRule.objects.filter(agency=agency).values_list(
@@ -60,15 +68,18 @@ def retention_rules(agency):
     return [(c, months.get(c.pk)) for c in Category.objects.filter(agency=agency)]
 
 
-def set_retention(actor, agency, months_by_category):
+def set_retention(
+    agency: Agency, months_by_category: Mapping[int, int | None], *, acting_user: Actor | None
+) -> None:
     """Save the agency's retention periods; {category id: months or None}."""
     categories = {c.pk: c for c in Category.objects.filter(agency=agency)}
     for category_id, months in months_by_category.items():
         if category_id not in categories:
-            raise ValidationError(_("That category is not one of your agency's."))
+            raise refusal(None, _("That category is not one of your agency's."))
         if months is not None and not 1 <= months <= MAX_MONTHS:
-            raise ValidationError(
-                _("Keep closed concerns for 1 to 1200 months, or leave it blank to keep them.")
+            raise refusal(
+                None,
+                _("Keep closed concerns for 1 to 1200 months, or leave it blank to keep them."),
             )
     with transaction.atomic():
         for category_id, months in months_by_category.items():
@@ -81,38 +92,54 @@ def set_retention(actor, agency, months_by_category):
             before = audit.snapshot(rule)
             rule.months_after_closing = months
             rule.save()
-            audit.record(actor, "retention.rule", rule, before=before, after=audit.snapshot(rule))
+            audit.record(
+                acting_user,
+                audit_events.RETENTION_RULE,
+                rule,
+                before=before,
+                after=audit.snapshot(rule),
+            )
 
 
-def place_hold(actor, concern, reason):
+def place_hold(concern: Concern, reason: str | None, *, acting_user: Actor | None) -> LegalHold:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the concern is held (e.g. the case number).")})
+        raise refusal("reason", _("Say why the concern is held (e.g. the case number)."))
     with transaction.atomic():
         hold, created = LegalHold.objects.get_or_create(
             concern=concern,
-            defaults={"agency": concern.agency, "reason": reason[:300], "placed_by": actor},
+            defaults={
+                "agency": concern.agency,
+                "reason": reason[:300],
+                "placed_by": acting_user if isinstance(acting_user, User) else None,
+            },
         )
         if created:
-            audit.record(actor, "concern.hold", concern, after={"reason": hold.reason})
+            audit.record(
+                acting_user, audit_events.CONCERN_HOLD, concern, after={"reason": hold.reason}
+            )
     return hold
 
 
-def release_hold(actor, concern, reason):
+def release_hold(concern: Concern, reason: str | None, *, acting_user: Actor | None) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the hold ends.")})
+        raise refusal("reason", _("Say why the hold ends."))
     with transaction.atomic():
         hold = LegalHold.objects.filter(concern=concern).first()
         if hold is not None:
             before = {"reason": hold.reason, "placed_at": hold.placed_at.isoformat()}
             hold.delete()
             audit.record(
-                actor, "concern.hold_released", concern, before=before, after={"reason": reason}
+                acting_user,
+                audit_events.CONCERN_HOLD_RELEASED,
+                concern,
+                before=before,
+                after={"reason": reason},
             )
 
 
-def anonymise(concern, reason, actor=None):
+def anonymise(concern: Concern, reason: str, *, acting_user: Actor | None = None) -> bool:
     """Remove what identifies the concern's reporter; False when there was nothing left to do.
 
     Raises Held under a legal hold. Photo files are deleted once the transaction commits.
@@ -137,22 +164,27 @@ def anonymise(concern, reason, actor=None):
         ConcernUpdate.objects.filter(concern=concern, kind=UpdateKind.CONTEST).update(body=REMOVED)
         if reason == Reason.RETENTION:  # followers of a long-closed concern: not kept either
             Supporter.objects.filter(concern=concern).update(email="")
-        files = [p.image.name for p in Photo.objects.filter(concern=concern)]
+        files = [p.image.name for p in Photo.objects.filter(concern=concern) if p.image.name]
         removed_photos = Photo.objects.filter(concern=concern).delete()[0]
         _scrub_audit_copies(concern)
         Anonymisation.objects.create(concern=concern, agency=concern.agency, reason=reason)
         audit.record(
-            actor,
-            "concern.anonymised",
+            acting_user,
+            audit_events.CONCERN_ANONYMISED,
             concern,
             after={"reason": reason, "photos_removed": removed_photos},
         )
         storage = Photo._meta.get_field("image").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+        def delete_files() -> None:
+            for name in files:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
     return True
 
 
-def _scrub_audit_copies(concern):
+def _scrub_audit_copies(concern: Concern) -> None:
     events = AuditEvent.objects.filter(object_type="concerns.concern", object_id=str(concern.pk))
     for event in events:
         changed = False
@@ -167,12 +199,12 @@ def _scrub_audit_copies(concern):
             event.save(update_fields=["before", "after"])
 
 
-def expired(now=None):
+def expired(now: datetime.datetime | None = None) -> QuerySet[Concern]:
     """Closed concerns whose category's retention period has ended, not held, not yet done."""
     now = now or timezone.now()
     due = Q(pk__in=[])
     for rule in RetentionRule.objects.filter(months_after_closing__isnull=False):
-        cutoff = now - relativedelta(months=rule.months_after_closing)
+        cutoff = now - relativedelta(months=rule.months_after_closing or 0)
         due |= Q(category_id=rule.category_id, closed_at__lt=cutoff)
     return (
         Concern.objects.filter(due, closed_at__isnull=False)
@@ -181,7 +213,7 @@ def expired(now=None):
     )
 
 
-def run_retention(dry_run=False, now=None):
+def run_retention(dry_run: bool = False, now: datetime.datetime | None = None) -> list[int]:
     """Anonymise every expired concern; the ids it anonymised (or would, in a dry run).
 
     Idempotent: a concern done once is skipped, so a second run changes nothing.
@@ -201,13 +233,13 @@ def run_retention(dry_run=False, now=None):
     return ids if dry_run else done
 
 
-def _contact_cutoff(now):
+def _contact_cutoff(now: datetime.datetime | None) -> datetime.datetime:
     return (now or timezone.now()) - relativedelta(
         months=settings.OPENBEAT_RETENTION_CONTACT_MONTHS
     )
 
 
-def ended_subscriptions(now=None):
+def ended_subscriptions(now: datetime.datetime | None = None) -> QuerySet[outreach.Subscription]:
     """Subscriptions that still hold an address and ended before the contact period:
     unsubscribed then, or sent to an address whose mail server refused it then."""
     cutoff = _contact_cutoff(now)
@@ -218,13 +250,13 @@ def ended_subscriptions(now=None):
     )
 
 
-def past_sign_ups(now=None):
+def past_sign_ups(now: datetime.datetime | None = None) -> QuerySet[projects.SignUp]:
     """Volunteer sign-ups that still hold a name or address, for shifts that ended before the
     contact period."""
     return projects.SignUp.objects.filter(email__isnull=False, shift__end__lt=_contact_cutoff(now))
 
 
-def forget_contacts(now=None):
+def forget_contacts(now: datetime.datetime | None = None) -> tuple[int, int]:
     """Remove the address of every ended subscription and the name and address of every sign-up
     of a long-past shift, keeping the rows (status, dates, hours) for the figures; each gets a
     new token, so old links lead nowhere. Returns (subscriptions, sign-ups) changed.
@@ -264,18 +296,20 @@ def forget_contacts(now=None):
             pk__in=set(counts["subscriptions"]) | set(counts["sign_ups"])
         ):
             after = {kind: counted[agency.pk] for kind, counted in counts.items()}
-            audit.record(None, "retention.contacts_removed", agency, after=after, agency=agency)
+            audit.record(
+                None, audit_events.RETENTION_CONTACTS_REMOVED, agency, after=after, agency=agency
+            )
     return len(subscriptions), len(sign_ups)
 
 
-def is_due(now=None):
+def is_due(now: datetime.datetime | None = None) -> bool:
     """Whether a day has passed since the last real run (the worker's daily check)."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=1)
     return not RetentionRun.objects.filter(dry_run=False, started_at__gte=since).exists()
 
 
-def forget_reporter(token):
+def forget_reporter(token: str) -> Concern:
     """A resident's "delete my data" from their tracking link: the concern it leads to."""
     concern = Concern.objects.filter(tracking_token=token).first()
     if concern is None:
@@ -284,7 +318,9 @@ def forget_reporter(token):
     return concern
 
 
-def forget_for_reporter(actor, concern, same_email=False):
+def forget_for_reporter(
+    concern: Concern, same_email: bool = False, *, acting_user: Actor | None
+) -> tuple[list[int], list[int]]:
     """Staff acting on a reporter's request: this concern, and with `same_email` every other
     concern of the agency sent from the same email address. Held ones are left and returned."""
     concerns = [concern]
@@ -294,10 +330,11 @@ def forget_for_reporter(actor, concern, same_email=False):
                 agency=concern.agency, reporter_email__iexact=concern.reporter_email
             ).exclude(pk=concern.pk)
         )
-    done, held = [], []
+    done: list[int] = []
+    held: list[int] = []
     for each in concerns:
         try:
-            if anonymise(each, Reason.REQUEST, actor=actor):
+            if anonymise(each, Reason.REQUEST, acting_user=acting_user):
                 done.append(each.pk)
         except Held:
             held.append(each.pk)
@@ -305,12 +342,12 @@ def forget_for_reporter(actor, concern, same_email=False):
 
 
 @task()
-def apply_retention():
+def apply_retention() -> int:
     """The daily retention run on the worker (see openbeat.core.worker)."""
     return len(run_retention())
 
 
-def enqueue_if_due():
+def enqueue_if_due() -> bool:
     """Queue the retention run when a day has passed since the last one. Several workers may
     both queue it: a second run changes nothing."""
     if is_due():

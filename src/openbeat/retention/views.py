@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import Concern
-from openbeat.core import access, audit
+from openbeat.core import access, audit, audit_events
 from openbeat.core.models import Agency, Role
 from openbeat.retention import actions, export
 from openbeat.retention.forms import ForgetForm, HoldForm
@@ -51,7 +51,7 @@ def settings_page(request):
                 category.pk: _months(request.POST.get(f"months-{category.pk}"))
                 for category, _current in actions.retention_rules(agency)
             }
-            actions.set_retention(request.user, agency, wanted)
+            actions.set_retention(agency, wanted, acting_user=request.user)
         except ValidationError as exc:
             status, error = 400, " ".join(exc.messages)
         else:
@@ -78,10 +78,10 @@ def hold(request, pk):
         if not form.is_valid():
             raise ValidationError(form.errors["reason"])
         if request.POST.get("release"):
-            actions.release_hold(request.user, concern, form.cleaned_data["reason"])
+            actions.release_hold(concern, form.cleaned_data["reason"], acting_user=request.user)
             messages.success(request, _("The legal hold is released."))
         else:
-            actions.place_hold(request.user, concern, form.cleaned_data["reason"])
+            actions.place_hold(concern, form.cleaned_data["reason"], acting_user=request.user)
             messages.success(request, _("The concern is under a legal hold."))
     except ValidationError as exc:
         context = {"concern": concern, "message": " ".join(exc.messages)}
@@ -97,7 +97,7 @@ def forget_for_reporter(request, pk):
     form = ForgetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done, held = actions.forget_for_reporter(
-            request.user, concern, same_email=form.cleaned_data["same_email"]
+            concern, same_email=form.cleaned_data["same_email"], acting_user=request.user
         )
         if done:
             messages.success(
@@ -137,7 +137,7 @@ def records_export(request, slug):
         raise Http404("No such agency of yours.")
     response = HttpResponse(export.as_csv(agency), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{agency.slug}-concerns-redacted.csv"'
-    audit.record(request.user, "records.export", agency, agency=agency)
+    audit.record(request.user, audit_events.RECORDS_EXPORT, agency, agency=agency)
     return response
 
 

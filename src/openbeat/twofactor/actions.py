@@ -2,21 +2,32 @@
 
 import datetime
 import math
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_otp import devices_for_user
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from openbeat.core import access
-from openbeat.core.models import AuditEvent, Role
+from openbeat.core import access, audit_events
+from openbeat.core.models import Agency, AuditEvent, Role
 
 BACKUP_CODES = 10
 
 
-def _log(action, user, actor=None, agency=None, after=None):
+def _log(
+    action: str,
+    user: User,
+    actor: User | None = None,
+    agency: Agency | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     AuditEvent.objects.create(
         agency=agency,
         actor=actor if actor is not None else user,
@@ -27,7 +38,7 @@ def _log(action, user, actor=None, agency=None, after=None):
     )
 
 
-def pending_authenticator(user):
+def pending_authenticator(user: User) -> TOTPDevice:
     """The authenticator this user is setting up: one, kept across reloads of the page."""
     device, _created = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": "authenticator"}
@@ -35,22 +46,22 @@ def pending_authenticator(user):
     return device
 
 
-def confirm_authenticator(user, code):
+def confirm_authenticator(user: User, code: str) -> tuple[list[str] | None, TOTPDevice | None]:
     """Confirm the pending authenticator with its first code; return the new backup codes,
     or None when the code is wrong (throttled like any other code)."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
         if device is None or not device.verify_token(code):
-            _log("auth.2fa_enrol_failed", user)
+            _log(audit_events.AUTH_2FA_ENROL_FAILED, user)
             return None, device
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_backup_codes(user)
-        _log("auth.2fa_enrolled", user)
+        _log(audit_events.AUTH_2FA_ENROLLED, user)
     return codes, device
 
 
-def verify(user, code):
+def verify(user: User, code: str) -> tuple[Device | None, datetime.datetime | None]:
     """The device that accepts `code` (authenticator or one-time backup code), or None.
 
     Returns (device, wait): after a wrong code every code is refused for a while that doubles
@@ -67,14 +78,16 @@ def verify(user, code):
         if wait is None:
             for device in devices:
                 if device.verify_token(code):
-                    _log("auth.2fa_verified", user, after={"with": kind})
+                    _log(audit_events.AUTH_2FA_VERIFIED, user, after={"with": kind})
                     return device, None
-        _log("auth.2fa_failed", user, after={"with": kind, "throttled": wait is not None})
+        _log(
+            audit_events.AUTH_2FA_FAILED, user, after={"with": kind, "throttled": wait is not None}
+        )
     return None, wait
 
 
-def _throttled_until(devices):
-    until = None
+def _throttled_until(devices: Iterable[Device]) -> datetime.datetime | None:
+    until: datetime.datetime | None = None
     for device in devices:
         allowed, detail = device.verify_is_allowed()
         if not allowed and detail and detail.get("locked_until"):
@@ -82,7 +95,7 @@ def _throttled_until(devices):
     return until
 
 
-def _replace_backup_codes(user):
+def _replace_backup_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
@@ -90,37 +103,39 @@ def _replace_backup_codes(user):
     return codes
 
 
-def new_backup_codes(user):
+def new_backup_codes(user: User) -> list[str]:
     """A fresh set of one-time codes; the old ones stop working."""
     with transaction.atomic():
         codes = _replace_backup_codes(user)
-        _log("auth.2fa_backup_codes", user)
+        _log(audit_events.AUTH_2FA_BACKUP_CODES, user)
     return codes
 
 
-def resettable_staff(admin):
+def resettable_staff(*, acting_user: User) -> QuerySet[User]:
     """Accounts whose authenticator this agency administrator may reset (a superuser: all)."""
     users = get_user_model().objects.filter(is_active=True)
-    if not admin.is_superuser:
-        users = users.filter(staff_roles__agency_id__in=access.agency_ids(admin, Role.ADMIN))
+    if not acting_user.is_superuser:
+        users = users.filter(staff_roles__agency_id__in=access.agency_ids(acting_user, Role.ADMIN))
     return users.distinct().order_by("username")
 
 
-def reset_devices(admin, user_id):
+def reset_devices(user_id: int, *, acting_user: User) -> User:
     """Remove an account's authenticator and backup codes (a lost phone): it enrols afresh at
     its next sign-in, and sessions verified with the old device must verify again."""
     from django.http import Http404
 
-    target = resettable_staff(admin).filter(pk=user_id).first()
+    target = resettable_staff(acting_user=acting_user).filter(pk=user_id).first()
     if target is None:
-        access._record_refusal(admin, get_user_model(), {"pk": user_id})
+        access._record_refusal(acting_user, get_user_model(), {"pk": user_id})
         raise Http404("No such staff member in your agency.")
-    shared = target.staff_roles.filter(agency_id__in=access.agency_ids(admin, Role.ADMIN)).first()
-    _remove_devices(target, admin, shared.agency if shared else None, {})
+    shared = target.staff_roles.filter(
+        agency_id__in=access.agency_ids(acting_user, Role.ADMIN)
+    ).first()
+    _remove_devices(target, acting_user, shared.agency if shared else None, {})
     return target
 
 
-def reset_from_console(username, reason):
+def reset_from_console(username: str, reason: str) -> int:
     """The server operator's reset (`openbeat two-factor-reset`), for the last administrator:
     audited without an actor, with the reason given."""
     target = get_user_model().objects.filter(username=username).first()
@@ -129,13 +144,16 @@ def reset_from_console(username, reason):
     return _remove_devices(target, None, None, {"by": "console", "reason": reason})
 
 
-def _remove_devices(target, actor, agency, note):
+def _remove_devices(
+    target: User, actor: User | None, agency: Agency | None, note: dict[str, str]
+) -> int:
     with transaction.atomic():
-        removed = sum(device.delete()[0] > 0 for device in devices_for_user(target, confirmed=None))
+        devices = devices_for_user(target, confirmed=None)
+        removed: int = sum(device.delete()[0] > 0 for device in devices)
         AuditEvent.objects.create(
             agency=agency,
             actor=actor,
-            action="auth.2fa_reset",
+            action=audit_events.AUTH_2FA_RESET,
             object_type="auth.user",
             object_id=str(target.pk),
             after={"devices_removed": removed, **note},
@@ -143,5 +161,6 @@ def _remove_devices(target, actor, agency, note):
     return removed
 
 
-def throttle_minutes(until):
-    return max(1, math.ceil((until - timezone.now()) / datetime.timedelta(minutes=1)))
+def throttle_minutes(until: datetime.datetime) -> int:
+    minutes: float = (until - timezone.now()) / datetime.timedelta(minutes=1)
+    return max(1, math.ceil(minutes))

@@ -113,7 +113,7 @@ def account(request):
     is_admin = request.user.is_superuser or bool(agency_ids(request.user, Role.ADMIN))
     staff = []
     if is_admin:
-        for person in actions.resettable_staff(request.user):
+        for person in actions.resettable_staff(acting_user=request.user):
             staff.append((person, user_has_device(person)))
     context = {
         "enrolled": user_has_device(request.user),
@@ -136,7 +136,7 @@ def backup_codes(request):
 @login_required
 @require_POST
 def reset(request, user_id):
-    target = actions.reset_devices(request.user, user_id)
+    target = actions.reset_devices(user_id, acting_user=request.user)
     messages.success(
         request,
         _(
