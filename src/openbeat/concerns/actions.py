@@ -30,7 +30,8 @@ from openbeat.core import audit, images, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.models import Area, Venue
 from openbeat.insights import surveys
-from openbeat.outreach.actions import concern_updated
+from openbeat.outreach.actions import add_follower, concern_updated, move_followers
+from openbeat.outreach.models import Role
 
 MAX_DESCRIPTION = 4000
 MAX_PHOTOS = 3
@@ -274,6 +275,7 @@ def submit_concern(
             if actor is not None:
                 audit.record(actor, "concern.intake", concern, after=_public_snapshot(concern))
             if email:
+                add_follower(concern, email, role=Role.REPORTER, language=concern.language)
                 enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
     except IntegrityError:
         if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
@@ -293,14 +295,6 @@ def _public_snapshot(concern):
             "form_nonce",
         ),
     )
-
-
-def _notify_followers(concern, update):
-    concern_updated(concern, update)  # residents who follow it by subscription
-    if concern.reporter_email:
-        enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
-    for supporter_id in concern.supporters.following().values_list("pk", flat=True):
-        enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
 
 
 def _add_update(concern, kind, actor=None, body="", public=False, before="", after=""):
@@ -351,7 +345,7 @@ def change_status(actor, concern, status, note="", referred_to=""):
         audit.record(
             actor, "concern.status", concern, before=before, after=_public_snapshot(concern)
         )
-        _notify_followers(concern, update)
+        concern_updated(concern, update)
         if status in CLOSED_STATUSES and previous not in CLOSED_STATUSES:
             surveys.invite_after_closure(concern)
     return update
@@ -373,7 +367,7 @@ def respond(actor, concern, body, public=True):
             after={"update": update.pk, "public": public},
         )
         if public:
-            _notify_followers(concern, update)
+            concern_updated(concern, update)
     return update
 
 
@@ -446,6 +440,10 @@ def mark_duplicate(actor, concern, original):
                 language=concern.language,
                 confirmed_at=timezone.now(),  # the reporter's address, known to be theirs
             )
+            add_follower(
+                original, concern.reporter_email, role=Role.SUPPORTER, language=concern.language
+            )
+        move_followers(concern, original)
         note = _("Merged into concern #%(id)s.") % {"id": original.pk}
         update = _add_update(
             concern, UpdateKind.MERGE, actor, note, True, previous, Status.DUPLICATE
@@ -457,8 +455,7 @@ def mark_duplicate(actor, concern, original):
             before=before,
             after={**_public_snapshot(concern), "supporters_moved": moved},
         )
-        if concern.reporter_email:
-            enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
+        concern_updated(concern, update, role=Role.REPORTER)  # the others follow the original
     return original
 
 
@@ -517,6 +514,10 @@ def confirm_support(token):
             return supporter, False
         supporter.confirmed_at = timezone.now()
         supporter.save(update_fields=["confirmed_at"])
+        if supporter.email:
+            add_follower(
+                supporter.concern, supporter.email, role=Role.SUPPORTER, language=supporter.language
+            )
         pagecache.bump(*supporter.concern.page_scopes())
     return supporter, True
 

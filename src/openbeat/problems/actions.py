@@ -14,7 +14,6 @@ from openbeat.problems.models import (
     PHASE_ORDER,
     ActionStatus,
     Measure,
-    OptOut,
     OwnerKind,
     Phase,
     PhaseChange,
@@ -22,7 +21,7 @@ from openbeat.problems.models import (
     ProblemAction,
     Volunteer,
 )
-from openbeat.problems.tasks import send_phase_email, send_volunteer_confirmation
+from openbeat.problems.tasks import send_volunteer_confirmation
 
 ANALYSIS_FIELDS = [
     "place",
@@ -138,18 +137,6 @@ def update_analysis(actor, problem, **fields):
         )
 
 
-def _followers(problem):
-    """Everyone who raised or supports a linked public concern, once each, minus opt-outs."""
-    addresses = {}
-    for concern in problem.concerns.filter(is_private=False, category__is_sensitive=False):
-        if concern.reporter_email:
-            addresses.setdefault(concern.reporter_email.lower(), concern.language)
-        for email, language in concern.supporters.following().values_list("email", "language"):
-            addresses.setdefault(email.lower(), language)
-    opted_out = set(problem.opt_outs.values_list("email", flat=True))
-    return {email: lang for email, lang in addresses.items() if email not in opted_out}
-
-
 def set_phase(actor, problem, phase, note=""):
     """Move the case along SARA one step (or reopen it); followers are told, once each.
 
@@ -199,9 +186,7 @@ def set_phase(actor, problem, phase, note=""):
             to_phase=phase,
             note=note.strip(),
         )
-        for email, language in _followers(problem).items():
-            enqueue_with_write(send_phase_email, problem.pk, change.pk, email, language)
-        problem_phase_changed(problem, change)  # residents who follow it by subscription
+        problem_phase_changed(problem, change)
         audit.record(
             actor,
             "problem.phase",
@@ -331,7 +316,3 @@ def confirm_volunteer(token):
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["confirmed_at"])
     return offer
-
-
-def opt_out(problem, email):
-    OptOut.objects.get_or_create(problem=problem, email=email.lower())
