@@ -119,7 +119,7 @@ def subscribe(agency, email, areas=(), topics=(), frequency=Frequency.IMMEDIATE,
     return subscription, "new"
 
 
-def _stronger(role, other):
+def _stronger(role: str, other: str) -> str:
     return role if ROLE_STRENGTH[role] <= ROLE_STRENGTH[other] else other
 
 

@@ -112,7 +112,7 @@ def _matching(queryset, area_ids, topic_ids):
     return queryset
 
 
-def _active():
+def _active() -> QuerySet[Subscription]:
     return Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).exclude(
         email__in=Suppression.objects.values("email")
     )
@@ -159,7 +159,7 @@ def problem_followers(problem_id: int, role: str = "") -> list[int]:
     return own + list(through_concerns)
 
 
-def recipient_ids(mailing):
+def recipient_ids(mailing: Mailing) -> list[int]:
     """The subscriptions a mailing goes to, when it is planned."""
     active = _active()
     if mailing.kind == MailingKind.ANNOUNCEMENT:
@@ -435,7 +435,7 @@ class Composer:
             self.drafts[key] = found
         return found
 
-    def _track_url(self, subscription):
+    def _track_url(self, subscription: Subscription) -> str:
         """The reporter's or a supporter's private tracking link, or "" for a follower."""
         concern = self.context["concern"]
         if subscription.role == Role.REPORTER:
@@ -487,7 +487,7 @@ class Composer:
         return Outgoing(self._draft(subscription.language, items, role), values), ""
 
     @property
-    def mailing_problem_id(self):
+    def mailing_problem_id(self) -> int:
         return self.mailing.phase_change.problem_id
 
 
