@@ -125,14 +125,14 @@ def concern_followers(concern_id: int, role: str = "") -> QuerySet[Subscription]
     return followers.filter(role=role) if role else followers
 
 
-def problem_followers(problem_id: int, role: str = "") -> list[int]:
-    """Who is emailed a problem's phase change, as subscription ids, one per address: its own
-    active subscriptions, and the reporters and supporters following a linked concern that is
-    not private (a moderator's hiding is about what the public sees: its reporter still
-    follows) whose address has no say of its own on the problem (followed it already, or
-    asked for no more of it). With `role` "follower", its own subscriptions only.
+def problem_followers(problem_id: int, role: str = "") -> list[tuple[int, str]]:
+    """Who is emailed a problem's phase change, as (subscription id, address), one per address:
+    its own active subscriptions, and the reporters and supporters following a linked concern
+    that is not private (a moderator's hiding is about what the public sees: its reporter still
+    follows) whose address has no say of its own on the problem (followed it already, or asked
+    for no more of it). With `role` "follower", its own subscriptions only.
     """
-    own = list(_active().filter(kind=Kind.PROBLEM, problem=problem_id).values_list("pk", flat=True))
+    own = list(_active().filter(kind=Kind.PROBLEM, problem=problem_id).values_list("pk", "email"))
     if role == Role.FOLLOWER:
         return own
     said = Subscription.objects.filter(
@@ -146,15 +146,11 @@ def problem_followers(problem_id: int, role: str = "") -> list[int]:
     ).values("pk")
     through_concerns = (
         _active()
-        .filter(
-            kind=Kind.CONCERN,
-            concern__in=linked,
-            role__in=[Role.REPORTER, Role.SUPPORTER],
-        )
+        .filter(kind=Kind.CONCERN, concern__in=linked, role__in=[Role.REPORTER, Role.SUPPORTER])
         .exclude(email__in=said)
         .values("email")
         .annotate(first=Min("pk"))
-        .values_list("first", flat=True)
+        .values_list("first", "email")
     )
     return own + list(through_concerns)
 
@@ -180,15 +176,11 @@ def recipient_ids(mailing: Mailing) -> list[int]:
         queryset = concern_followers(mailing.concern_update.concern_id, mailing.role)
     else:
         # Two subscriptions may share an address here: a re-run adds none already served.
-        served = Delivery.objects.filter(mailing=mailing, subscription__email__isnull=False).values(
-            "subscription__email"
+        served = set(
+            Delivery.objects.filter(mailing=mailing).values_list("subscription__email", flat=True)
         )
-        ids = problem_followers(mailing.phase_change.problem_id, mailing.role)
-        return sorted(
-            Subscription.objects.filter(pk__in=ids)
-            .exclude(email__in=served)
-            .values_list("pk", flat=True)
-        )
+        followers = problem_followers(mailing.phase_change.problem_id, mailing.role)
+        return sorted(pk for pk, email in followers if email not in served)
     return list(queryset.order_by("pk").values_list("pk", flat=True))
 
 
@@ -476,7 +468,8 @@ class Composer:
             if subscription.email in self.stopped:
                 return None, "unsubscribed"
             role = subscription.role
-            unsubscribe = self.links.unsubscribe(subscription, problem_id=self.mailing_problem_id)
+            problem_id = self.context["problem"].pk
+            unsubscribe = self.links.unsubscribe(subscription, problem_id=problem_id)
         values = {
             "to": subscription.email,
             "manage": self.links.manage(subscription),
@@ -485,10 +478,6 @@ class Composer:
             "id": str(delivery.pk),
         }
         return Outgoing(self._draft(subscription.language, items, role), values), ""
-
-    @property
-    def mailing_problem_id(self) -> int:
-        return self.mailing.phase_change.problem_id
 
 
 # -- Sending -------------------------------------------------------------------------------------
