@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.concerns.models import Concern
+from openbeat.concerns.models import Concern, ConcernUpdate
 from openbeat.core import audit
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
@@ -38,7 +38,7 @@ from openbeat.outreach.models import (
     new_token,
 )
 from openbeat.outreach.tasks import send_subscription_notice
-from openbeat.problems.models import Problem
+from openbeat.problems.models import PhaseChange, Problem
 
 # -- Residents: subscriptions and follows ----------------------------------------------------
 
@@ -490,7 +490,7 @@ def _start_mailing(agency, kind, **target):
     return mailing
 
 
-def concern_updated(concern, update, *, role=""):
+def concern_updated(concern: Concern, update: ConcernUpdate, *, role: str = "") -> Mailing | None:
     """A public update of a concern: its followers are emailed (those of one `role` only, when
     given), one email each."""
     if not concern_followers(concern.pk, role).exists():
@@ -498,7 +498,7 @@ def concern_updated(concern, update, *, role=""):
     return _start_mailing(concern.agency, MailingKind.CONCERN, concern_update=update, role=role)
 
 
-def problem_phase_changed(problem, change):
+def problem_phase_changed(problem: Problem, change: PhaseChange) -> Mailing | None:
     """A problem moved along SARA: its followers are emailed, one email per address."""
     if not problem_followers(problem.pk):
         return None
