@@ -360,7 +360,7 @@ def test_three_concerns_become_a_problem_worked_through_to_close_out(
     body = closed.get_body(("plain",)).get_content()
     assert "Thank you to everyone who helped." in body
     assert site.url + problem.get_absolute_url() in body
-    assert closed["List-Unsubscribe"].strip().startswith(f"<{site.url}/problems/opt-out/")
+    assert closed["List-Unsubscribe"].strip().startswith(f"<{site.url}/unsubscribe/")
 
     audits = [audit]
     for language in ("en", "es"):

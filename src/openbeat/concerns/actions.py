@@ -39,7 +39,8 @@ from openbeat.core.models import Agency, Area, Venue
 from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
 from openbeat.events.models import Occurrence
 from openbeat.insights import surveys
-from openbeat.outreach.actions import concern_updated
+from openbeat.outreach.actions import add_follower, concern_updated, move_followers
+from openbeat.outreach.models import Role
 
 if TYPE_CHECKING:
     from openbeat.core.access import Actor
@@ -292,6 +293,7 @@ def submit_concern(
                     after=_public_snapshot(concern),
                 )
             if email:
+                add_follower(concern, email, role=Role.REPORTER, language=concern.language)
                 enqueue_with_write(send_concern_email, concern.pk, "received", "reporter", None)
     except IntegrityError:
         if nonce and (same := Concern.objects.filter(form_nonce=nonce).first()):
@@ -312,14 +314,6 @@ def _public_snapshot(concern: Concern) -> dict[str, Any]:
         ),
     )
     return saved or {}
-
-
-def _notify_followers(concern: Concern, update: ConcernUpdate) -> None:
-    concern_updated(concern, update)  # residents who follow it by subscription
-    if concern.reporter_email:
-        enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
-    for supporter_id in concern.supporters.following().values_list("pk", flat=True):
-        enqueue_with_write(send_concern_email, concern.pk, "update", supporter_id, update.pk)
 
 
 def _add_update(
@@ -391,7 +385,7 @@ def change_status(
             before=before,
             after=_public_snapshot(concern),
         )
-        _notify_followers(concern, update)
+        concern_updated(concern, update)
         if status in CLOSED_STATUSES and previous not in CLOSED_STATUSES:
             surveys.invite_after_closure(concern)
     return update
@@ -415,7 +409,7 @@ def respond(
             after={"update": update.pk, "public": public},
         )
         if public:
-            _notify_followers(concern, update)
+            concern_updated(concern, update)
     return update
 
 
@@ -517,6 +511,10 @@ def mark_duplicate(concern: Concern, original: Concern, *, acting_user: Actor | 
                 language=concern.language,
                 confirmed_at=timezone.now(),  # the reporter's address, known to be theirs
             )
+            add_follower(
+                original, concern.reporter_email, role=Role.SUPPORTER, language=concern.language
+            )
+        move_followers(concern, original)
         note = _("Merged into concern #%(id)s.") % {"id": original.pk}
         update = _add_update(
             concern, UpdateKind.MERGE, acting_user, note, True, previous, Status.DUPLICATE
@@ -528,8 +526,7 @@ def mark_duplicate(concern: Concern, original: Concern, *, acting_user: Actor | 
             before=before,
             after={**_public_snapshot(concern), "supporters_moved": moved},
         )
-        if concern.reporter_email:
-            enqueue_with_write(send_concern_email, concern.pk, "update", "reporter", update.pk)
+        concern_updated(concern, update, role=Role.REPORTER)  # the others follow the original
     return original
 
 
@@ -590,6 +587,10 @@ def confirm_support(token: str) -> tuple[Supporter, bool]:
             return supporter, False
         supporter.confirmed_at = timezone.now()
         supporter.save(update_fields=["confirmed_at"])
+        if supporter.email:
+            add_follower(
+                supporter.concern, supporter.email, role=Role.SUPPORTER, language=supporter.language
+            )
         pagecache.bump(*supporter.concern.page_scopes())
     return supporter, True
 

@@ -424,14 +424,11 @@ class SupporterQuerySet(models.QuerySet):
         address's voice counted at once would tell strangers whether it supported before)."""
         return self.filter(confirmed_at__isnull=False)
 
-    def following(self) -> "SupporterQuerySet":
-        """Supporters who get the concern's updates: confirmed addresses."""
-        return self.counted().exclude(email="")
-
 
 class Supporter(models.Model):
-    """A resident adding their voice ("me too"); with an email they follow its updates once the
-    address confirms it (`core.emailforms`)."""
+    """A resident adding their voice ("me too"); with an email the voice counts once the address
+    confirms it (`core.emailforms`), and from then on the address follows the concern's updates
+    (an `outreach.Subscription` with the supporter's role)."""
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="supporters")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")

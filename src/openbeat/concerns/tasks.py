@@ -1,4 +1,5 @@
-"""Background work for concerns: emails to the reporter, followers and staff."""
+"""Background work for concerns: the reporter's receipt, a supporter's confirmation, and staff's
+note of a contested closure. Updates go to followers through `outreach.delivery`."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -13,10 +14,10 @@ from openbeat.core.models import Role, StaffRole
 
 @task()
 def send_concern_email(concern_id, kind, recipient, update_id, attempt=0):
-    """Tell the reporter ("reporter") or a supporter (their id) about a concern.
+    """Write to the reporter ("reporter") or a supporter (their id) about their own act: the
+    receipt of a report ("received"), or a "me too" to confirm ("support_*").
 
-    Built when sent, from the concern as it is then: a concern made private or hidden since the
-    email was queued says no more than its public page would.
+    Built when sent, from the concern as it is then.
     """
     concern = Concern.objects.select_related("category", "agency").get(pk=concern_id)
     if recipient == "reporter":

@@ -15,6 +15,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,19 +27,24 @@ from openbeat.core.mail import suppress
 from openbeat.core.models import Agency, Area, Suppression
 from openbeat.core.refusals import refusal
 from openbeat.outreach import links
-from openbeat.outreach.delivery import plan_mailing
+from openbeat.outreach.delivery import concern_followers, plan_mailing, problem_followers
 from openbeat.outreach.models import (
+    ROLE_STRENGTH,
     Announcement,
     AnnouncementStatus,
+    Delivery,
     Frequency,
     Kind,
     Mailing,
     MailingKind,
+    Role,
     Subscription,
     SubscriptionStatus,
     Topic,
+    new_token,
 )
 from openbeat.outreach.tasks import send_subscription_notice
+from openbeat.problems.models import PhaseChange, Problem
 
 if TYPE_CHECKING:
     from openbeat.core.access import Actor
@@ -129,6 +136,10 @@ def subscribe(
     return subscription, "new"
 
 
+def _stronger(role: str, other: str) -> str:
+    return role if ROLE_STRENGTH[role] <= ROLE_STRENGTH[other] else other
+
+
 def follow(
     target: Concern | Problem, email: str | None, language: str = "en"
 ) -> tuple[Subscription | None, str]:
@@ -148,6 +159,7 @@ def follow(
                 _ask_to_confirm(existing, "confirm")
                 return existing, "pending"
             subscription = existing or Subscription(agency=target.agency, **lookup)
+            subscription.role = _stronger(subscription.role, Role.FOLLOWER)
             subscription.status = SubscriptionStatus.PENDING
             subscription.language = language
             subscription.unsubscribed_at = None
@@ -156,6 +168,111 @@ def follow(
     except IntegrityError:
         return Subscription.objects.get(**lookup), "pending"
     return subscription, "new"
+
+
+def add_follower(
+    target: Concern | Problem, email: str, *, role: str, language: str
+) -> Subscription:
+    """The one opt-in rule, for the addresses that need no second email: the reporter's (the
+    report is their act) and a supporter's once it confirmed its "me too" from the emailed
+    link. Everyone else follows by `follow` (double opt-in).
+
+    The address follows from now on, whatever it did before on this concern or problem (the
+    confirmed act is the newer wish); one address has one subscription per concern or problem,
+    holding its stronger role (`ROLE_STRENGTH`).
+    """
+    email = email.strip().lower()
+    kind = Kind.CONCERN if isinstance(target, Concern) else Kind.PROBLEM
+    lookup = {"kind": kind, kind: target, "email": email}
+    now = timezone.now()
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                subscription = Subscription.objects.select_for_update().filter(**lookup).first()
+                if subscription is None:
+                    subscription = Subscription(agency=target.agency, role=role, **lookup)
+                else:
+                    role = _stronger(subscription.role, role)
+                    if role != subscription.role:
+                        subscription.role = role
+                    elif subscription.status == SubscriptionStatus.ACTIVE:
+                        return subscription  # already following, as strongly
+                subscription.language = language[:8]
+                subscription.status = SubscriptionStatus.ACTIVE
+                subscription.confirmed_at = subscription.confirmed_at or now
+                subscription.unsubscribed_at = None
+                subscription.save()
+                return subscription
+        except IntegrityError:  # the same address at once from another request: update it
+            continue
+    raise RuntimeError(f"could not record {kind} follower")
+
+
+def stop_following_problem(problem: Problem, email: str, *, role: str = Role.FOLLOWER) -> bool:
+    """No more email about one problem to this address, however it came to follow it (its own
+    subscription, or a concern it reported or supports). Returns False when it had stopped."""
+    email = email.strip().lower()
+    lookup = {"kind": Kind.PROBLEM, "problem": problem, "email": email}
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(**lookup).first()
+        if subscription is not None:
+            return unsubscribe(subscription)
+        try:
+            with transaction.atomic():
+                Subscription.objects.create(
+                    agency=problem.agency,
+                    role=role,
+                    status=SubscriptionStatus.UNSUBSCRIBED,
+                    unsubscribed_at=timezone.now(),
+                    **lookup,
+                )
+        except IntegrityError:  # stopped at the same moment by another request
+            return False
+    return True
+
+
+def move_followers(duplicate: Concern, original: Concern) -> int:
+    """A duplicate merged into its original: its supporters follow the original instead (their
+    confirmed act carries over); its reporter and those who asked to follow it stay. Returns
+    how many addresses moved."""
+    moved = 0
+    supporters = Subscription.objects.filter(
+        kind=Kind.CONCERN,
+        concern=duplicate,
+        role=Role.SUPPORTER,
+        status=SubscriptionStatus.ACTIVE,
+        email__isnull=False,
+    )
+    for subscription in supporters.select_for_update():
+        assert subscription.email is not None  # the query asked for an address
+        add_follower(
+            original, subscription.email, role=Role.SUPPORTER, language=subscription.language
+        )
+        subscription.status = SubscriptionStatus.UNSUBSCRIBED
+        subscription.unsubscribed_at = timezone.now()
+        subscription.save(update_fields=["status", "unsubscribed_at"])
+        moved += 1
+    return moved
+
+
+def forget_followers(concern: Concern, roles: Iterable[str]) -> int:
+    """Remove the addresses of a concern's followers of these roles (the retention job and a
+    reporter's "delete my data", `retention.actions.anonymise`): the rows stay, unsubscribed,
+    with no address and a new token, so old links lead nowhere. Returns how many."""
+    ids = list(
+        Subscription.objects.filter(
+            kind=Kind.CONCERN, concern=concern, role__in=list(roles), email__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    Delivery.objects.filter(subscription_id__in=ids).exclude(error="").update(error="")
+    for pk in ids:
+        Subscription.objects.filter(pk=pk).update(
+            email=None,
+            token=new_token(),
+            status=SubscriptionStatus.UNSUBSCRIBED,
+            unsubscribed_at=Coalesce(F("unsubscribed_at"), Value(timezone.now())),
+        )
+    return len(ids)
 
 
 def confirm(subscription: Subscription) -> bool:
@@ -201,8 +318,19 @@ def unsubscribe(subscription: Subscription) -> bool:
 
 def unsubscribe_by_link(token: str) -> tuple[str, Subscription | None]:
     """The one-click unsubscribe: "done", "already" (stopped before) or "gone" (no longer
-    exists, so nothing is sent to it either). A forged link raises signing.BadSignature."""
-    subscription_id, email = links.read_unsubscribe_token(token)
+    exists, so nothing is sent to it either). A forged link raises signing.BadSignature.
+
+    A problem's email to the reporter or a supporter of one of its concerns carries a link
+    that stops that problem's email only: the concern's own updates go on."""
+    subscription_id, email, problem_id = links.read_unsubscribe_token(token)
+    if problem_id is not None:
+        problem = Problem.objects.filter(pk=problem_id).first()
+        follows = Subscription.objects.filter(pk=subscription_id, email=email).first()
+        if problem is None or follows is None:
+            return "gone", None
+        done = stop_following_problem(problem, email, role=follows.role)
+        stopped = Subscription.objects.get(kind=Kind.PROBLEM, problem=problem, email=email)
+        return ("done" if done else "already"), stopped
     subscription = Subscription.objects.filter(pk=subscription_id, email=email).first()
     if subscription is None:
         return "gone", None
@@ -396,21 +524,19 @@ def _start_mailing(agency: Agency, kind: str, **target: Any) -> Mailing:
     return mailing
 
 
-def _followers_mailing(target: Concern | Problem, kind: str, **source: Any) -> Mailing | None:
-    followed: dict[str, Any] = {"kind": kind, kind: target, "status": SubscriptionStatus.ACTIVE}
-    if not Subscription.objects.filter(**followed).exists():
+def concern_updated(concern: Concern, update: ConcernUpdate, *, role: str = "") -> Mailing | None:
+    """A public update of a concern: its followers are emailed (those of one `role` only, when
+    given), one email each."""
+    if not concern_followers(concern.pk, role).exists():
         return None
-    return _start_mailing(target.agency, kind, **source)
-
-
-def concern_updated(concern: Concern, update: ConcernUpdate) -> Mailing | None:
-    """A public update of a concern: its followers (by subscription) are emailed."""
-    return _followers_mailing(concern, MailingKind.CONCERN, concern_update=update)
+    return _start_mailing(concern.agency, MailingKind.CONCERN, concern_update=update, role=role)
 
 
 def problem_phase_changed(problem: Problem, change: PhaseChange) -> Mailing | None:
-    """A problem moved along SARA: its followers (by subscription) are emailed."""
-    return _followers_mailing(problem, MailingKind.PROBLEM, phase_change=change)
+    """A problem moved along SARA: its followers are emailed, one email per address."""
+    if not problem_followers(problem.pk):
+        return None
+    return _start_mailing(problem.agency, MailingKind.PROBLEM, phase_change=change)
 
 
 def start_digests(now: datetime.datetime | None = None) -> list[Mailing]:

@@ -28,7 +28,13 @@ cost more than the email itself.
 The privacy decision is made when messages are built: the announcement, concern update or
 problem is re-read when each batch is claimed, the subscription's state and the suppression
 list are read with the batch, and anything no longer public, unsubscribed or bounced is not sent
-(SKIPPED). A withdrawal therefore stops a fan-out within one batch.
+(SKIPPED). A withdrawal therefore stops a fan-out within one batch. A concern's reporter and
+supporters are told of its public updates even once it is private (their tracking link shows
+them too); those who only asked to follow it, only while the public may see it.
+
+One email per address per message: a concern has one subscription per address; a problem's
+followers are deduplicated by address when it is planned (`problem_followers`), and a re-run
+of the plan adds no address that already has its delivery.
 """
 
 import collections
@@ -47,11 +53,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from openbeat.concerns.queries import public_concerns
+from openbeat.concerns.models import Concern, Supporter
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
 from openbeat.core.models import Suppression
@@ -66,9 +72,11 @@ from openbeat.outreach.models import (
     Kind,
     Mailing,
     MailingKind,
+    Role,
     Subscription,
     SubscriptionStatus,
 )
+from openbeat.problems.models import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -104,26 +112,79 @@ def _matching(queryset, area_ids, topic_ids):
     return queryset
 
 
-def recipients(mailing):
-    """The subscriptions a mailing goes to, when it is planned."""
-    active = Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).exclude(
+def _active() -> QuerySet[Subscription]:
+    return Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).exclude(
         email__in=Suppression.objects.values("email")
     )
+
+
+def concern_followers(concern_id: int, role: str = "") -> QuerySet[Subscription]:
+    """Who is emailed a concern's update: its active subscriptions (one per address), of one
+    role when given."""
+    followers = _active().filter(kind=Kind.CONCERN, concern=concern_id)
+    return followers.filter(role=role) if role else followers
+
+
+def problem_followers(problem_id: int, role: str = "") -> list[tuple[int, str | None]]:
+    """Who is emailed a problem's phase change, as (subscription id, address), one per address:
+    its own active subscriptions, and the reporters and supporters following a linked concern
+    that is not private (a moderator's hiding is about what the public sees: its reporter still
+    follows) whose address has no say of its own on the problem (followed it already, or asked
+    for no more of it). With `role` "follower", its own subscriptions only.
+    """
+    own = list(_active().filter(kind=Kind.PROBLEM, problem=problem_id).values_list("pk", "email"))
+    if role == Role.FOLLOWER:
+        return own
+    said = Subscription.objects.filter(
+        kind=Kind.PROBLEM,
+        problem=problem_id,
+        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.UNSUBSCRIBED],
+        email__isnull=False,
+    ).values("email")
+    linked = Concern.objects.filter(
+        problems=problem_id, is_private=False, category__is_sensitive=False
+    ).values("pk")
+    through_concerns = (
+        _active()
+        .filter(kind=Kind.CONCERN, concern__in=linked, role__in=[Role.REPORTER, Role.SUPPORTER])
+        .exclude(email__in=said)
+        .values("email")
+        .annotate(first=Min("pk"))
+        .values_list("first", "email")
+    )
+    return own + list(through_concerns)
+
+
+def recipient_ids(mailing: Mailing) -> list[int]:
+    """The subscriptions a mailing goes to, when it is planned."""
+    active = _active()
     if mailing.kind == MailingKind.ANNOUNCEMENT:
         announcement = mailing.announcement
+        assert announcement is not None  # an announcement's mailing has one
         queryset = active.filter(
             agency=mailing.agency_id, kind=Kind.NEWS, frequency=Frequency.IMMEDIATE
         )
-        return _matching(
+        queryset = _matching(
             queryset,
             list(announcement.areas.values_list("pk", flat=True)),
             list(announcement.topics.values_list("pk", flat=True)),
         )
-    if mailing.kind == MailingKind.DIGEST:
-        return active.filter(agency=mailing.agency_id, kind=Kind.NEWS, frequency=Frequency.WEEKLY)
-    if mailing.kind == MailingKind.CONCERN:
-        return active.filter(kind=Kind.CONCERN, concern=mailing.concern_update.concern_id)
-    return active.filter(kind=Kind.PROBLEM, problem=mailing.phase_change.problem_id)
+    elif mailing.kind == MailingKind.DIGEST:
+        queryset = active.filter(
+            agency=mailing.agency_id, kind=Kind.NEWS, frequency=Frequency.WEEKLY
+        )
+    elif mailing.kind == MailingKind.CONCERN:
+        assert mailing.concern_update is not None  # a concern's mailing has its update
+        queryset = concern_followers(mailing.concern_update.concern_id, mailing.role)
+    else:
+        # Two subscriptions may share an address here: a re-run adds none already served.
+        served = set(
+            Delivery.objects.filter(mailing=mailing).values_list("subscription__email", flat=True)
+        )
+        assert mailing.phase_change is not None  # a problem's mailing has its phase change
+        followers = problem_followers(mailing.phase_change.problem_id, mailing.role)
+        return sorted(pk for pk, email in followers if email not in served)
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
 
 
 def plan(mailing_id):
@@ -137,7 +198,7 @@ def plan(mailing_id):
     mailing = Mailing.objects.select_related("announcement").get(pk=mailing_id)
     if mailing.planned_at is not None:
         return 0
-    ids = list(recipients(mailing).order_by("pk").values_list("pk", flat=True))
+    ids = recipient_ids(mailing)
     for start in range(0, len(ids), PLAN_CHUNK):
         rows = [
             Delivery(mailing_id=mailing_id, subscription_id=subscription_id)
@@ -258,17 +319,18 @@ class Composer:
             self._digest_items()
         elif mailing.kind == MailingKind.CONCERN:
             update = mailing.concern_update
-            concern = public_concerns().filter(pk=update.concern_id).first()
             update.refresh_from_db()
-            self.visible = concern is not None and update.is_public and not update.is_hidden
+            concern = Concern.objects.select_related("category", "agency").get(pk=update.concern_id)
+            self.visible = update.is_published
+            self.concern_public = concern.is_public
             self.context.update(
                 concern=concern,
                 update=update,
-                page_url=settings.BASE_URL + (concern.get_absolute_url() if concern else ""),
+                page_url=settings.BASE_URL + concern.get_absolute_url(),
             )
         else:
             change = mailing.phase_change
-            problem = change.problem
+            problem = Problem.objects.select_related("agency").get(pk=change.problem_id)
             self.context.update(
                 problem=problem,
                 change=change,
@@ -301,6 +363,25 @@ class Composer:
             Suppression.objects.filter(email__in=emails).values_list("email", flat=True)
         )
         self.choices = {}
+        self.track_tokens = {}
+        self.stopped = set()
+        if self.mailing.kind == MailingKind.CONCERN:
+            # A supporter's tracking link is their own "me too"'s.
+            self.track_tokens = dict(
+                Supporter.objects.filter(
+                    concern=self.context["concern"], email__in=emails
+                ).values_list("email", "token")
+            )
+        if self.mailing.kind == MailingKind.PROBLEM:
+            # Those who asked for no more of this problem since it was planned.
+            self.stopped = set(
+                Subscription.objects.filter(
+                    kind=Kind.PROBLEM,
+                    problem=self.context["problem"],
+                    status=SubscriptionStatus.UNSUBSCRIBED,
+                    email__in=emails,
+                ).values_list("email", flat=True)
+            )
         if self.mailing.kind == MailingKind.DIGEST:
             ids = [d.subscription_id for d in deliveries]
             for model, key in (
@@ -323,15 +404,17 @@ class Composer:
                 wanted.append(announcement)
         return wanted
 
-    def _draft(self, language, items):
-        key = (language, tuple(a.pk for a in items) if items is not None else None)
+    def _draft(self, language, items, role):
+        key = (language, tuple(a.pk for a in items) if items is not None else None, role)
         found = self.drafts.get(key)
         if found is None:
             context = dict(
                 self.context,
                 items=items,
+                role=role,
                 manage_url=MARKS["manage"],
                 unsubscribe_url=MARKS["unsubscribe"],
+                track_url=MARKS["track"],
             )
             kind = self.mailing.kind
             with translation.override(language):
@@ -347,9 +430,21 @@ class Composer:
             self.drafts[key] = found
         return found
 
+    def _track_url(self, subscription: Subscription) -> str:
+        """The reporter's or a supporter's private tracking link, or "" for a follower."""
+        concern = self.context["concern"]
+        if subscription.role == Role.REPORTER:
+            token = concern.tracking_token
+        elif subscription.role == Role.SUPPORTER:
+            token = self.track_tokens.get(subscription.email, "")
+        else:
+            token = ""
+        return f"{settings.BASE_URL}/concerns/track/{token}/" if token else ""
+
     def build(self, delivery):
         """The email for one delivery, or (None, why) when it must not be sent."""
         subscription = delivery.subscription
+        kind = self.mailing.kind
         if not self.visible:
             return None, "no longer public"
         if subscription.status != SubscriptionStatus.ACTIVE:
@@ -357,17 +452,35 @@ class Composer:
         if subscription.email in self.suppressed:
             return None, "address bounced"
         items = None
-        if self.mailing.kind == MailingKind.DIGEST:
+        role = ""
+        unsubscribe = self.links.unsubscribe(subscription)
+        track = ""
+        if kind == MailingKind.DIGEST:
             items = self._wanted_items(subscription.pk)
             if not items:
                 return None, "nothing new for this subscriber"
+        elif kind == MailingKind.CONCERN:
+            role = subscription.role
+            if role == Role.FOLLOWER and not self.concern_public:
+                return None, "no longer public"
+            track = self._track_url(subscription)
+            if role != Role.FOLLOWER and not track:
+                role = Role.FOLLOWER  # its link is gone (merged away): the public page's
+        elif kind == MailingKind.PROBLEM and subscription.kind == Kind.CONCERN:
+            # A reporter or supporter of one of its concerns: the link stops this problem only.
+            if subscription.email in self.stopped:
+                return None, "unsubscribed"
+            role = subscription.role
+            problem_id = self.context["problem"].pk
+            unsubscribe = self.links.unsubscribe(subscription, problem_id=problem_id)
         values = {
             "to": subscription.email,
             "manage": self.links.manage(subscription),
-            "unsubscribe": self.links.unsubscribe(subscription),
+            "unsubscribe": unsubscribe,
+            "track": track,
             "id": str(delivery.pk),
         }
-        return Outgoing(self._draft(subscription.language, items), values), ""
+        return Outgoing(self._draft(subscription.language, items, role), values), ""
 
 
 # -- Sending -------------------------------------------------------------------------------------
@@ -378,6 +491,7 @@ MARKS = {
     "to": "obmark-recipient@openbeat.invalid",
     "manage": "OBMARKMANAGELINK",
     "unsubscribe": "OBMARKUNSUBSCRIBELINK",
+    "track": "OBMARKTRACKLINK",
     "id": "OBMARKDELIVERY",
 }
 # Lines up to RFC 5322's hard limit: folded at 78 the standard library would turn a long
@@ -421,7 +535,14 @@ class Draft:
     def as_bytes(self, values):
         if self._template is None:
             template = self._flatten(MARKS)
-            whole = all(mark.encode() in template for mark in MARKS.values())
+            used = [
+                mark
+                for name, mark in MARKS.items()
+                if name == "to"
+                or mark in self.body
+                or any(mark in value for value in self.headers.values())
+            ]
+            whole = all(mark.encode() in template for mark in used)
             self._template = template if whole else b""
         if not self._template:
             return self._flatten(values)

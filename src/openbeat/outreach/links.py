@@ -12,17 +12,24 @@ from django.urls import reverse
 SALT = "openbeat.outreach.unsubscribe"
 
 
-def unsubscribe_token(subscription_id, email):
-    return signing.Signer(salt=SALT).sign_object([subscription_id, email], compress=True)
+def unsubscribe_token(subscription_id, email, problem_id=None):
+    """The signed value of an unsubscribe link; with `problem_id`, a link in a problem's email
+    to a reporter or supporter of one of its concerns, which stops that problem's email only."""
+    value = [subscription_id, email] if problem_id is None else [subscription_id, email, problem_id]
+    return signing.Signer(salt=SALT).sign_object(value, compress=True)
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """(subscription id, email) from an unsubscribe link, or raise signing.BadSignature."""
+def read_unsubscribe_token(token: str) -> tuple[int, str, int | None]:
+    """(subscription id, email, problem id or None) from an unsubscribe link, or raise
+    signing.BadSignature."""
     try:
-        subscription_id, email = signing.Signer(salt=SALT).unsign_object(token)
+        subscription_id, email, *problem = signing.Signer(salt=SALT).unsign_object(token)
+        problem_id = int(problem[0]) if problem else None
+        if len(problem) > 1:
+            raise ValueError("too many values")
     except (ValueError, TypeError) as exc:  # a well-signed value of the wrong shape
         raise signing.BadSignature(str(exc)) from exc
-    return int(subscription_id), str(email)
+    return int(subscription_id), str(email), problem_id
 
 
 class LinkMaker:
@@ -38,8 +45,8 @@ class LinkMaker:
         self.unsubscribe_pattern = pattern("outreach:unsubscribe")
         self.manage_pattern = pattern("outreach:manage")
 
-    def unsubscribe(self, subscription):
-        token = unsubscribe_token(subscription.pk, subscription.email)
+    def unsubscribe(self, subscription, problem_id=None):
+        token = unsubscribe_token(subscription.pk, subscription.email, problem_id)
         return self.unsubscribe_pattern.replace(self.PLACEHOLDER, token)
 
     def manage(self, subscription):

@@ -40,6 +40,22 @@ class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("A weekly digest")
 
 
+class Role(models.TextChoices):
+    """How an address came to follow a concern or a problem (the one opt-in rule,
+    `outreach.actions.add_follower`): by its own confirmed act — it reported the concern, or
+    confirmed its support from the emailed link — or by asking to follow and confirming that
+    (double opt-in, as for announcements)."""
+
+    REPORTER = "reporter", _("Reported it")
+    SUPPORTER = "supporter", _("Supports it")
+    FOLLOWER = "follower", _("Asked to follow it")
+
+
+# When one address holds several roles on one concern, the stronger one is kept: a reporter is
+# told what a supporter is, and a supporter what a follower is.
+ROLE_STRENGTH: dict[str, int] = {Role.REPORTER: 0, Role.SUPPORTER: 1, Role.FOLLOWER: 2}
+
+
 class SubscriptionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for confirmation")
     ACTIVE = "active", _("Active")
@@ -50,12 +66,18 @@ class Subscription(models.Model):
     """An address that asked, without an account, for email from one agency: its announcements
     (all, or some areas and topics), or the updates of one concern or problem it follows.
 
-    Nothing is sent until the address confirms (double opt-in). The email is private to the
-    agency: it never appears on a public page, feed or export.
+    Nothing is sent until the address confirms (double opt-in), except to the reporter and the
+    confirmed supporters of a concern, who follow it by that act (`role`). The email is private
+    to the agency: it never appears on a public page, feed or export.
+
+    A problem's followers are its own subscriptions and, without one, the reporters and
+    supporters of its linked public concerns (`outreach.delivery.problem_followers`); an
+    unsubscribed problem subscription is an address that asked for no more of that problem.
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NEWS)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.FOLLOWER)
     concern = models.ForeignKey(
         "concerns.Concern", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -210,6 +232,9 @@ class Mailing(models.Model):
     phase_change = models.ForeignKey(
         "problems.PhaseChange", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # A concern's or problem's update for followers of one role only ("": all of them), e.g. a
+    # merged duplicate's note, which only its reporter is sent.
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
     # A digest: the local Monday of its week (one per agency and week), and the announcements it
     # covers, published from `covers_from` until the digest was started (`created_at`).
     period_start = models.DateField(null=True, blank=True)

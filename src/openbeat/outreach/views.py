@@ -263,7 +263,7 @@ def manage(request, token):
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     try:
-        subscription_id, _email = links.read_unsubscribe_token(token)
+        subscription_id, _email, problem_id = links.read_unsubscribe_token(token)
     except signing.BadSignature:
         return _bad_link(
             request,
@@ -274,6 +274,9 @@ def unsubscribe(request, token):
         )
     if request.method == "GET":
         subscription = Subscription.objects.filter(pk=subscription_id).first()
+        problem = Problem.objects.filter(pk=problem_id).first() if problem_id else None
+        if problem is not None:  # the link stops this problem's email: say so
+            subscription = Subscription(kind=Kind.PROBLEM, problem=problem)
         return render(
             request, "outreach/unsubscribe.html", {"subscription": subscription, "token": token}
         )

@@ -25,7 +25,6 @@ from openbeat.problems.models import (
     PHASE_ORDER,
     ActionStatus,
     Measure,
-    OptOut,
     OwnerKind,
     Phase,
     PhaseChange,
@@ -33,7 +32,7 @@ from openbeat.problems.models import (
     ProblemAction,
     Volunteer,
 )
-from openbeat.problems.tasks import send_phase_email, send_volunteer_confirmation
+from openbeat.problems.tasks import send_volunteer_confirmation
 
 if TYPE_CHECKING:
     from openbeat.core.access import Actor
@@ -167,18 +166,6 @@ def update_analysis(problem: Problem, *, acting_user: Actor | None, **fields: An
         )
 
 
-def _followers(problem: Problem) -> dict[str, str]:
-    """Everyone who raised or supports a linked public concern, once each, minus opt-outs."""
-    addresses: dict[str, str] = {}
-    for concern in problem.concerns.filter(is_private=False, category__is_sensitive=False):
-        if concern.reporter_email:
-            addresses.setdefault(concern.reporter_email.lower(), concern.language)
-        for email, language in concern.supporters.following().values_list("email", "language"):
-            addresses.setdefault(email.lower(), language)
-    opted_out = set(problem.opt_outs.values_list("email", flat=True))
-    return {email: lang for email, lang in addresses.items() if email not in opted_out}
-
-
 def set_phase(
     problem: Problem, phase: str, note: str = "", *, acting_user: Actor | None
 ) -> PhaseChange:
@@ -228,9 +215,7 @@ def set_phase(
             to_phase=phase,
             note=note.strip(),
         )
-        for email, language in _followers(problem).items():
-            enqueue_with_write(send_phase_email, problem.pk, change.pk, email, language)
-        problem_phase_changed(problem, change)  # residents who follow it by subscription
+        problem_phase_changed(problem, change)
         audit.record(
             acting_user,
             audit_events.PROBLEM_PHASE,
@@ -389,7 +374,3 @@ def confirm_volunteer(token: str) -> Volunteer:
         offer.confirmed_at = timezone.now()
         offer.save(update_fields=["confirmed_at"])
     return offer
-
-
-def opt_out(problem: Problem, email: str) -> None:
-    OptOut.objects.get_or_create(problem=problem, email=email.lower())

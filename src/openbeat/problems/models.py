@@ -233,17 +233,3 @@ class PhaseChange(models.Model):
 
     def page_scopes(self):
         return [page_scope(self.problem_id)]
-
-
-class OptOut(models.Model):
-    """An address that asked for no more email about one problem."""
-
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="opt_outs")
-    email = models.EmailField()
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["problem", "email"], name="one_opt_out")]
-
-    def __str__(self):
-        return f"Opt-out from {self.problem_id}"

@@ -1,4 +1,5 @@
-"""Emails about problems: phase changes to followers, and volunteer confirmations."""
+"""Emails about problems: volunteer confirmations. A phase change goes to the problem's followers
+through `outreach.delivery`."""
 
 from django.conf import settings
 from django.core import signing
@@ -9,8 +10,10 @@ from django.utils import translation
 
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
-from openbeat.problems.models import OptOut, PhaseChange, Problem, Volunteer
+from openbeat.problems.models import Volunteer
 
+# The "no more emails about this problem" links of phase emails sent before they went through
+# outreach (which signs its own unsubscribe links): they keep working.
 OPT_OUT_SALT = "openbeat.problems.opt-out"
 
 
@@ -29,28 +32,6 @@ def _render(template, context, language):
         subject = render_to_string(f"problems/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"problems/email/{template}.txt", context)
     return " ".join(subject.split()), body
-
-
-@task()
-def send_phase_email(problem_id, change_id, email, language, attempt=0):
-    problem = Problem.objects.select_related("agency").get(pk=problem_id)
-    if OptOut.objects.filter(problem=problem, email=email).exists():
-        return
-    change = PhaseChange.objects.get(pk=change_id)
-    opt_out_url = settings.BASE_URL + reverse(
-        "problems:opt_out", args=[opt_out_token(problem_id, email)]
-    )
-    context = {
-        "problem": problem,
-        "change": change,
-        "problem_url": settings.BASE_URL + problem.get_absolute_url(),
-        "opt_out_url": opt_out_url,
-    }
-    subject, body = _render("phase", context, language)
-    message = EmailMessage(
-        subject=subject, body=body, to=[email], headers={"List-Unsubscribe": f"<{opt_out_url}>"}
-    )
-    send_or_retry(message, send_phase_email, [problem_id, change_id, email, language], attempt)
 
 
 @task()

@@ -13,6 +13,7 @@ from openbeat.concerns.models import CATEGORIES
 from openbeat.core import pagecache, ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.pagecache import public_page
+from openbeat.outreach.actions import stop_following_problem
 from openbeat.problems import actions, analysis
 from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer, page_scope
 from openbeat.problems.tasks import read_opt_out_token
@@ -131,7 +132,7 @@ def opt_out(request, token):
         raise Http404(_("This link is not valid.")) from exc
     problem = get_object_or_404(Problem, pk=problem_id)
     if request.method == "POST":
-        actions.opt_out(problem, email)
+        stop_following_problem(problem, email)
         messages.success(request, _("Done: no more email about this problem."))
         return redirect(problem)
     return render(request, "problems/opt_out.html", {"problem": problem})

@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from openbeat.core.background import task
 from openbeat.core.models import Agency, AuditEvent, Suppression
 from openbeat.core.refusals import refusal
 from openbeat.outreach import models as outreach
+from openbeat.outreach.actions import forget_followers
 from openbeat.projects import models as projects
 from openbeat.retention.models import Anonymisation, LegalHold, Reason, RetentionRule, RetentionRun
 
@@ -162,8 +163,13 @@ def anonymise(concern: Concern, reason: str, *, acting_user: Actor | None = None
         concern.save()
         # The reporter's own words after closing (a contest) go too; staff updates stay.
         ConcernUpdate.objects.filter(concern=concern, kind=UpdateKind.CONTEST).update(body=REMOVED)
-        if reason == Reason.RETENTION:  # followers of a long-closed concern: not kept either
+        # The reporter's address follows the concern no more; on retention, the supporters'
+        # neither (followers of a long-closed concern are not kept).
+        roles = [outreach.Role.REPORTER]
+        if reason == Reason.RETENTION:
             Supporter.objects.filter(concern=concern).update(email="")
+            roles.append(outreach.Role.SUPPORTER)
+        forget_followers(concern, roles)
         files = [p.image.name for p in Photo.objects.filter(concern=concern) if p.image.name]
         removed_photos = Photo.objects.filter(concern=concern).delete()[0]
         _scrub_audit_copies(concern)
@@ -241,12 +247,26 @@ def _contact_cutoff(now: datetime.datetime | None) -> datetime.datetime:
 
 def ended_subscriptions(now: datetime.datetime | None = None) -> QuerySet[outreach.Subscription]:
     """Subscriptions that still hold an address and ended before the contact period:
-    unsubscribed then, or sent to an address whose mail server refused it then."""
+    unsubscribed then, or sent to an address whose mail server refused it then.
+
+    Except a problem's "no more of this problem" while the address still follows one of its
+    concerns as reporter or supporter: forgetting it would start that problem's email again.
+    """
     cutoff = _contact_cutoff(now)
     bounced = Suppression.objects.filter(at__lt=cutoff).values("email")
     ended = Q(status=outreach.SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at__lt=cutoff)
-    return outreach.Subscription.objects.filter(email__isnull=False).filter(
-        ended | Q(email__in=bounced)
+    still_needed = outreach.Subscription.objects.filter(
+        kind=outreach.Kind.CONCERN,
+        role__in=[outreach.Role.REPORTER, outreach.Role.SUPPORTER],
+        status=outreach.SubscriptionStatus.ACTIVE,
+        email=OuterRef("email"),
+        concern__problems=OuterRef("problem"),
+    )
+    opt_out = Q(kind=outreach.Kind.PROBLEM) & Exists(still_needed)
+    return (
+        outreach.Subscription.objects.filter(email__isnull=False)
+        .filter(ended | Q(email__in=bounced))
+        .exclude(opt_out & ~Q(email__in=bounced))
     )
 
 
