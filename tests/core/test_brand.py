@@ -89,3 +89,9 @@ def test_the_home_page_leads_to_the_news_and_to_taking_part(client, db):
         assert f'href="{link}' in page
     for agency in (town.smyrna, town.clayton):
         assert f'href="/agencies/{agency.slug}/transparency/"' in page
+
+
+def test_a_colour_stored_past_validation_never_reaches_the_stylesheet(client, db):
+    agency = Agency.objects.create(name="Smyrna Police Department", slug="smyrna-pd")
+    Agency.objects.filter(pk=agency.pk).update(colour="red;} body{display:none")  # an import
+    assert client.get("/brand.css").content == b""

@@ -167,6 +167,7 @@ WRITERS = {
     "open311:request": "json|xml",
     "open311:token": "json|xml",
     "healthz": "json",
+    "brand_css": "css",
     "concerns:photo": "jpeg",
     "staff:concern_photo": "jpeg",
     "media/logos/<path:path>": "png",
@@ -176,6 +177,7 @@ WRITERS = {
 # Outputs that show no stored text, and why: everything else must show the round's mark.
 SILENT = {
     "healthz": "the server's health",
+    "brand_css": "the site agency's colour, written only when it is #rrggbb (core.views.brand_css)",
     "api:openapi-json": "the API's description",
     "api:openapi-view": "the API's documentation page",
     "concerns:photo": "a re-encoded photo",
@@ -204,6 +206,7 @@ FORMATS = {
     "image/png": "png",
     "application/javascript": "js",
     "text/javascript": "js",
+    "text/css": "css",
 }
 READERS = ("anonymous", "resident", "superuser")
 

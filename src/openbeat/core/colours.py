@@ -27,6 +27,15 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def is_colour(value: str) -> bool:
+    """Exactly # and six hexadecimal digits."""
+    try:
+        _rgb(value)
+    except ValueError:
+        return False
+    return value.startswith("#") and value == value.strip()
+
+
 def contrast_with_white(colour: str) -> float:
     return 1.05 / (_luminance(_rgb(colour)) + 0.05)
 

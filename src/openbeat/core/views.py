@@ -21,6 +21,8 @@ def brand_css(request: HttpRequest) -> HttpResponse:
     style). Empty when the site has no agency colour: site.css's own colours stay."""
     agency = brand.site_agency()
     css = ""
-    if agency is not None and agency.colour:
+    # Only a colour as the model validates it: a row written past validation (an import, an old
+    # row) cannot put anything else in a stylesheet every page loads.
+    if agency is not None and colours.is_colour(agency.colour):
         css = f":root {{ --brand: {agency.colour}; --brand-dark: {colours.darker(agency.colour)}; }}\n"
     return HttpResponse(css, content_type="text/css; charset=utf-8")
