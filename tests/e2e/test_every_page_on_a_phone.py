@@ -9,7 +9,6 @@ must be reached, or be listed in NOT_A_PAGE with why: a new page nobody links to
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -29,19 +28,12 @@ from openbeat.outreach import links
 from openbeat.outreach.models import Subscription
 from openbeat.projects.models import SignUp
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: F401  (the same browser as every e2e test)
+from tests.e2e.test_accessibility import AXE, WCAG_AA
 from tests.security.test_access_matrix import url_patterns
 
 pytestmark = pytest.mark.e2e
 
 PHONE_360 = {"width": 360, "height": 780}
-AXE = Axe()
-WCAG_22_AA = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
-    },
-    "resultTypes": ["violations"],
-}
 NOT_FOLLOWED = ("/static/", "/media/", "/admin/", "/i18n/")
 
 # Patterns that answer no HTML page to a GET, or only a page reached by a form (a POST, or a
@@ -169,7 +161,7 @@ class Crawl:
         width = self.page.evaluate("document.documentElement.scrollWidth")
         if width > self.page.viewport_size["width"]:
             self.too_wide.append(f"{url}: {width} px")
-        results = AXE.run(self.page, options=WCAG_22_AA)
+        results = AXE.run(self.page, options=WCAG_AA)
         if results.violations_count:
             self.violations.append(f"== {url}\n{results.generate_report()}")
         return self.page.eval_on_selector_all(
