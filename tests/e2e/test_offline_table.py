@@ -16,6 +16,7 @@ from openbeat.events.models import RSVP
 from tests import factories
 from tests.e2e.concern_steps import sign_in
 from tests.e2e.conftest import PHONE, TIMEOUT_MS, Resident
+from tests.e2e.test_accessibility import Audit
 
 pytestmark = pytest.mark.e2e
 
@@ -141,6 +142,27 @@ def test_intake_and_check_in_queue_offline_and_are_stored_once(site, town, meeti
     door.page.goto(f"{base}/")
     expect(door.page.locator(".big")).to_contain_text("Arrived 4")
     assert not desk.errors + door.errors + intake.errors
+
+    # The pages as they are at the table, and the reply page with its QR code, pass axe.
+    intake.page.close()  # one meeting page open: it is the one that sends, and tells
+    audit = Audit(door, "en")
+    door.page.goto(f"{base}/check-in/code/?code={ben.check_in_code}")
+    audit.check("check-in by code, a code already checked in")
+    context.set_offline(True)
+    door.page.get_by_label("Check-in code").fill("ACDE-F347")
+    door.page.get_by_role("button", name="Check in", exact=True).click()
+    expect(door.page.locator(STATUS)).to_contain_text("1 waiting to send")
+    audit.check("check-in by code, one entry waiting")
+    door.page.goto(f"{base}/intake/")
+    audit.check("intake, offline")
+    context.set_offline(False)
+    expect(door.page.locator(STATUS)).to_contain_text("One entry was refused")
+    assert _queued(door.page) == []
+    door.broken.clear()  # that refusal (400) was the point, not a page that failed to load
+    door.page.goto(site.url + RSVP.objects.get(pk=ben.pk).get_absolute_url())
+    expect(door.page.get_by_role("img", name=f"code {ben.check_in_code_shown}")).to_be_visible()
+    audit.check("a reply's page with its QR code")
+    assert audit.report() == ""
 
 
 def test_an_entry_sent_after_the_session_ended_waits_for_sign_in(site, town, meeting, phone):

@@ -86,10 +86,23 @@
   }
 
   var syncing = false;
+  var retry = null;
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
     syncing = true;
+    clearTimeout(retry);
+    // One tab sends at a time (each open meeting page hears `online`): the others wait, then
+    // find the queue emptied. Where the browser has no Web Locks, the nonce still stores once.
+    var done = function () { syncing = false; };
+    if (navigator.locks) {
+      return navigator.locks.request("openbeat-offline-sync", sendAll).then(done, done);
+    }
+    return sendAll().then(done, done);
+  }
+
+  function sendAll() {
     var note = "";
+    var stalled = false;
     return all().then(function (entries) {
       entries.sort(function (a, b) { return a.created - b.created; });
       var chain = Promise.resolve(true);
@@ -116,8 +129,9 @@
               note = text.textRefused + (entry.summary ? " (" + entry.summary + ")" : "");
               return remove(entry.nonce).then(function () { return true; });
             }
-            return false;  // the server is unwell: try again later
-          }, function () { return false; });  // still no connection
+            stalled = true;  // the server is unwell: try again later
+            return false;
+          }, function () { stalled = true; return false; });  // still no connection
         });
       });
       return chain;
@@ -126,7 +140,8 @@
     }).then(function (left) {
       if (!left.length && !note && status.dataset.hadWaiting === "1") say(0, text.textSent);
       status.dataset.hadWaiting = left.length ? "1" : "0";
-    }).catch(function () {}).then(function () { syncing = false; });
+      if (left.length && stalled) retry = setTimeout(sync, 20000);
+    }).catch(function () {});
   }
 
   function summaryOf(form, data) {
