@@ -118,6 +118,7 @@ def test_intake_and_check_in_queue_offline_and_are_stored_once(site, town, meeti
     door.page.get_by_role("button", name="Check in", exact=True).click()
     expect(door.page.locator(STATUS)).to_contain_text("2 waiting to send")
     expect(door.page.locator(STATUS)).to_have_attribute("role", "status")
+    expect(door.page.get_by_label("Check-in code")).to_have_value("")  # ready for the next
     # The meeting's pages still open with no signal: the phone kept them.
     door.page.reload()
     expect(door.page.get_by_role("heading", name="Check in at the door")).to_be_visible()

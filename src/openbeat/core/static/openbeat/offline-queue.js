@@ -65,7 +65,7 @@
     if (count === 1) parts.push(text.textWaitingOne);
     else if (count > 1) parts.push(text.textWaitingMany.replace("__N__", String(count)));
     if (note) parts.push(note);
-    status.textContent = parts.join(" ");
+    status.textContent = parts.join(" · ");
     status.dataset.waiting = String(count);
     if (note === text.textSignIn) {
       var link = document.createElement("a");
@@ -184,6 +184,12 @@
       };
       put(entry).then(function () {
         form.reset();
+        // The next entry starts empty, even where the page came with a value (a scanned code).
+        Array.prototype.forEach.call(form.querySelectorAll("textarea, input"), function (field) {
+          if (/^(text|search|email|tel|number|url|)$/.test(field.type) || field.tagName === "TEXTAREA") {
+            field.value = "";
+          }
+        });
         nonceField.value = newNonce();
         status.dataset.hadWaiting = "1";
         return refresh(text.textQueued);
