@@ -190,3 +190,23 @@ def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(db):
         )
     )
     assert months["noise"] == 24 and "officer-conduct" not in months
+
+
+def test_demo_checks_residents_in_by_their_qr_codes_and_the_next_replies_carry_one(db, client):
+    from openbeat.events.models import RSVP
+    from openbeat.insights.metrics import _meeting_facts
+
+    load_demo()
+    load_demo()  # nothing twice
+    came = RSVP.objects.filter(checked_in_at__isnull=False)
+    assert sorted(came.values_list("name", flat=True)) == ["Rosa Martínez", "Tom Hughes"]
+    last = came.first().occurrence
+    assert last.rsvps.count() == 3
+    # Insights count the three people checked in at the door with the meeting's walk-ins.
+    (facts,) = _meeting_facts([last])
+    assert facts["attendance"] == 3 + last.walk_ins
+    assert AuditEvent.objects.filter(action="rsvp.check_in").count() == 2
+    following = RSVP.objects.get(name="Jorge Ramírez")
+    assert following.occurrence.start > timezone.now()
+    page = client.get(following.get_absolute_url()).content.decode()
+    assert following.check_in_code_shown in page and "<svg" in page

@@ -107,6 +107,7 @@ NOT_A_PAGE = {
             "staff:two_factor_reset",
         )
     },
+    "staff:service_worker": "the staff meeting pages' service worker, a script, not a page",
     "api:openapi-view": "the API's documentation page, drawn by Swagger UI for programmers",
     "concerns:area_feed": "an Atom feed",
     "concerns:photo": "a photo",

@@ -634,6 +634,14 @@ TABLE = {
         (post(StaffObject(400), _ref("rsvp", present="1")),),
         kinds=("event", "cohosted_event", MISSING),
     ),
+    # The door's check-in by QR code: next week's meetings are not open for check-in, and the
+    # code is no reply's, so those who may check people in are told what to fix (400).
+    "staff:check_in_code": Row(
+        (get(StaffObject()), post(StaffObject(400), {"code": "ACDE-F347"})),
+        kinds=("event", "cohosted_event", MISSING),
+    ),
+    # The staff meeting pages' service worker: a fixed script, no data in it.
+    "staff:service_worker": Row((get(PUBLIC),)),
     "staff:record": Row(
         (post(STAFF_WRITE, {"agenda": "", "minutes": "", "walk_ins": "0"}),),
         kinds=(*EVENTS, MISSING),

@@ -172,11 +172,13 @@ WRITERS = {
     "staff:concern_photo": "jpeg",
     "media/logos/<path:path>": "png",
     "admin:jsi18n": "js",
+    "staff:service_worker": "js",
     ATTACHMENT: "ics",
 }
 # Outputs that show no stored text, and why: everything else must show the round's mark.
 SILENT = {
     "healthz": "the server's health",
+    "staff:service_worker": "a fixed script (static/openbeat/offline-sw.js)",
     "brand_css": "the site agency's colour, written only when it is #rrggbb (core.views.brand_css)",
     "api:openapi-json": "the API's description",
     "api:openapi-view": "the API's documentation page",

@@ -1,5 +1,7 @@
 """Staff triage of concerns: the queue, one concern's page, and meeting intake."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -262,7 +264,9 @@ def intake(request, occurrence_id):
         pk=occurrence_id,
     )
     venue = occurrence.venue or occurrence.event.venue
-    form = ConcernForm(request.POST or None, request.FILES or None, initial={"venue": venue.pk})
+    # The nonce makes a form sent twice (a double tap, a phone's queue sent again) one concern.
+    initial = {"venue": venue.pk, "nonce": secrets.token_urlsafe(16)}
+    form = ConcernForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
         data = request.POST.dict()

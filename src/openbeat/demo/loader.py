@@ -23,6 +23,7 @@ from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.defaults import ensure_default_categories
 from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
+from openbeat.demo import check_in as demo_check_in
 from openbeat.demo import history
 from openbeat.demo import insights as demo_insights
 from openbeat.demo.clock import at
@@ -419,6 +420,7 @@ def load_demo():
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
     load_retention(smyrna, clayton)
+    demo_check_in.load(meetings, dunning.user)
     demo_insights.load(smyrna, clayton, dunning)
     hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
     return {

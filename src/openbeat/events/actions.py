@@ -25,6 +25,7 @@ from openbeat.events.models import (
     Occurrence,
     OccurrenceStatus,
     RSVPStatus,
+    normalise_check_in_code,
 )
 from openbeat.events.tasks import send_rsvp_email
 
@@ -324,6 +325,46 @@ def check_in(rsvp: RSVP, present: bool = True, *, acting_user: Actor | None) -> 
             after=audit.snapshot(rsvp, exclude=("name", "email")),
         )
     return rsvp
+
+
+def check_in_by_code(
+    occurrence: Occurrence, typed: str, nonce: str | None = None, *, acting_user: Actor | None
+) -> tuple[RSVP, bool]:
+    """Check in the reply whose QR code (or typed short code) this is: once.
+
+    Invariants: only a code of this meeting's replies is found (the caller already scoped the
+    meeting to the officer's agencies); the meeting's day and status rules of `check_in` hold;
+    a reply already checked in stays as it was, with its first time. The same form (`nonce`)
+    sent again, as a phone's queue may, is answered as the first time.
+
+    Returns (rsvp, first): first is False when the reply was checked in before.
+    """
+    code = normalise_check_in_code(typed)
+    nonce = (nonce or "")[:64] or None
+    if not code:
+        raise refusal("code", _("Type the code printed beside the QR code, e.g. ACDE-F347."))
+    with transaction.atomic():
+        rsvp = (
+            RSVP.objects.select_for_update()
+            .select_related("occurrence__event__agency")
+            .filter(occurrence=occurrence, check_in_code=code)
+            .first()
+        )
+        if rsvp is None:
+            raise refusal(
+                "code",
+                _(
+                    "No reply to this meeting has the code %(code)s. Check the letters and try again."
+                )
+                % {"code": code},
+            )
+        if rsvp.checked_in_at is not None:
+            return rsvp, bool(nonce) and rsvp.check_in_nonce == nonce
+        check_in(rsvp, present=True, acting_user=acting_user)
+        if nonce:
+            rsvp.check_in_nonce = nonce
+            rsvp.save(update_fields=["check_in_nonce"])
+    return rsvp, True
 
 
 def update_record(

@@ -88,3 +88,17 @@ class CancelForm(forms.Form):
 class MoveForm(forms.Form):
     start = LocalDateTimeField(label=_("New start (local time)"))
     note = forms.CharField(label=_("Note for residents"), max_length=300, required=False)
+
+
+class CheckInCodeForm(forms.Form):
+    """The door: the short code beside a reply's QR code, scanned or typed."""
+
+    code = forms.CharField(
+        label=_("Check-in code"),
+        max_length=32,
+        help_text=_("The 8 letters and digits beside the resident's QR code, e.g. ACDE-F347."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    nonce = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -1,3 +1,6 @@
+import secrets
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -242,6 +245,22 @@ class Occurrence(models.Model):
         return timezone.localdate(timezone.now(), tz) >= timezone.localdate(self.start, tz)
 
 
+# The short code a reply's QR carries for check-in: letters and digits that cannot be misread
+# for one another (no 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B), so an officer can also type it.
+CHECK_IN_ALPHABET = "ACDEFGHJKMNPRTUVWXY34679"
+CHECK_IN_CODE_LENGTH = 8
+
+
+def new_check_in_code() -> str:
+    """8 characters of 24: 1.1e11 codes, unique per meeting, worthless without a staff login."""
+    return "".join(secrets.choice(CHECK_IN_ALPHABET) for _ in range(CHECK_IN_CODE_LENGTH))
+
+
+def normalise_check_in_code(typed: str) -> str:
+    """What an officer typed, as stored: capitals, without the spaces or dash it is shown with."""
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:32]
+
+
 # A full town hall, with room to spare; a typo of 100000 is refused.
 MAX_WALK_INS = 2000
 
@@ -278,15 +297,24 @@ class RSVP(models.Model):
     promoted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # What the reply's QR code and email carry for check-in at the door (unique per meeting): it
+    # neither names the resident nor opens the reply, and is only of use to a signed-in officer.
+    check_in_code = models.CharField(max_length=8, default=new_check_in_code, editable=False)
+    # The hidden value of the check-in form that checked this reply in: a phone that sends the
+    # same queued check-in twice is answered as the first time.
+    check_in_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
+                fields=["occurrence", "check_in_code"], name="one_check_in_code_per_meeting"
+            ),
+            models.UniqueConstraint(
                 fields=["occurrence", "email"],
                 condition=~models.Q(status="cancelled"),
                 name="one_live_rsvp_per_email",
-            )
+            ),
         ]
         indexes = [
             # Capacity sums and waitlist promotion read the live replies of one meeting in order.
@@ -302,3 +330,14 @@ class RSVP(models.Model):
 
     def get_absolute_url(self):
         return reverse("rsvp", args=[self.token])
+
+    @property
+    def check_in_code_shown(self):
+        """The code as printed for people: two groups of four (ABCD-EFGH)."""
+        return f"{self.check_in_code[:4]}-{self.check_in_code[4:]}"
+
+    def check_in_url(self):
+        """What the QR code carries: the staff check-in page of the meeting with this code. A
+        stranger who scans it meets the staff sign-in; it cannot cancel the reply or name anyone."""
+        path = reverse("staff:check_in_code", args=[self.occurrence_id])
+        return f"{settings.BASE_URL}{path}?code={self.check_in_code}"

@@ -2,23 +2,34 @@
 the desk that opens the staff side: today's work at a glance."""
 
 import datetime
+import secrets
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import OPEN_STATUSES, Concern, Status
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.events import actions
-from openbeat.events.forms import CancelForm, MoveForm, RecordForm
-from openbeat.events.models import RSVP, Occurrence, OccurrenceStatus, RSVPStatus
+from openbeat.events.forms import CancelForm, CheckInCodeForm, MoveForm, RecordForm
+from openbeat.events.models import (
+    RSVP,
+    Occurrence,
+    OccurrenceStatus,
+    RSVPStatus,
+    normalise_check_in_code,
+)
 from openbeat.problems.models import ActionStatus, ProblemAction
 
 
@@ -159,6 +170,87 @@ def check_in(request, occurrence_id):
     else:
         messages.success(request, _("Check-in undone for %(name)s.") % {"name": rsvp.name})
     return redirect("staff:meeting", occurrence.pk)
+
+
+SERVICE_WORKER = Path(__file__).parent.parent / "core/static/openbeat/offline-sw.js"
+
+
+@require_GET
+def service_worker(request):
+    """The staff meeting pages' service worker (static/openbeat/offline-sw.js), served from
+    /staff/meetings/ because a worker's scope is the folder of its address. It holds no data: the
+    pages it keeps are cached on the phone as the signed-in officer opened them."""
+    response = HttpResponse(SERVICE_WORKER.read_bytes(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _check_in_page(request, occurrence, form=None, code="", status=200):
+    found = None
+    if code:
+        found = occurrence.rsvps.filter(
+            check_in_code=normalise_check_in_code(code), status=RSVPStatus.CONFIRMED
+        ).first()
+    confirmed = list(occurrence.rsvps.filter(status=RSVPStatus.CONFIRMED))
+    # A fresh nonce each time the page is drawn; the phone's script makes one per entry it queues.
+    initial = {"code": code, "nonce": secrets.token_urlsafe(16)}
+    return render(
+        request,
+        "staff/check_in.html",
+        {
+            "occurrence": occurrence,
+            "event": occurrence.event,
+            "form": form or CheckInCodeForm(initial=initial),
+            "found": found,
+            "check_in_open": occurrence.has_begun_its_day and not occurrence.is_cancelled,
+            "arrived": sum(r.party_size for r in confirmed if r.checked_in_at)
+            + occurrence.walk_ins,
+            "expected": sum(r.party_size for r in confirmed),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in_code(request, occurrence_id):
+    """Check in at the door by a reply's QR code (the phone's camera) or its typed short code.
+
+    A GET (the officer's camera app opening the QR's link) only shows whose code it is; the
+    check-in is the POST, once: a second scan says when the reply was checked in."""
+    occurrence = _meeting_for(request, occurrence_id)
+    if request.method == "GET":
+        return _check_in_page(request, occurrence, code=request.GET.get("code", "")[:32])
+    form = CheckInCodeForm(request.POST)
+    if not form.is_valid():
+        return _check_in_page(request, occurrence, form=form, status=400)
+    try:
+        rsvp, first = actions.check_in_by_code(
+            occurrence,
+            form.cleaned_data["code"],
+            form.cleaned_data["nonce"],
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        form.add_error("code", " ".join(exc.messages))
+        return _check_in_page(request, occurrence, form=form, status=400)
+    when = date_format(
+        timezone.localtime(rsvp.checked_in_at, occurrence.event.agency.tz), "TIME_FORMAT"
+    )
+    people = {"name": rsvp.name, "n": rsvp.party_size, "time": when}
+    if first:
+        messages.success(
+            request,
+            ngettext(
+                "%(name)s checked in at %(time)s (1 person).",
+                "%(name)s checked in at %(time)s (%(n)s people).",
+                rsvp.party_size,
+            )
+            % people,
+        )
+    else:
+        messages.info(request, _("%(name)s was already checked in at %(time)s.") % people)
+    return redirect("staff:check_in_code", occurrence.pk)
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Background work for events: every email a resident gets about a meeting."""
 
+from email.mime.image import MIMEImage
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -9,7 +11,10 @@ from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
 from openbeat.events.ical import calendar_for
 from openbeat.events.models import RSVP
+from openbeat.events.qr import check_in_png
 
+# Which kinds of message hold a place, and so carry the reply's QR code for check-in.
+WITH_CHECK_IN = {"confirmed", "promoted"}
 # Which kinds of message carry the meeting as a calendar attachment.
 KINDS = {
     "confirm": False,
@@ -20,6 +25,16 @@ KINDS = {
     "occurrence_cancelled": True,
     "occurrence_moved": True,
 }
+
+
+def _check_in_image(rsvp):
+    """The QR code as an inline PNG part: mail apps show it with the text (most mail apps
+    block images fetched from a link, so it travels with the message). The text says the code
+    in letters too, and the reply's page shows the same QR code."""
+    image = MIMEImage(check_in_png(rsvp), "png")
+    image.add_header("Content-Disposition", "inline", filename="check-in-code.png")
+    image.add_header("Content-ID", "<check-in-code>")
+    return image
 
 
 @task()
@@ -49,4 +64,6 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
             calendar_for([occurrence], event.title),
             "text/calendar; method=PUBLISH; charset=utf-8",
         )
+    if kind in WITH_CHECK_IN:
+        message.attach(_check_in_image(rsvp))
     send_or_retry(message, send_rsvp_email, [rsvp_id, kind], attempt)

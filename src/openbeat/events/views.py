@@ -21,6 +21,7 @@ from openbeat.events import actions, queries
 from openbeat.events.forms import FinderForm, RSVPForm
 from openbeat.events.ical import calendar_for
 from openbeat.events.models import RSVP, Event, RSVPStatus
+from openbeat.events.qr import check_in_svg
 
 PAGE_SIZE = 20
 RSVP_LIMIT = (30, 3600)  # replies per client per hour: a family, a church group, not a bot
@@ -244,6 +245,12 @@ def _rsvp_page(request, rsvp, status=200):
             # An event taken off the site (unpublished) keeps its replies' pages, without links
             # to its public pages, which are gone.
             "is_listed": queries.public_occurrences().filter(pk=occurrence.pk).exists(),
+            # A place held at a meeting still to come: the QR code the door checks in.
+            "check_in_qr": check_in_svg(rsvp)
+            if rsvp.status == RSVPStatus.CONFIRMED
+            and not occurrence.is_past
+            and not occurrence.is_cancelled
+            else None,
         },
         status=status,
     )

@@ -1,0 +1,34 @@
+"""The QR code of a reply, for check-in at the door: on the reply's page (SVG) and in its
+email (PNG). It carries `RSVP.check_in_url()`: the staff check-in page of the meeting with the
+reply's short code, so scanned by a stranger it opens only the staff sign-in, and it can neither
+cancel the reply nor tell anyone's name."""
+
+import io
+
+import segno
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from openbeat.events.models import RSVP
+
+
+def _qr(rsvp: RSVP) -> segno.QRCode:
+    return segno.make(rsvp.check_in_url(), error="m")
+
+
+def check_in_svg(rsvp: RSVP) -> SafeString:
+    """Inline SVG, named for screen readers with the code printed beside it."""
+    label = _("QR code for check-in at the meeting, code %(code)s") % {
+        "code": rsvp.check_in_code_shown
+    }
+    svg = _qr(rsvp).svg_inline(scale=5, light="#fff", svgclass="qr")
+    # segno's own markup (the modules as one path); our label is escaped.
+    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))  # noqa: S308
+
+
+def check_in_png(rsvp: RSVP) -> bytes:
+    """A PNG big enough to scan from a phone's screen or a printout (about 300 px)."""
+    out = io.BytesIO()
+    _qr(rsvp).save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
