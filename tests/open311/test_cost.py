@@ -33,3 +33,46 @@ def test_a_page_of_requests_is_one_query_with_notes_and_photos(client, town):
     ]
     assert all(i["media_url"].startswith("http://testserver/concerns/photos/") for i in items)
     assert [i["status"] for i in items] == ["open"] + ["closed"] * 5
+
+
+def test_the_usual_window_answers_what_the_general_query_answers(client, town):
+    """A jurisdiction's window (with or without status and updated_after) runs SQL compiled once
+    per process; naming every service code goes through the general query. Same items, pages."""
+    officer = town.smyrna_officer
+    for n in range(5):
+        concern = factories.concern(
+            category="parking" if n % 2 else "vandalism-graffiti",
+            description=f"Concern {n}",
+            photos=[images.png()] if n % 3 == 0 else [],
+        )
+        if n % 2 == 0:
+            actions.change_status(concern, "resolved", f"Done ({n}).", acting_user=officer)
+    codes = "parking,vandalism-graffiti"
+    expected = {"": 5, "&status=open": 2, "&status=closed": 3, "&status=open,closed": 5}
+    expected["&updated_after=2000-01-01T00:00:00Z"] = 5
+    for extra, total in expected.items():
+        found = 0
+        for page in (1, 2, 3):
+            for fmt in ("json", "xml"):
+                url = f"/open311/v2/requests.{fmt}?jurisdiction_id=smyrna-pd{extra}"
+                url += f"&page_size=2&page={page}"
+                usual = client.get(url).content
+                assert usual == client.get(url + f"&service_code={codes}").content
+                if fmt == "json":
+                    found += len(json.loads(usual))
+        assert found == total
+
+
+def test_one_request_by_id_answers_as_the_window_shows_it(client, town):
+    concern = factories.concern(description="A bench is broken", photos=[images.png()])
+    item = json.loads(
+        client.get(f"/open311/v2/requests/{concern.pk}.json?jurisdiction_id=smyrna-pd").content
+    )
+    window = json.loads(client.get(URL).content)
+    assert item == window[:1]
+    assert (
+        client.get(
+            f"/open311/v2/requests/{concern.pk + 1}.json?jurisdiction_id=smyrna-pd"
+        ).status_code
+        == 404
+    )

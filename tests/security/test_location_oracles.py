@@ -164,6 +164,7 @@ TABLE = {
 WRITE_PATH = "the write path: files a concern under its agency and area (rows: every row's area)"
 SITES = {
     "concerns/views.py:_pin_rows": ("pins",),
+    "concerns/views.py:_tile_pins": ("pins",),
     "concerns/duplicates.py:similar_open_concerns": ("new",),
     "concerns/models.py:ConcernQuerySet.in_public_box": ("pins", "open311 json", "new"),
     "concerns/models.py:Category.save": WRITE_PATH,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +31,7 @@ from openbeat.core import pagecache, ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
+from openbeat.core.prepared import Prepared
 from openbeat.core.refusals import refusal_of
 
 PAGE_SIZE = 20
@@ -50,6 +52,15 @@ def _public_concern(pk):
 
 
 def _category_filter_choices():
+    """The category filter's choices, in this language's names: once per process, version of
+    the categories and language (a query and 15 translations were a part of every miss)."""
+    version = pagecache.versions([CATEGORIES])[0]
+    return pagecache.memo(
+        f"category-choices:{version}:{translation.get_language()}", _read_category_choices
+    )
+
+
+def _read_category_choices():
     names = dict(
         Category.objects.filter(is_sensitive=False, is_active=True).values_list("slug", "name")
     )
@@ -58,18 +69,37 @@ def _category_filter_choices():
     )
 
 
+def _public_category_slugs():
+    """The slugs the list may filter by (not sensitive, active or not), once per version."""
+    version = pagecache.versions([CATEGORIES])[0]
+    return pagecache.memo(
+        f"category-slugs:{version}",
+        lambda: frozenset(
+            Category.objects.filter(is_sensitive=False).values_list("slug", flat=True)
+        ),
+    )
+
+
 def _area_options(selected):
-    """The neighbourhood filter's <option>s. Rendered once per process and version of the areas:
-    200 options through the template were most of a list page's miss."""
+    """The neighbourhood filter's <option>s. Rendered once per process and version of the areas
+    (200 options through the template, then through format_html, were most of a list page's
+    miss); the selected one is marked in the rendered text."""
     version = pagecache.versions([AREAS])[0]
-    rows = pagecache.memo(
-        f"area-options:{version}", lambda: list(Area.objects.values_list("pk", "name"))
-    )
+    rendered = pagecache.memo(f"area-options:{version}", _render_area_options)
+    if selected is None:
+        return rendered
+    option = f'<option value="{selected}">'
+    return mark_safe(rendered.replace(option, f'<option value="{selected}" selected>', 1))  # noqa: S308 (our own rendered options; the id is an int)
+
+
+def _render_area_options():
     return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((pk, " selected" if pk == selected else "", name) for pk, name in rows),
+        "", '<option value="{}"{}>{}</option>', ((pk, "", name) for pk, name in _area_rows())
     )
+
+
+def _area_rows():
+    return list(Area.objects.values_list("pk", "name"))
 
 
 def _area_agency(area_id):
@@ -147,7 +177,7 @@ def concern_list(request):
     errors = []
     if status not in {"", "open", "closed"}:
         errors.append(_("Status must be open or closed."))
-    if category and not Category.objects.filter(slug=category, is_sensitive=False).exists():
+    if category and category not in _public_category_slugs():
         errors.append(_("There is no such category. Choose one from the list."))
     if area_id:
         area = (
@@ -220,6 +250,28 @@ def _pin_scopes(request):
 PIN_COLUMNS = ("id", "public_latitude", "public_longitude", "status", "category__name")
 
 
+def _tile_pins(tile, south=None, west=None, north=None, east=None):
+    """A tile's public pins newest first (those in the box only, if one is given)."""
+    in_box = {}
+    if south is not None:
+        in_box = {
+            "public_latitude__range": (south, north),
+            "public_longitude__range": (west, east),
+        }
+    return (
+        Concern.objects.public()
+        .filter(tile=tile, **in_box)
+        .order_by("-created_at", "-id")
+        .values_list(*PIN_COLUMNS, "created_at")
+    )
+
+
+_LATITUDE = Concern._meta.get_field("public_latitude")
+_LONGITUDE = Concern._meta.get_field("public_longitude")
+_TILE = Prepared(_tile_pins, ["int"])
+_TILE_IN_BOX = Prepared(_tile_pins, ["int", _LATITUDE, _LONGITUDE, _LATITUDE, _LONGITUDE])
+
+
 def _pin_rows(box, start, count):
     """Rows of public pins in the box, newest first: per tile, each one index range.
 
@@ -237,23 +289,22 @@ def _pin_rows(box, start, count):
         return list(ordered[start : start + count])
     # A tile wholly in the box needs no test of latitude and longitude, and without one the
     # planner trusts the (tile, created_at) index: PostgreSQL would otherwise sort the tile.
+    # Each part's SQL is compiled once per process (building ~9 querysets was most of a miss).
     parts = [
-        Concern.objects.public()
-        .filter(tile=tile, **({} if tiles.inside(tile, *box) else in_box))
-        .order_by("-created_at", "-id")
-        .values_list(*PIN_COLUMNS, "created_at")[: start + count]
+        _TILE.sql(tile) if tiles.inside(tile, *box) else _TILE_IN_BOX.sql(tile, *box)
         for tile in found
     ]
     if len(parts) == 1:
-        return list(parts[0])[start:]
+        sql, params = parts[0]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, count, start])
+            return cursor.fetchall()
     # The newest of each tile (an index range each), merged: neither SQLite nor PostgreSQL can
     # merge ordered ranges of `tile IN (...)` themselves, they would sort every row in the box.
-    # Raw SQL because Django refuses LIMIT inside a UNION's parts on SQLite.
     selects, params = [], []
-    for number, part in enumerate(parts):
-        sql, part_params = part.query.sql_with_params()
-        selects.append(f"SELECT * FROM ({sql}) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
-        params.extend(part_params)
+    for number, (sql, part_params) in enumerate(parts):
+        selects.append(f"SELECT * FROM ({sql} LIMIT %s) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
+        params.extend([*part_params, start + count])
     newest = len(PIN_COLUMNS) + 1  # created_at, then id: the columns' positions
     with connection.cursor() as cursor:
         cursor.execute(

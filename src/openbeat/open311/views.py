@@ -36,6 +36,7 @@ from openbeat.concerns.questions import answers_from_post
 from openbeat.core import apikeys, pagecache, ratelimit
 from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
+from openbeat.core.prepared import Prepared
 from openbeat.core.refusals import FORBIDDEN, NOT_FOUND, refusal, refusal_of
 from openbeat.open311.render import errors, respond
 
@@ -336,8 +337,8 @@ class _Items:
             if status == Status.REFERRED and referred_to
             else agency,
             "service_notice": "",
-            "requested_datetime": created.isoformat(),
-            "updated_datetime": updated.isoformat(),
+            "requested_datetime": _iso(created),
+            "updated_datetime": _iso(updated),
             "expected_datetime": "",
             "address": public_location_text(text, about_people),
             "address_id": "",
@@ -346,6 +347,11 @@ class _Items:
             "long": lon,
             "media_url": self.photo_url.format(photo) if photo else "",
         }
+
+
+def _iso(when):
+    """A moment of a row: ISO 8601 text already (compiled queries' plain rows) or a datetime."""
+    return when if isinstance(when, str) else when.isoformat()
 
 
 def _numbers(request, name, default, low, high):
@@ -362,17 +368,17 @@ def _numbers(request, name, default, low, high):
 
 
 def _query_requests(request, agency_id):
-    concerns = _published(agency_id)
+    """What a GET of requests answers: `fetch(limit, offset)` -> rows of ITEM_COLUMNS, newest
+    first. The usual request (a jurisdiction's window, perhaps by status or updated_after) runs
+    SQL compiled once per process; ids, service codes and places go through the ORM."""
     ids = _param(request, "service_request_id")
     if ids is not None:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         # ASCII digits only ("²" is a digit to Python), and short enough for a 64-bit id.
         if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in wanted):
             raise refusal(None, "service_request_id must be a comma-separated list of numbers")
-        return concerns.filter(pk__in=wanted).order_by("-created_at", "-id")
+        return _sliced(_published(agency_id).filter(pk__in=wanted).order_by("-created_at", "-id"))
     codes = _param(request, "service_code")
-    if codes is not None:
-        concerns = concerns.filter(category__slug__in=[c.strip() for c in codes.split(",")])
     start, end = _parse_when(request, "start_date"), _parse_when(request, "end_date")
     if start and end and end < start:
         raise refusal(None, "end_date is before start_date")
@@ -385,20 +391,56 @@ def _query_requests(request, agency_id):
         end = min(start + MAX_WINDOW, timezone.now() + datetime.timedelta(days=1))
     if end - start > MAX_WINDOW:
         raise refusal(None, "start_date and end_date may not span more than 90 days")
-    concerns = concerns.filter(created_at__gte=start, created_at__lte=end)
+    status = ""
     statuses = _param(request, "status")
     if statuses is not None:
         wanted = {s.strip() for s in statuses.split(",")}
         if not wanted <= {"open", "closed"}:
             raise refusal(None, "status must be open, closed, or both comma-separated")
-        if wanted == {"open"}:
-            concerns = concerns.filter(status__in=OPEN_STATUSES)
-        elif wanted == {"closed"}:
-            concerns = concerns.filter(status__in=CLOSED_STATUSES)
-    if (updated_after := _parse_when(request, "updated_after")) is not None:
+        if len(wanted) == 1:
+            status = wanted.pop()
+    updated_after = _parse_when(request, "updated_after")
+    if codes is None and all(_param(request, p) is None for p in ("bbox", "lat", "long")):
+        prepared = _WINDOWS[status, updated_after is not None]
+        values = [agency_id, start, end] + ([updated_after] if updated_after else [])
+        return lambda limit, offset: prepared.run(*values, limit=limit, offset=offset)
+    concerns = _window(agency_id, start, end, status, updated_after)
+    if codes is not None:
+        concerns = concerns.filter(category__slug__in=[c.strip() for c in codes.split(",")])
+    return _sliced(_spatial(request, concerns))
+
+
+def _window(agency_id, start, end, status="", updated_after=None):
+    """The agency's public concerns created from `start` to `end`, newest first; "open" or
+    "closed" ones only if `status` says so; updated after `updated_after` if given."""
+    concerns = _published(agency_id).filter(created_at__gte=start, created_at__lte=end)
+    if status == "open":
+        concerns = concerns.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":
+        concerns = concerns.filter(status__in=CLOSED_STATUSES)
+    if updated_after is not None:
         concerns = concerns.filter(updated_at__gt=updated_after)
-    concerns = _spatial(request, concerns)
     return concerns.order_by("-created_at", "-id")
+
+
+def _prepared_window(status, with_updated_after):
+    kinds = ["int", "datetime", "datetime"] + ["datetime"] * with_updated_after
+    return Prepared(lambda *values: _window(*values[:3], status, *values[3:]), kinds, plain=True)
+
+
+# Each shape of the usual request, compiled once per process: ~2 ms less a miss.
+_WINDOWS = {
+    (status, updated): _prepared_window(status, updated)
+    for status in ("", "open", "closed")
+    for updated in (False, True)
+}
+_BY_ID = Prepared(
+    lambda agency_id, pk: _published(agency_id).filter(pk=pk), ["int", "int"], plain=True
+)
+
+
+def _sliced(concerns):
+    return lambda limit, offset: concerns[offset : offset + limit]
 
 
 def _spatial(request, concerns):
@@ -444,18 +486,21 @@ def service_requests(request, fmt):
 
 @public_page(scopes=_agency_scopes)
 def _list_requests(request, fmt):
-    concerns = _query_requests(request, _jurisdiction_id(request))
+    fetch = _query_requests(request, _jurisdiction_id(request))
     size = _numbers(request, "page_size", DEFAULT_CAP, 1, DEFAULT_CAP)
     page = _numbers(request, "page", 1, 1, 1_000_000)
-    window = concerns[(page - 1) * size : page * size]
-    return respond(fmt, "service_requests", list(map(_Items(), window)))
+    return respond(fmt, "service_requests", list(map(_Items(), fetch(size, (page - 1) * size))))
 
 
 @_get_only
 @_open311
 @public_page(scopes=_agency_scopes)
 def service_request(request, fmt, request_id):
-    row = _published(_jurisdiction_id(request)).filter(pk=request_id).first()
+    agency_id = _jurisdiction_id(request)
+    if request_id.isascii() and len(request_id) <= 18:  # a 64-bit id, as the URL's digits
+        row = next(_BY_ID.run(agency_id, int(request_id), limit=1), None)
+    else:
+        row = _published(agency_id).filter(pk=request_id).first()
     if row is None:
         raise refusal(None, f"service_request_id {request_id} was not found", NOT_FOUND)
     return respond(fmt, "service_requests", [_Items()(row)])
