@@ -180,6 +180,7 @@ def public_page(
             return HttpResponseNotModified(headers={"ETag": etag})
         packed = "gzip" in request.headers.get("Accept-Encoding", "")
         stored = cache.get(key)
+        hit = stored is not None
         if stored is None:
             response = view(request, *args, **kwargs)
             if not isinstance(response, HttpResponse) or response.status_code != 200:
@@ -191,15 +192,20 @@ def public_page(
             stored = (gzip.compress(response.content, GZIP_LEVEL, mtime=0), kept)
             cache.set(key, stored, TTL)
             if not packed:
-                return _answer(response.content, kept, etag, packed)
+                return _answer(response.content, kept, etag, packed, hit)
         content, headers = stored
-        return _answer(content if packed else gzip.decompress(content), headers, etag, packed)
+        return _answer(content if packed else gzip.decompress(content), headers, etag, packed, hit)
 
     return wrapper
 
 
-def _answer(content: bytes, headers: dict[str, str], etag: str, packed: bool) -> HttpResponse:
+def _answer(
+    content: bytes, headers: dict[str, str], etag: str, packed: bool, hit: bool
+) -> HttpResponse:
     response = HttpResponse(content, headers=headers)
+    # Whether the page came from the cache (shared by every node with OPENBEAT_CACHE_URL): the
+    # hit rate, measured by what the readers got.
+    response["X-OpenBeat-Cache"] = "hit" if hit else "miss"
     if packed:
         response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ["Accept-Encoding"])
