@@ -158,7 +158,7 @@ class Load:
         turn = number
         while not self.stop.is_set():
             turn += 1
-            base = self.bases[turn % len(self.bases)]
+            base = self.bases[(turn + turn // 10) % len(self.bases)]  # RSVPs to every node
             session = sessions[base]
             # Residents crowd to the big departments: a skewed pick (a quarter of the requests go
             # to the first 1.6 % of agencies, half to the first 12.5 %).
