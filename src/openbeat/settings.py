@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous public reads from a replica; a resident who just wrote reads the primary.
+    "openbeat.core.replicas.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "openbeat.core.sessions.StaffSessionExpiryMiddleware",
@@ -188,10 +190,32 @@ TEMPLATES = [
 ]
 
 
+def _parse_database_url(url):
+    """dj-database-url's parse, plus libpq's several hosts (postgres://u@h1:5432,h2:5432/db?
+    target_session_attrs=read-write): the connection goes to whichever is the primary now, so
+    the nodes follow a failover without a restart."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    userinfo, _at, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts or not parts.scheme.startswith("postgres"):
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    names, ports = [], []
+    for host in hosts.split(","):
+        name, _colon, port = host.rpartition(":") if "]" not in host[-1:] else (host, "", "")
+        names.append(name or host)
+        ports.append(port or "5432")
+    first = parts._replace(netloc=f"{userinfo}{_at}{names[0]}:{ports[0]}").geturl()
+    config = dj_database_url.parse(first, conn_max_age=60, conn_health_checks=True)
+    config["HOST"] = ",".join(names)
+    config["PORT"] = ",".join(ports)
+    return config
+
+
 def _databases():
     url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'openbeat.sqlite3'}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = _parse_database_url(url)
     except ValueError as exc:
         raise ImproperlyConfigured(f"OPENBEAT_DATABASE_URL is not a database URL: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -212,10 +236,66 @@ def _databases():
             ),
         }
         config.setdefault("TEST", {})
-    return {"default": config}
+    databases = {"default": config}
+    # Read replicas (PostgreSQL streaming replicas of the primary): anonymous public reads go to
+    # one of them (core/replicas.py). In tests each is a mirror of the primary's test database.
+    for number, replica_url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+        try:
+            replica = _parse_database_url(replica_url)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"OPENBEAT_DATABASE_REPLICA_URLS holds something that is not a database URL: {exc}"
+            ) from exc
+        if replica["ENGINE"] != config["ENGINE"]:
+            raise ImproperlyConfigured(
+                "OPENBEAT_DATABASE_REPLICA_URLS must name replicas of OPENBEAT_DATABASE_URL's "
+                f"database engine ({config['ENGINE']}), not {replica['ENGINE']}"
+            )
+        replica["CONN_MAX_AGE"] = config["CONN_MAX_AGE"]
+        replica["CONN_HEALTH_CHECKS"] = config["CONN_HEALTH_CHECKS"]
+        replica["OPTIONS"] = {**config.get("OPTIONS", {}), **replica.get("OPTIONS", {})}
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"replica{number}"] = replica
+    return databases
 
 
 DATABASES = _databases()
+REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["openbeat.core.replicas.ReplicaRouter"] if REPLICAS else []
+# After a resident's write (a POST: an RSVP, a report, a sign-up), their browser reads from the
+# primary for this many seconds (a signed cookie), so they see what they wrote however far a
+# replica lags.
+OPENBEAT_PRIMARY_PIN_SECONDS = env_int("PRIMARY_PIN_SECONDS", 10, minimum=1)
+
+
+def _caches():
+    """Django's cache (the page cache's bytes, rate limits): this process's memory, or Redis
+    shared by every node when OPENBEAT_CACHE_URL is redis://host:port/db."""
+    url = env_str("CACHE_URL")
+    if not url or url == "locmem://":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"OPENBEAT_CACHE_URL must start with redis://, rediss:// or unix://, not {url!r}"
+        )
+    import importlib.util
+
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured(
+            "OPENBEAT_CACHE_URL names Redis, but the redis package is not installed: "
+            "pip install 'openbeat[cluster]'"
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # Several sites may share one Redis: each keeps to its own keys.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "openbeat"),
+        }
+    }
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -85,3 +85,97 @@ def test_a_server_on_another_address_links_to_it_unless_the_operator_said_otherw
     assert _address_settings("::1", 8000, demo=False)["OPENBEAT_BASE_URL"] == "http://[::1]:8000"
     monkeypatch.setenv("OPENBEAT_BASE_URL", "https://meetings.smyrna.example.gov")
     assert _address_settings("127.0.0.1", 9000, demo=True) == {}
+
+
+_SHOW_CLUSTER = (
+    "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings';"
+    " django.setup(); from django.conf import settings as s;"
+    " print(json.dumps({'databases': {a: {'name': d['NAME'], 'port': d.get('PORT'),"
+    " 'test': d.get('TEST', {}), 'options': d.get('OPTIONS', {})} for a, d in s.DATABASES.items()},"
+    " 'routers': s.DATABASE_ROUTERS, 'cache': s.CACHES['default']}))"
+)
+
+
+def _cluster_settings(tmp_path, **env):
+    import json
+
+    result = _start(
+        {
+            "OPENBEAT_DATA_DIR": str(tmp_path),
+            "OPENBEAT_SECRET_KEY": "only-for-this-test",
+            "OPENBEAT_DATABASE_REPLICA_URLS": "",
+            "OPENBEAT_CACHE_URL": "",
+            **env,
+        },
+        code=_SHOW_CLUSTER,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_one_machine_has_one_database_and_its_own_memory_cache(tmp_path):
+    shown = _cluster_settings(tmp_path, OPENBEAT_DATABASE_URL="")
+    assert list(shown["databases"]) == ["default"]
+    assert shown["routers"] == []
+    assert shown["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_replicas_and_a_shared_cache_come_from_the_environment(tmp_path):
+    shown = _cluster_settings(
+        tmp_path,
+        OPENBEAT_DATABASE_URL="postgres://app@10.0.0.1:5432/openbeat?sslmode=require",
+        OPENBEAT_DATABASE_REPLICA_URLS=(
+            "postgres://app@10.0.0.2:5432/openbeat, postgres://app@10.0.0.3:6432/openbeat"
+        ),
+        OPENBEAT_CACHE_URL="redis://10.0.0.4:6379/2",
+    )
+    databases = shown["databases"]
+    assert list(databases) == ["default", "replica1", "replica2"]
+    assert databases["replica2"]["port"] == 6432
+    # The replicas connect as the primary does, and the test suite reads them as the primary.
+    assert databases["replica1"]["options"] == {"sslmode": "require"}
+    assert databases["replica1"]["test"]["MIRROR"] == "default"
+    assert shown["routers"] == ["openbeat.core.replicas.ReplicaRouter"]
+    assert shown["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache"]["LOCATION"] == "redis://10.0.0.4:6379/2"
+
+
+def test_a_cache_or_replica_that_is_not_a_url_stops_start_up(tmp_path):
+    env = {
+        "OPENBEAT_DATA_DIR": str(tmp_path),
+        "OPENBEAT_SECRET_KEY": "only-for-this-test",
+        "OPENBEAT_DATABASE_URL": "postgres://app@10.0.0.1:5432/openbeat",
+    }
+    code = "import openbeat.settings"
+    result = _start({**env, "OPENBEAT_CACHE_URL": "memcached://10.0.0.4"}, code=code)
+    assert "OPENBEAT_CACHE_URL must start with redis://" in result.stderr
+    result = _start({**env, "OPENBEAT_DATABASE_REPLICA_URLS": "sqlite:///x.db"}, code=code)
+    assert "OPENBEAT_DATABASE_REPLICA_URLS must name replicas" in result.stderr
+
+
+def test_a_primary_named_by_several_hosts_is_the_one_that_takes_writes(tmp_path):
+    # libpq tries each host and keeps the one that is the primary now: a failover needs no restart.
+    import json
+
+    result = _start(
+        {
+            "OPENBEAT_DATA_DIR": str(tmp_path),
+            "OPENBEAT_SECRET_KEY": "only-for-this-test",
+            "OPENBEAT_DATABASE_URL": (
+                "postgres://app@10.0.0.1:5432,10.0.0.2:5433/openbeat"
+                "?target_session_attrs=read-write"
+            ),
+        },
+        code=(
+            "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings';"
+            " django.setup(); from django.conf import settings as s; d = s.DATABASES['default'];"
+            " print(json.dumps([d['HOST'], d['PORT'], d['NAME'], d['OPTIONS']]))"
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "10.0.0.1,10.0.0.2",
+        "5432,5433",
+        "openbeat",
+        {"target_session_attrs": "read-write"},
+    ]

@@ -10,7 +10,7 @@ The versions live in the database, so every server process sees every write with
 "writes": a process reads it (with the scopes a request needs) at most once a second, and
 trusts the scopes it has read since while it is unchanged, so a request costs no query however
 many different scopes (agencies, map tiles) the readers ask for. The cached bytes live in
-Django's cache (per process), gzipped once (level 1: every miss pays for it) and only gzipped;
+Django's cache (per process, or Redis shared by every node: OPENBEAT_CACHE_URL), gzipped once (level 1: every miss pays for it) and only gzipped;
 the few readers that do not accept gzip get it decompressed.
 """
 
@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from openbeat.core import replicas
 from openbeat.core.models import Agency, PageVersion
 
 TTL = 300  # pages also change as meetings pass: at most five minutes behind the clock
@@ -37,8 +38,11 @@ MEMO_TTL = 60.0  # seconds a looked-up scope (an agency's id for its slug) is tr
 SITE = "site"
 WRITES = "writes"  # bumped with every scope: unchanged, no scope has changed
 GZIP_LEVEL = 1  # 2-3x faster than 6 on 50-250 KB answers, ~30 % larger
-_local: dict[str, tuple[int, int]] = {}  # scope -> (counter, the "writes" counter read with it)
-_writes: list[float] = [0, float("-inf")]  # the newest "writes" counter seen, and when it was read
+# Per database read from ("default", or a replica's alias: each has replayed its own versions):
+_local: dict[
+    tuple[str, str], tuple[int, int]
+] = {}  # (db, scope) -> (counter, "writes" read with it)
+_writes: dict[str, list[float]] = {}  # db -> [the newest "writes" counter seen, when it was read]
 _memo: dict[str, tuple[Any, float]] = {}  # key -> (value, read at)
 T = TypeVar("T")
 # A view, and what names the scopes its page depends on (None: do not cache this request).
@@ -53,23 +57,32 @@ def agency_scope(agency_id: int) -> str:
 
 def versions(scopes: Sequence[str]) -> tuple[int, ...]:
     """The current counter of each scope. No query while this process read "writes" less than
-    a second ago and has read each scope since; otherwise one, for "writes" and the scopes."""
-    writes, checked = _writes
-    if time.monotonic() - checked < VERSION_TTL:
-        found = [_local.get(scope) for scope in scopes]
+    a second ago and has read each scope since; otherwise one, for "writes" and the scopes.
+
+    The counters come from the database this request reads its page from (core/replicas.py): a
+    lagging replica's page is keyed by the versions that replica has replayed, never by the
+    primary's newer ones. A browser pinned to the primary after its own write reads them afresh.
+    """
+    db = replicas.read_alias()
+    writes, checked = _writes.get(db, (0, float("-inf")))
+    if time.monotonic() - checked < VERSION_TTL and not replicas.pinned():
+        found = [_local.get((db, scope)) for scope in scopes]
         fresh = [entry[0] for entry in found if entry is not None and entry[1] == writes]
         if len(fresh) == len(found):
             return tuple(fresh)
     read_at = time.monotonic()
     rows = dict(
-        PageVersion.objects.filter(scope__in=[WRITES, *scopes]).values_list("scope", "counter")
+        PageVersion.objects.using(db)
+        .filter(scope__in=[WRITES, *scopes])
+        .values_list("scope", "counter")
     )
     seen = rows.get(WRITES, 0)
     with _lock:
-        if seen >= _writes[0]:  # counters only grow: another thread may have read a newer one
-            _writes[:] = [seen, read_at]
+        # counters only grow: another thread may have read a newer one
+        if seen >= _writes.get(db, [0])[0]:
+            _writes[db] = [seen, read_at]
         for scope in scopes:
-            _local[scope] = (rows.get(scope, 0), seen)
+            _local[(db, scope)] = (rows.get(scope, 0), seen)
     return tuple(rows.get(scope, 0) for scope in scopes)
 
 
@@ -82,7 +95,7 @@ def forget() -> None:
     with _lock:
         _local.clear()
         _memo.clear()
-        _writes[:] = [0, float("-inf")]
+        _writes.clear()
 
 
 def bump(*scopes: str) -> None:
@@ -167,6 +180,7 @@ def public_page(
             return HttpResponseNotModified(headers={"ETag": etag})
         packed = "gzip" in request.headers.get("Accept-Encoding", "")
         stored = cache.get(key)
+        hit = stored is not None
         if stored is None:
             response = view(request, *args, **kwargs)
             if not isinstance(response, HttpResponse) or response.status_code != 200:
@@ -178,15 +192,20 @@ def public_page(
             stored = (gzip.compress(response.content, GZIP_LEVEL, mtime=0), kept)
             cache.set(key, stored, TTL)
             if not packed:
-                return _answer(response.content, kept, etag, packed)
+                return _answer(response.content, kept, etag, packed, hit)
         content, headers = stored
-        return _answer(content if packed else gzip.decompress(content), headers, etag, packed)
+        return _answer(content if packed else gzip.decompress(content), headers, etag, packed, hit)
 
     return wrapper
 
 
-def _answer(content: bytes, headers: dict[str, str], etag: str, packed: bool) -> HttpResponse:
+def _answer(
+    content: bytes, headers: dict[str, str], etag: str, packed: bool, hit: bool
+) -> HttpResponse:
     response = HttpResponse(content, headers=headers)
+    # Whether the page came from the cache (shared by every node with OPENBEAT_CACHE_URL): the
+    # hit rate, measured by what the readers got.
+    response["X-OpenBeat-Cache"] = "hit" if hit else "miss"
     if packed:
         response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ["Accept-Encoding"])
