@@ -147,7 +147,16 @@ def _occurrence_context(request, occurrence, form):
         "places_left": _places_left(occurrence),
         "map_points": _map_points([occurrence]),
         "officers": event.officers.select_related("user"),
+        "answered_questions": _answered_questions(occurrence),
+        "questions_open": actions.questions_open(occurrence),
     }
+
+
+def _answered_questions(occurrence):
+    """The meeting's answered questions, shown under its minutes (most +1s first)."""
+    from openbeat.events.question_views import ranked
+
+    return list(ranked(occurrence).filter(answered_at__isnull=False))
 
 
 def _places_left(occurrence):
