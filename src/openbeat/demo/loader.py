@@ -25,6 +25,7 @@ from openbeat.concerns.models import Category, Concern, Source, Status
 from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.demo import history
 from openbeat.demo import insights as demo_insights
+from openbeat.demo import questions as demo_questions
 from openbeat.demo.clock import at
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
@@ -420,6 +421,7 @@ def load_demo():
     load_projects(smyrna, dunning)
     load_retention(smyrna, clayton)
     demo_insights.load(smyrna, clayton, dunning)
+    demo_questions.load(smyrna, dunning.user)
     hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
     return {
         "town": "Smyrna & Clayton, Delaware",
