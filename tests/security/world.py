@@ -649,6 +649,7 @@ def _missing(world):
         "sign_up",
         "user_id",
         "slug",
+        "question_id",
     )
     world.things[MISSING, None] = Thing(
         kind=MISSING,

@@ -613,6 +613,19 @@ def vote_counts(questions: Iterable[Question]) -> dict[int, int]:
     return {row["question"]: row["n"] for row in rows}
 
 
+def forget_unconfirmed_question_emails(now: datetime.datetime | None = None) -> int:
+    """Addresses given with a question or a +1 that never confirmed are not kept: blanked a week
+    after they were given (a worker's periodic job; a second run finds nothing). A +1 stays
+    counted; a row kept only for its address goes."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    old = {"email_confirmed_at__isnull": True, "created_at__lt": cutoff}
+    with transaction.atomic():
+        asked = Question.objects.filter(**old).exclude(asker_email="").update(asker_email="")
+        followers, _counts = QuestionVote.objects.filter(**old, counts=False).delete()
+        voted = QuestionVote.objects.filter(**old).exclude(email="").update(email="")
+    return asked + followers + voted
+
+
 def confirm_question_email(token: str) -> tuple[Question | QuestionVote, bool]:
     """An address confirmed it wants the answer (the asker's or a +1-er's). Confirming again
     changes nothing. Returns (record, changed); QuestionVote.DoesNotExist for an unknown token."""

@@ -26,8 +26,10 @@ from openbeat.events.forms import QuestionForm
 from openbeat.events.models import Question, QuestionVote
 from openbeat.events.views import meeting_on
 
-ASK_LIMIT = (10, 3600)  # questions per client per hour: a busy room shares one address
-VOTE_LIMIT = (120, 3600)  # +1s per client per hour
+# Per client address per hour. A town hall's guest Wi-Fi puts a whole room behind one address:
+# 80 people asking a question or two, and +1-ing a few each.
+ASK_LIMIT = (60, 3600)
+VOTE_LIMIT = (600, 3600)
 VOTER_COOKIE = "openbeat_voter"
 LIVE_REFRESH_SECONDS = 5
 LIVE_SIZE = 12  # what a projector shows in large type
