@@ -8,7 +8,6 @@ from django.views.static import serve as serve_media
 from openbeat.api.api import api, unrouted
 from openbeat.core import views as core_views
 from openbeat.core.view_on_site import view_on_site
-from openbeat.events import question_views
 from openbeat.events import views as event_views
 from openbeat.insights import views as insights_views
 from openbeat.retention import views as retention_views
@@ -29,7 +28,7 @@ urlpatterns = [
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
     path("rsvp/<str:token>/confirm/", event_views.rsvp_confirm, name="rsvp_confirm"),
-    path("questions/<str:token>/", question_views.confirm_email, name="question_email"),
+    path("questions/<str:token>/", event_views.confirm_question_email, name="question_email"),
     path("staff/", include("openbeat.staff_urls")),
     path(
         "concerns/track/<str:token>/forget/",

@@ -6,7 +6,8 @@ in English and Spanish."""
 import pytest
 from playwright.sync_api import expect
 
-from openbeat.events import actions, question_views
+from openbeat.events import actions
+from openbeat.events import views as event_views
 from openbeat.events.models import Question
 from tests import factories
 from tests.e2e.test_accessibility import AXE, WCAG_AA
@@ -71,7 +72,7 @@ def test_questions_pages_pass_axe(site, resident, browser, meeting, language):
 
 
 def test_the_live_view_shows_a_new_question_without_reloading(site, browser, meeting, monkeypatch):
-    monkeypatch.setattr(question_views, "LIVE_REFRESH_SECONDS", 2)
+    monkeypatch.setattr(event_views, "LIVE_REFRESH_SECONDS", 2)
     screen = browser.new_context(viewport=PROJECTOR).new_page()
     errors = []
     screen.on("pageerror", lambda error: errors.append(str(error)))

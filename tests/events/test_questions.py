@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from openbeat.core.models import AuditEvent
-from openbeat.events import question_views
+from openbeat.events import views as event_views
 from openbeat.events.models import Question, QuestionVote
 from openbeat.problems import actions as problem_actions
 from tests import factories
@@ -118,7 +118,7 @@ def test_honeypot_keeps_nothing_and_the_same_form_twice_makes_one(meeting):
 
 def test_asking_too_often_is_refused_with_429(meeting):
     client = Client()
-    most = question_views.ASK_LIMIT[0]  # a room behind one address, not a bot
+    most = event_views.ASK_LIMIT[0]  # a room behind one address, not a bot
     for n in range(most):
         assert _ask(client, meeting, text=f"Question number {n}?").status_code == 302
     refused = _ask(client, meeting, text="One too many?")

@@ -152,8 +152,8 @@ SITES = {
     "projects/views.py:sign_up": (("sign up",), True),
     "projects/forms.py:SignUpForm": (("sign up",), False),
     "problems/views.py:volunteer": (("volunteer",), True),
-    "events/question_views.py:ask": (("question",), True),
-    "events/question_views.py:vote": (("plus one",), True),
+    "events/views.py:question_ask": (("question",), True),
+    "events/views.py:question_vote": (("plus one",), True),
     "events/forms.py:QuestionForm": (("question",), False),
     # Django's PasswordResetView answers alike for every address; ours adds rate limits.
     "core/password_reset.py:PasswordResetView.form_valid": (("password reset",), False),

@@ -10,14 +10,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openbeat.concerns import actions as concern_actions
+from openbeat.concerns.models import Source
 from openbeat.core import audit, audit_events, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.models import Venue
+from openbeat.core.ratelimit import keyed
 from openbeat.core.refusals import refusal
 from openbeat.events import recurrence
 from openbeat.events.models import (
@@ -596,15 +599,11 @@ def _email_for_vote(
 
 
 def ratelimit_key(value: str) -> str:
-    from openbeat.core.ratelimit import keyed
-
     return keyed(value)[:24]
 
 
 def vote_counts(questions: Iterable[Question]) -> dict[int, int]:
     """The number of +1s of each question, by id."""
-    from django.db.models import Count
-
     rows = (
         QuestionVote.objects.filter(question__in=[q.pk for q in questions], counts=True)
         .values("question")
@@ -773,9 +772,6 @@ def question_to_concern(
     meeting; the question links to the concern and the concern's page to the question. The
     asker becomes the reporter only by a confirmed address (their updates), never by name
     unless they chose to show it."""
-    from openbeat.concerns import actions as concern_actions
-    from openbeat.concerns.models import Source
-
     if question.concern_id is not None:
         raise refusal(None, _("This question is already a concern."))
     occurrence = question.occurrence

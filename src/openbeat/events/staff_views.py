@@ -19,9 +19,10 @@ from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.core.refusals import refusal, refusal_of
-from openbeat.events import actions
+from openbeat.events import actions, queries
 from openbeat.events.forms import CancelForm, MoveForm, RecordForm
 from openbeat.events.models import RSVP, Occurrence, OccurrenceStatus, Question, RSVPStatus
+from openbeat.events.qr import qr_svg
 from openbeat.problems.models import ActionStatus, Phase, Problem, ProblemAction
 
 
@@ -244,8 +245,6 @@ def _question_for(request, occurrence, question_id):
 
 
 def _moderation_context(user, occurrence, error_for=None, error=""):
-    from openbeat.events.question_views import qr_svg, ranked
-
     questions = list(
         Question.objects.filter(occurrence=occurrence)
         .annotate(plus_ones=Count("votes", filter=Q(votes__counts=True)))
@@ -260,7 +259,7 @@ def _moderation_context(user, occurrence, error_for=None, error=""):
         "occurrence": occurrence,
         "event": occurrence.event,
         "questions": questions,
-        "open_questions": [q for q in ranked(occurrence)],
+        "open_questions": list(queries.ranked_questions(occurrence)),
         "categories": Category.objects.filter(
             agency_id=occurrence.agency_id, is_active=True
         ).order_by("name"),

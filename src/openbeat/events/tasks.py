@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
 from openbeat.events.ical import calendar_for
-from openbeat.events.models import RSVP
+from openbeat.events.models import RSVP, Question, QuestionVote
 
 # Which kinds of message carry the meeting as a calendar attachment.
 KINDS = {
@@ -57,8 +57,6 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
 def send_question_email(kind, target, pk, attempt=0):
     """Tell an asker ("question") or a +1-er ("vote") about a question to a meeting: confirm the
     address, "you already asked or +1-ed it", or the answer."""
-    from openbeat.events.models import Question, QuestionVote
-
     if target == "question":
         question = Question.objects.select_related("occurrence__event__agency").get(pk=pk)
         address, language, token = question.asker_email, question.language, question.token

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openbeat.events import question_views, views
+from openbeat.events import views
 
 app_name = "events"
 urlpatterns = [
@@ -9,21 +9,21 @@ urlpatterns = [
     path("<str:slug>/<str:date_key>/", views.occurrence_detail, name="occurrence"),
     path("<str:slug>/<str:date_key>/rsvp/", views.rsvp_create, name="rsvp_create"),
     path("<str:slug>/<str:date_key>.ics", views.occurrence_ics, name="occurrence_ics"),
-    path("<str:slug>/<str:date_key>/questions/", question_views.questions, name="questions"),
-    path("<str:slug>/<str:date_key>/questions/ask/", question_views.ask, name="question_ask"),
+    path("<str:slug>/<str:date_key>/questions/", views.questions, name="questions"),
+    path("<str:slug>/<str:date_key>/questions/ask/", views.question_ask, name="question_ask"),
     path(
         "<str:slug>/<str:date_key>/questions/<int:pk>/plus-one/",
-        question_views.vote,
+        views.question_vote,
         name="question_vote",
     ),
     path(
         "<str:slug>/<str:date_key>/questions/live/",
-        question_views.live,
+        views.questions_live,
         name="questions_live",
     ),
     path(
         "<str:slug>/<str:date_key>/questions/live/list/",
-        question_views.live_list,
+        views.questions_live_list,
         name="questions_live_list",
     ),
 ]
