@@ -255,3 +255,15 @@ def test_addresses_that_never_confirm_are_forgotten_after_a_week(meeting):
     assert question.asker_email == ""
     assert list(question.votes.values_list("email", "counts")) == [("", True)]  # still counted
     assert actions.forget_unconfirmed_question_emails(later) == 0
+
+
+@pytest.mark.parametrize("into", ["", "abc", "987654321"])
+def test_merging_into_nothing_is_refused_and_changes_nothing(town, meeting, into):
+    _ask(Client(), meeting)
+    question = Question.objects.get()
+    staff = Client()
+    staff.force_login(town.smyrna_officer)
+    refused = _moderate(staff, question, do="merge", into=into)
+    assert refused.status_code == 400 and "Choose the question to keep." in refused.content.decode()
+    question.refresh_from_db()
+    assert question.merged_into_id is None

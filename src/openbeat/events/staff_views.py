@@ -303,8 +303,10 @@ def moderate_question(request, occurrence_id, question_id):
             done = _("Question shown again.")
         elif step == "merge":
             into = request.POST.get("into", "")
-            kept = Question.objects.filter(occurrence=occurrence, pk=into).first()
-            if not into.isdigit() or kept is None:
+            kept = None
+            if into.isdigit():
+                kept = Question.objects.filter(occurrence=occurrence, pk=into).first()
+            if kept is None:
                 raise refusal("into", _("Choose the question to keep."))
             actions.merge_questions(question, kept, acting_user=user)
             done = _("Merged: its +1s now count on the question kept.")
