@@ -267,3 +267,15 @@ def test_merging_into_nothing_is_refused_and_changes_nothing(town, meeting, into
     assert refused.status_code == 400 and "Choose the question to keep." in refused.content.decode()
     question.refresh_from_db()
     assert question.merged_into_id is None
+
+
+def test_merging_into_an_answered_question_sends_its_answer(town, meeting, mailbox):
+    _ask(Client(), meeting, text="Will Main Street get a crosswalk?")
+    _ask(Client(), meeting, text="Crosswalk on Main?", email="late@example.org")
+    kept, duplicate = Question.objects.order_by("pk")
+    _confirm(Client(), mailbox.wait_for("late@example.org")[0])
+    staff = Client()
+    staff.force_login(town.smyrna_officer)
+    _moderate(staff, kept, do="answer", answer="Yes, in April.")
+    _moderate(staff, duplicate, do="merge", into=str(kept.pk))
+    assert "Yes, in April." in mailbox.wait_for("late@example.org", count=2)[1].get_content()

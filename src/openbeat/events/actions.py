@@ -710,6 +710,9 @@ def merge_questions(duplicate: Question, kept: Question, *, acting_user: Actor |
             vote.agency_id = kept.agency_id
             vote.save()
             moved += 1
+            if kept.is_answered and vote.email and vote.email_confirmed_at:
+                # Merged into a question answered already: they are sent its answer now.
+                enqueue_with_write(send_question_email, "question_answered", "vote", vote.pk)
         duplicate.merged_into = kept
         duplicate.save(update_fields=["merged_into"])
         audit.record(
