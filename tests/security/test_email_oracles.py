@@ -266,10 +266,14 @@ def _tokens():
     return found
 
 
-def _made(before_concerns):
-    """Links and numbers of what the request made: its own answer may give them."""
+def _made(before_concerns, before_questions=()):
+    """Links and numbers of what the request made: its own answer may give them (a question's
+    number too: PostgreSQL does not take back the ids of a rolled-back transaction)."""
     made = Concern.objects.exclude(pk__in=before_concerns)
-    return [(c.tracking_token, c.open311_token, c.pk) for c in made]
+    asked = Question.objects.exclude(pk__in=before_questions)
+    return [(c.tracking_token, c.open311_token, c.pk) for c in made] + [
+        (None, None, q.pk) for q in asked
+    ]
 
 
 def _plain(text, made):
@@ -279,7 +283,11 @@ def _plain(text, made):
         for secret in (token, open311_token):
             if secret:
                 text = text.replace(secret, "<its own token>")
-        text = re.sub(rf'(#|/|"id": ?|"service_request_id": ?"){pk}\b', r"\1<its own id>", text)
+        text = re.sub(
+            rf'(#q?|/|"id": ?|"service_request_id": ?"|id="q|for="q|"q){pk}\b',
+            r"\1<its own id>",
+            text,
+        )
     return text
 
 
@@ -291,13 +299,14 @@ def _post(form, world, address):
     data = {**(form.data(world) if form.data else {}), "email": address}
     with transaction.atomic():
         earlier, concerns = _tokens(), list(Concern.objects.values_list("pk", flat=True))
+        questions = list(Question.objects.values_list("pk", flat=True))
         if form.json:
             response = client.post(url, json.dumps(data), content_type="application/json")
         else:
             response = client.post(url, data)
         location = response.get("Location", "")
         shown = client.get(location).content.decode() if response.status_code == 302 else ""
-        made = _made(concerns)
+        made = _made(concerns, questions)
         transaction.set_rollback(True)
     body = response.content.decode()
     leaked = sorted(t for t in earlier if t in body or t in location or t in shown)
