@@ -210,3 +210,22 @@ def test_demo_checks_residents_in_by_their_qr_codes_and_the_next_replies_carry_o
     assert following.occurrence.start > timezone.now()
     page = client.get(following.get_absolute_url()).content.decode()
     assert following.check_in_code_shown in page and "<svg" in page
+
+
+def test_demo_next_town_hall_meeting_has_questions_some_answered_one_a_concern(db, client):
+    from openbeat.demo.questions import next_meeting
+    from openbeat.events.models import Question
+
+    load_demo()
+    load_demo()  # a second load adds no question
+    meeting = next_meeting(Event.objects.get(slug="community-awareness-meeting").agency)
+    assert meeting.place.name == "Smyrna Town Hall"
+    questions = Question.objects.filter(occurrence=meeting)
+    assert questions.count() == 5
+    assert questions.filter(answered_at__isnull=False).count() == 2
+    turned = questions.get(concern__isnull=False)
+    assert turned.concern.raised_at == meeting
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Questions answered" in page and "flashing beacon" in page
+    listing = client.get(questions.first().get_absolute_url().split("#")[0]).content.decode()
+    assert "Asked by Maria G." in listing and f"/concerns/{turned.concern.pk}/" in listing

@@ -396,6 +396,7 @@ PERIODIC_JOBS = [
     "openbeat.projects.tasks.queue_due_reminders",
     "openbeat.projects.actions.forget_unconfirmed",
     "openbeat.events.actions.forget_unconfirmed",
+    "openbeat.events.actions.forget_unconfirmed_question_emails",
     "openbeat.concerns.actions.forget_unconfirmed",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",

@@ -58,6 +58,12 @@ urlpatterns = [
     path("meetings/<int:occurrence_id>/cancel/", events.cancel, name="cancel"),
     path("meetings/<int:occurrence_id>/move/", events.move, name="move"),
     path("meetings/<int:occurrence_id>/intake/", concerns.intake, name="intake"),
+    path("meetings/<int:occurrence_id>/questions/", events.questions, name="questions"),
+    path(
+        "meetings/<int:occurrence_id>/questions/<int:question_id>/",
+        events.moderate_question,
+        name="question_moderate",
+    ),
     path("meetings/<int:occurrence_id>/survey-card/", insights.survey_card, name="survey_card"),
     path("insights/", insights.dashboard, name="insights"),
     path("insights/engagement.csv", insights.engagement_csv, name="engagement_csv"),

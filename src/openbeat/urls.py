@@ -28,6 +28,7 @@ urlpatterns = [
     path("events/", include("openbeat.events.urls")),
     path("rsvp/<str:token>/", event_views.rsvp_manage, name="rsvp"),
     path("rsvp/<str:token>/confirm/", event_views.rsvp_confirm, name="rsvp_confirm"),
+    path("questions/<str:token>/", event_views.confirm_question_email, name="question_email"),
     path("staff/", include("openbeat.staff_urls")),
     path(
         "concerns/track/<str:token>/forget/",

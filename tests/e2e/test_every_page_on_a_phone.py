@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from openbeat.concerns.models import Concern
 from openbeat.demo.loader import DEMO_PASSWORD, load_demo
 from openbeat.events import actions as event_actions
-from openbeat.events.models import Occurrence
+from openbeat.events.models import Occurrence, Question
 from openbeat.insights import surveys
 from openbeat.insights.models import SurveyInvitation
 from openbeat.outreach import links
@@ -70,6 +70,9 @@ NOT_A_PAGE = {
             "concerns:flag",
             "concerns:support",
             "events:rsvp_create",
+            "events:question_ask",
+            "events:question_vote",
+            "staff:question_moderate",
             "outreach:follow_concern",
             "outreach:follow_problem",
             "problems:volunteer",
@@ -110,6 +113,8 @@ NOT_A_PAGE = {
     "staff:service_worker": "the staff meeting pages' service worker, a script, not a page",
     "api:openapi-view": "the API's documentation page, drawn by Swagger UI for programmers",
     "concerns:area_feed": "an Atom feed",
+    "events:questions_live_list": "the live view's list alone, an HTML fragment its script "
+    "fetches every few seconds (tests/e2e/test_questions_live.py)",
     "concerns:photo": "a photo",
     "staff:concern_photo": "a photo",
     "staff:engagement_csv": "a CSV download",
@@ -206,6 +211,7 @@ def _emailed_links():
         SurveyInvitation.objects.get().get_absolute_url(),
         reverse("insights:walk_in", args=[held.event.slug, held.date_key]),
         reverse("outreach:subscribe_sent"),
+        reverse("question_email", args=[Question.objects.order_by("pk").first().token]),
         reverse("staff:password_reset_done"),
         reverse(
             "staff:password_reset_confirm", args=[uid, default_token_generator.make_token(officer)]

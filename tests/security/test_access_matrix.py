@@ -428,6 +428,7 @@ EVENTS = ("event", "cohosted_event", "draft_event")
 # The admin filters rows by agency alone (co-hosts aside): one row of each agency's, the most
 # sensitive, answers for the rest and keeps the admin's slow pages few.
 SHARED = ("event", "cohosted_event")
+QUESTIONS = ("question", "cohosted_question", "draft_question")
 CONCERNS = ("concern", "private_concern", "hidden_concern")
 PROBLEMS = ("problem", "coowned_problem")
 FORMATS = ({"fmt": "json"}, {"fmt": "xml"})
@@ -520,6 +521,14 @@ TABLE = {
     "rsvp": Row((get(TOKEN), post(Token(302))), kinds=("rsvp", "cohosted_rsvp")),
     # The world's replies are confirmed already: confirming again changes nothing.
     "rsvp_confirm": Row((post(Token(302)),), kinds=("rsvp", "cohosted_rsvp")),
+    "events:questions": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:question_ask": Row(
+        (post(PublicObject(302), {"text": "Is the new crosswalk coming?"}),), kinds=EVENTS
+    ),
+    "events:question_vote": Row((post(PublicObject(302)),), kinds=QUESTIONS),
+    "events:questions_live": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:questions_live_list": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "question_email": Row((get(TOKEN), post(Token(302))), kinds=QUESTIONS),
     "concerns:list": Row((get(PUBLIC),)),
     "concerns:new": Row((get(PUBLIC), post(Public(400)))),
     "concerns:pins": Row((get(PUBLIC, query={"bbox": "-75.7,39.2,-75.5,39.4"}),)),
@@ -654,6 +663,11 @@ TABLE = {
         (post(StaffObject(302, COORDINATOR, owner_only=True), _moved),), kinds=(*EVENTS, MISSING)
     ),
     "staff:intake": Row((get(STAFF_OBJECT), post(StaffObject(400))), kinds=(*EVENTS, MISSING)),
+    "staff:questions": Row((get(STAFF_OBJECT),), kinds=(*EVENTS, MISSING)),
+    "staff:question_moderate": Row(
+        (post(STAFF_WRITE, {"do": "hide", "reason": "Names a neighbour."}),),
+        kinds=(*QUESTIONS, MISSING),
+    ),
     "staff:concerns": Row((get(STAFF_PAGE),)),
     "staff:concern": Row((get(STAFF_OBJECT),), kinds=(*CONCERNS, MISSING)),
     "staff:concern_status": Row(

@@ -27,7 +27,8 @@ from django.urls import reverse
 
 from openbeat.concerns.models import Concern, Supporter
 from openbeat.core import apikeys
-from openbeat.events.models import RSVP
+from openbeat.events import actions as event_actions
+from openbeat.events.models import RSVP, Question, QuestionVote
 from openbeat.outreach import actions as outreach_actions
 from openbeat.outreach.models import Subscription
 from openbeat.problems import actions as problem_actions
@@ -67,6 +68,11 @@ def _concern(world):
 def _occurrence(world):
     occurrence = world["occurrence"]
     return {"slug": occurrence.event.slug, "date_key": occurrence.date_key}
+
+
+def _question(world):
+    question = world["question"]
+    return {**_occurrence(world), "pk": question.pk}
 
 
 def _report(world):
@@ -117,6 +123,10 @@ FORMS = {
         lambda w: {"name": "A Neighbour"},
     ),
     "password reset": Form("staff:password_reset"),
+    "question": Form(
+        "events:question_ask", _occurrence, lambda w: {"text": "Is the crosswalk coming?"}
+    ),
+    "plus one": Form("events:question_vote", _question),
     "report": Form("concerns:new", data=_report, makes_a_concern=True),
     "api report": Form("api:create_concern", data=_api_report, json=True, makes_a_concern=True),
     "open311 report": Form(
@@ -142,6 +152,9 @@ SITES = {
     "projects/views.py:sign_up": (("sign up",), True),
     "projects/forms.py:SignUpForm": (("sign up",), False),
     "problems/views.py:volunteer": (("volunteer",), True),
+    "events/views.py:question_ask": (("question",), True),
+    "events/views.py:question_vote": (("plus one",), True),
+    "events/forms.py:QuestionForm": (("question",), False),
     # Django's PasswordResetView answers alike for every address; ours adds rate limits.
     "core/password_reset.py:PasswordResetView.form_valid": (("password reset",), False),
 }
@@ -212,7 +225,16 @@ def _build(town):
     outreach_actions.record_bounce(ADDRESSES["bounced"], "550 no such user")
     get_user_model().objects.filter(pk=town.smyrna_officer.pk).update(email=ADDRESSES["staff"])
     _record, key = apikeys.create_key(town.smyrna, "311 app")
+    # A question the reporter asked (address confirmed), +1-ed by the member and the pending.
+    question, _created = event_actions.ask_question(
+        occurrence, "Will the park lights be fixed?", email=ADDRESSES["reporter"], voter="asker"
+    )
+    event_actions.confirm_question_email(question.token)
+    voted, _outcome = event_actions.plus_one(question, "member-browser", member)
+    event_actions.confirm_question_email(voted.token)
+    event_actions.plus_one(question, "pending-browser", pending)
     return {
+        "question": question,
         "concern": concern,
         "occurrence": occurrence,
         "project": project,
@@ -232,6 +254,8 @@ TOKENS = (
     (SignUp, "token"),
     (Subscription, "token"),
     (Volunteer, "token"),
+    (Question, "token"),
+    (QuestionVote, "token"),
 )
 
 
@@ -242,10 +266,14 @@ def _tokens():
     return found
 
 
-def _made(before_concerns):
-    """Links and numbers of what the request made: its own answer may give them."""
+def _made(before_concerns, before_questions=()):
+    """Links and numbers of what the request made: its own answer may give them (a question's
+    number too: PostgreSQL does not take back the ids of a rolled-back transaction)."""
     made = Concern.objects.exclude(pk__in=before_concerns)
-    return [(c.tracking_token, c.open311_token, c.pk) for c in made]
+    asked = Question.objects.exclude(pk__in=before_questions)
+    return [(c.tracking_token, c.open311_token, c.pk) for c in made] + [
+        (None, None, q.pk) for q in asked
+    ]
 
 
 def _plain(text, made):
@@ -255,7 +283,11 @@ def _plain(text, made):
         for secret in (token, open311_token):
             if secret:
                 text = text.replace(secret, "<its own token>")
-        text = re.sub(rf'(#|/|"id": ?|"service_request_id": ?"){pk}\b', r"\1<its own id>", text)
+        text = re.sub(
+            rf'(#q?|/|"id": ?|"service_request_id": ?"|id="q|for="q|"q){pk}\b',
+            r"\1<its own id>",
+            text,
+        )
     return text
 
 
@@ -267,13 +299,14 @@ def _post(form, world, address):
     data = {**(form.data(world) if form.data else {}), "email": address}
     with transaction.atomic():
         earlier, concerns = _tokens(), list(Concern.objects.values_list("pk", flat=True))
+        questions = list(Question.objects.values_list("pk", flat=True))
         if form.json:
             response = client.post(url, json.dumps(data), content_type="application/json")
         else:
             response = client.post(url, data)
         location = response.get("Location", "")
         shown = client.get(location).content.decode() if response.status_code == 302 else ""
-        made = _made(concerns)
+        made = _made(concerns, questions)
         transaction.set_rollback(True)
     body = response.content.decode()
     leaked = sorted(t for t in earlier if t in body or t in location or t in shown)
@@ -325,6 +358,7 @@ def _links_of(world):
         "sign up": world["shift"].sign_ups.get(email=member).token,
         # An offer to help has no page of its own: the email says it was confirmed before.
         "volunteer": "had already offered and confirmed",
+        "plus one": world["question"].votes.get(email=member).token,
     }
 
 

@@ -77,6 +77,12 @@ def _world(town):
     world["rsvp"] = factories.rsvp(occurrence, email="coming@example.org")
     world["pending_rsvp"] = factories.rsvp(occurrence, email="maybe@example.org", confirm=False)
     surveys.invite_meeting(occurrence)
+    world["question"] = event_actions.ask_question(
+        occurrence, "Will the park lights be fixed?", email="asker@example.org", voter="asker"
+    )[0]
+    world["plus_one"] = event_actions.plus_one(world["question"], "neighbour", "plus@example.org")[
+        0
+    ]
     world["invitation"] = SurveyInvitation.objects.get(rsvp=world["rsvp"])
     project = factories.project(town)
     shift = project.roles.get().shifts.get()
@@ -150,6 +156,10 @@ LINKS = {
             refused_in=ENDED,
             opens=False,
         )
+    ],
+    "question_email": lambda w: [
+        Holder(who, reverse("question_email", args=[w[key].token]))
+        for who, key in (("asker", "question"), ("+1-er", "plus_one"))
     ],
     "insights:survey": lambda w: [
         Holder(
@@ -229,6 +239,7 @@ def _moderated(w):
         concern.updates.get(body=HIDDEN_RESPONSE), True, "x", acting_user=coordinator
     )
     concern_actions.set_hidden(concern.photos.get(), True, "Shows a face", acting_user=coordinator)
+    event_actions.set_question_hidden(w["question"], True, "Off topic", acting_user=coordinator)
 
 
 def _made_private(w):

@@ -24,7 +24,7 @@ from openbeat.concerns.models import Category, Photo, ResponseTemplate, Source
 from openbeat.core import apikeys
 from openbeat.core.models import AuditEvent, Role, StaffRole
 from openbeat.events import actions as event_actions
-from openbeat.events.models import Event
+from openbeat.events.models import Event, Question
 from openbeat.hotspots import compute as hotspots
 from openbeat.insights import dashboards, surveys
 from openbeat.insights.models import SurveyInvitation, SurveyResponse
@@ -204,6 +204,7 @@ def _events(world, town, key, other, setup):
             records=records,
             secrets=secrets,
         )
+        _question(world, key, kind, occurrence, agencies, public)
         if rsvp is not None:
             _thing(
                 world,
@@ -238,6 +239,37 @@ def _events(world, town, key, other, setup):
         secrets=(raised.description,),
     )
     return event, shared, draft
+
+
+def _question(world, key, kind, occurrence, agencies, public):
+    """A question to each meeting, asked with a private name and an email (never public)."""
+    asker = f"Xylo {key} {kind} asker"
+    question = Question.objects.create(
+        occurrence=occurrence,
+        agency_id=occurrence.agency_id,
+        text=f"Xylo {key} {kind} question?",
+        asker_name=asker,
+        asker_email=f"xylo.{key}.{kind}.asker@example.org",
+        voter=f"voter-{key}-{kind}",
+    )
+    _thing(
+        world,
+        kind.replace("event", "question"),
+        key,
+        question,
+        agencies=agencies,
+        public=public,
+        refs={
+            "slug": occurrence.event.slug,
+            "date_key": occurrence.date_key,
+            "pk": question.pk,
+            "occurrence_id": occurrence.pk,
+            "question_id": question.pk,
+            "token": question.token,
+        },
+        guess={"token": str(question.pk)},
+        secrets=(asker, question.asker_email, question.token),
+    )
 
 
 def _concerns(world, key, setup):
@@ -617,6 +649,7 @@ def _missing(world):
         "sign_up",
         "user_id",
         "slug",
+        "question_id",
     )
     world.things[MISSING, None] = Thing(
         kind=MISSING,

@@ -33,6 +33,7 @@ from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
 from openbeat.core.prepared import Prepared
 from openbeat.core.refusals import refusal_of
+from openbeat.events.models import Question
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # the list says "more than 1,000" rather than count a million rows
@@ -364,6 +365,9 @@ def detail(request, pk):
             "support_form": SupportForm(),
             "flag_form": FlagForm(),
             "map_points": _point(concern),
+            "questions": Question.objects.public()
+            .filter(concern=concern)
+            .select_related("occurrence__event__agency"),
         },
     )
 

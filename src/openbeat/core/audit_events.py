@@ -48,6 +48,14 @@ OCCURRENCE_MOVE = "occurrence.move"
 RSVP_CHECK_IN = "rsvp.check_in"
 RSVP_UNDO_CHECK_IN = "rsvp.undo_check_in"
 
+# Questions to a meeting
+QUESTION_HIDE = "question.hide"
+QUESTION_SHOW = "question.show"
+QUESTION_MERGE = "question.merge"
+QUESTION_ANSWER = "question.answer"
+QUESTION_CONCERN = "question.concern"
+QUESTION_PROBLEM = "question.problem"
+
 # Announcements
 ANNOUNCEMENT_CREATE = "announcement.create"
 ANNOUNCEMENT_UPDATE = "announcement.update"

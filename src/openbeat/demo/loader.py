@@ -26,6 +26,7 @@ from openbeat.core.models import Agency, Area, Role, StaffRole, Venue
 from openbeat.demo import check_in as demo_check_in
 from openbeat.demo import history
 from openbeat.demo import insights as demo_insights
+from openbeat.demo import questions as demo_questions
 from openbeat.demo.clock import at
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
@@ -422,6 +423,7 @@ def load_demo():
     load_retention(smyrna, clayton)
     demo_check_in.load(meetings, dunning.user)
     demo_insights.load(smyrna, clayton, dunning)
+    demo_questions.load(smyrna, dunning.user)
     hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
     return {
         "town": "Smyrna & Clayton, Delaware",

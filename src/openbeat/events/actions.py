@@ -7,30 +7,41 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openbeat.core import audit, audit_events
+from openbeat.concerns import actions as concern_actions
+from openbeat.concerns.models import Source
+from openbeat.core import audit, audit_events, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.models import Venue
+from openbeat.core.ratelimit import keyed
 from openbeat.core.refusals import refusal
 from openbeat.events import recurrence
 from openbeat.events.models import (
+    MAX_ANSWER,
+    MAX_QUESTION,
     MAX_WALK_INS,
     RSVP,
     Event,
     Occurrence,
     OccurrenceStatus,
+    Question,
+    QuestionVote,
     RSVPStatus,
     normalise_check_in_code,
+    questions_scope,
 )
-from openbeat.events.tasks import send_rsvp_email
+from openbeat.events.tasks import send_question_email, send_rsvp_email
 
 if TYPE_CHECKING:
     from openbeat.core.access import Actor
+    from openbeat.problems.models import Problem
 
 # Replies whose address confirmed them: they hold a place or a turn, and are told of changes.
 LIVE = (RSVPStatus.CONFIRMED, RSVPStatus.WAITLISTED)
@@ -472,3 +483,394 @@ def move_occurrence(
             after=audit.snapshot(occurrence),
         )
     return occurrence
+
+
+# Questions to a meeting (issue #17): asked before it from its page or during it from the room,
+# "+1"-ed by neighbours, moderated and answered by the hosting agencies' staff.
+
+QUESTIONS_OPEN_AFTER_END = datetime.timedelta(hours=1)  # the last questions from the room
+
+
+def questions_open(occurrence: Occurrence) -> bool:
+    """Whether a meeting takes questions: from its announcement until an hour after it ends."""
+    return (
+        not occurrence.is_cancelled
+        and timezone.now() < occurrence.end + QUESTIONS_OPEN_AFTER_END
+        and occurrence.event.is_published
+    )
+
+
+def _clean_email(email: str | None) -> str:
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise refusal(
+                "email", _("Please enter an email address such as name@example.com.")
+            ) from exc
+    return email
+
+
+def ask_question(
+    occurrence: Occurrence,
+    text: str | None,
+    *,
+    name: str | None = "",
+    show_name: bool = False,
+    email: str | None = "",
+    voter: str = "",
+    form_nonce: str | None = None,
+    language: str = "en",
+) -> tuple[Question, bool]:
+    """Take a resident's question to a meeting. Returns (question, created).
+
+    Invariants: the name is shown only when the asker chose it (and then a name is given); the
+    email is never shown and is sent the answer only once it confirms it from the emailed link;
+    the same form submitted twice makes one question.
+    """
+    text = (text or "").strip()
+    name = (name or "").strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = _("Write your question.")
+    elif len(text) > MAX_QUESTION:
+        errors["text"] = _("Please shorten your question to %(most)s characters.") % {
+            "most": MAX_QUESTION
+        }
+    if len(name) > 120:
+        errors["name"] = _("Please shorten your name to 120 characters.")
+    elif show_name and not name:
+        errors["name"] = _("Give the name to show, or untick the box to ask without it.")
+    address = ""
+    try:
+        address = _clean_email(email)
+    except ValidationError as exc:
+        errors["email"] = exc.messages[0]
+    if errors:
+        raise refusal(errors)
+    if not questions_open(occurrence):
+        raise refusal(None, _("This meeting is not taking questions: it is over or cancelled."))
+    form_nonce = (form_nonce or "")[:64] or None
+    if form_nonce and (same := Question.objects.filter(form_nonce=form_nonce).first()):
+        return same, False
+    try:
+        with transaction.atomic():
+            question = Question.objects.create(
+                occurrence=occurrence,
+                agency_id=occurrence.agency_id,
+                text=text,
+                asker_name=name,
+                show_name=bool(show_name),
+                asker_email=address,
+                voter=voter[:32],
+                language=language[:8],
+                form_nonce=form_nonce,
+            )
+            pagecache.bump(questions_scope(occurrence))
+            if address:
+                enqueue_with_write(send_question_email, "question_confirm", "question", question.pk)
+    except IntegrityError:
+        if form_nonce and (same := Question.objects.filter(form_nonce=form_nonce).first()):
+            return same, False
+        raise
+    return question, True
+
+
+def plus_one(
+    question: Question, voter: str, email: str | None = "", language: str = "en"
+) -> tuple[QuestionVote | None, str]:
+    """A neighbour's "+1" on a question. Returns (vote or None, outcome).
+
+    One per person: a browser's second +1, or its asker's, counts nothing ("already",
+    "asker"). The count never depends on the email typed; an address given is emailed either
+    the link that confirms it (it is then sent the answer) or, when it already asked or +1-ed
+    this question, a note saying so (`core.emailforms`).
+    """
+    email = _clean_email(email)
+    if not voter:
+        raise refusal(None, _("Your browser refused the cookie that counts one +1 per person."))
+    if not question.is_public:
+        raise refusal(None, _("This question is no longer open for +1s."))
+    if question.is_answered or not questions_open(question.occurrence):
+        raise refusal(None, _("This question is answered or the meeting is over: no more +1s."))
+    with transaction.atomic():
+        Question.objects.select_for_update().filter(pk=question.pk).first()
+        vote: QuestionVote | None
+        if voter == question.voter:
+            vote, outcome = None, "asker"
+        else:
+            vote, created = QuestionVote.objects.get_or_create(
+                question=question,
+                voter=voter,
+                defaults={"agency_id": question.agency_id, "language": language[:8]},
+            )
+            outcome = "counted" if created else "already"
+            if created:
+                pagecache.bump(questions_scope(question.occurrence))
+        if email:
+            _email_for_vote(question, vote, email, language)
+    return vote, outcome
+
+
+def _email_for_vote(
+    question: Question, vote: QuestionVote | None, email: str, language: str
+) -> None:
+    if question.asker_email == email:
+        enqueue_with_write(send_question_email, "question_already", "question", question.pk)
+        return
+    holder = question.votes.filter(email=email).first()
+    if holder is not None:
+        enqueue_with_write(send_question_email, "question_already", "vote", holder.pk)
+        return
+    if vote is None or vote.email:  # the asker's browser, or a browser that gave another address
+        vote = QuestionVote.objects.create(
+            question=question,
+            agency_id=question.agency_id,
+            voter=f"email:{ratelimit_key(email)}"[:32],
+            email=email,
+            language=language[:8],
+            counts=False,  # an address added from a browser that counted already: no 2nd +1
+        )
+    else:
+        vote.email = email
+        vote.language = language[:8]
+        vote.save(update_fields=["email", "language"])
+    enqueue_with_write(send_question_email, "vote_confirm", "vote", vote.pk)
+
+
+def ratelimit_key(value: str) -> str:
+    return keyed(value)[:24]
+
+
+def vote_counts(questions: Iterable[Question]) -> dict[int, int]:
+    """The number of +1s of each question, by id."""
+    rows = (
+        QuestionVote.objects.filter(question__in=[q.pk for q in questions], counts=True)
+        .values("question")
+        .annotate(n=Count("pk"))
+    )
+    return {row["question"]: row["n"] for row in rows}
+
+
+def forget_unconfirmed_question_emails(now: datetime.datetime | None = None) -> int:
+    """Addresses given with a question or a +1 that never confirmed are not kept: blanked a week
+    after they were given (a worker's periodic job; a second run finds nothing). A +1 stays
+    counted; a row kept only for its address goes."""
+    cutoff = (now or timezone.now()) - PENDING_KEPT
+    old = {"email_confirmed_at__isnull": True, "created_at__lt": cutoff}
+    with transaction.atomic():
+        asked = Question.objects.filter(**old).exclude(asker_email="").update(asker_email="")
+        followers, _counts = QuestionVote.objects.filter(**old, counts=False).delete()
+        voted = QuestionVote.objects.filter(**old).exclude(email="").update(email="")
+    return asked + followers + voted
+
+
+def confirm_question_email(token: str) -> tuple[Question | QuestionVote, bool]:
+    """An address confirmed it wants the answer (the asker's or a +1-er's). Confirming again
+    changes nothing. Returns (record, changed); QuestionVote.DoesNotExist for an unknown token."""
+    with transaction.atomic():
+        record: Question | QuestionVote | None = (
+            Question.objects.select_for_update().filter(token=token).first()
+        )
+        if record is None:
+            record = QuestionVote.objects.select_for_update().get(token=token)
+        if record.email_confirmed_at is not None:
+            return record, False
+        record.email_confirmed_at = timezone.now()
+        record.save(update_fields=["email_confirmed_at"])
+    return record, True
+
+
+def _question_snapshot(question: Question) -> dict[str, Any]:
+    saved = audit.snapshot(question, exclude=("asker_name", "asker_email", "token", "form_nonce"))
+    return saved or {}
+
+
+def set_question_hidden(
+    question: Question, hidden: bool, reason: str | None, *, acting_user: Actor | None
+) -> Question:
+    """Hide (never delete) a question, with the reason kept in the audit log; or show it again."""
+    reason = (reason or "").strip()
+    if hidden and not reason:
+        raise refusal("reason", _("Give the reason for hiding it; it is kept in the audit log."))
+    with transaction.atomic():
+        before = _question_snapshot(question)
+        question.is_hidden = hidden
+        question.hidden_reason = reason[:300] if hidden else ""
+        question.save(update_fields=["is_hidden", "hidden_reason"])
+        audit.record(
+            acting_user,
+            audit_events.QUESTION_HIDE if hidden else audit_events.QUESTION_SHOW,
+            question,
+            before=before,
+            after={**_question_snapshot(question), "reason": reason},
+            agency=question.agency,
+        )
+    return question
+
+
+def merge_questions(duplicate: Question, kept: Question, *, acting_user: Actor | None) -> Question:
+    """Merge a duplicate into the question kept: its +1s (and its asker, as a +1) move there,
+    and nobody is counted twice: a browser or an address that is already on the kept question
+    adds nothing. The duplicate's asker and +1-ers are then sent the kept question's answer."""
+    if duplicate.pk == kept.pk:
+        raise refusal("into", _("Choose another question to merge this one into."))
+    if duplicate.occurrence_id != kept.occurrence_id:
+        raise refusal("into", _("Choose a question of the same meeting."))
+    if kept.merged_into_id is not None or duplicate.merged_into_id is not None:
+        raise refusal("into", _("That question was merged already; choose the one it went into."))
+    with transaction.atomic():
+        before = _question_snapshot(duplicate)
+        voters = {kept.voter, *kept.votes.values_list("voter", flat=True)} - {""}
+        emails = {kept.asker_email, *kept.votes.values_list("email", flat=True)} - {""}
+        incoming = list(duplicate.votes.all())
+        moved = 0
+        if duplicate.voter or duplicate.asker_email:
+            incoming.append(
+                QuestionVote(
+                    voter=duplicate.voter or f"asker:{duplicate.pk}",
+                    email=duplicate.asker_email,
+                    language=duplicate.language,
+                    email_confirmed_at=duplicate.email_confirmed_at,
+                )
+            )
+        for vote in incoming:
+            if vote.voter in voters:
+                if vote.pk:
+                    vote.delete()
+                continue
+            if vote.email and vote.email in emails:  # counted there by another browser
+                if vote.pk:
+                    vote.delete()
+                continue
+            voters.add(vote.voter)
+            if vote.email:
+                emails.add(vote.email)
+            vote.question = kept
+            vote.agency_id = kept.agency_id
+            vote.save()
+            moved += 1
+            if kept.is_answered and vote.email and vote.email_confirmed_at:
+                # Merged into a question answered already: they are sent its answer now.
+                enqueue_with_write(send_question_email, "question_answered", "vote", vote.pk)
+        duplicate.merged_into = kept
+        duplicate.save(update_fields=["merged_into"])
+        audit.record(
+            acting_user,
+            audit_events.QUESTION_MERGE,
+            duplicate,
+            before=before,
+            after={**_question_snapshot(duplicate), "votes_moved": moved},
+            agency=duplicate.agency,
+        )
+    return kept
+
+
+def answer_question(question: Question, answer: str | None, *, acting_user: Actor | None) -> bool:
+    """Mark a question answered with a short public answer. The first answer is emailed to its
+    asker and +1-ers whose addresses confirmed (each address once); correcting it later is not.
+    Returns whether emails were queued."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise refusal("answer", _("Write the answer residents will read."))
+    if len(answer) > MAX_ANSWER:
+        raise refusal(
+            "answer", _("Please shorten the answer to %(most)s characters.") % {"most": MAX_ANSWER}
+        )
+    if question.merged_into_id is not None:
+        raise refusal("answer", _("Answer the question this one was merged into."))
+    with transaction.atomic():
+        before = _question_snapshot(question)
+        first = question.answered_at is None
+        question.answer = answer
+        if first:
+            question.answered_at = timezone.now()
+        question.save(update_fields=["answer", "answered_at"])
+        if first:
+            sent: set[str] = set()
+            if question.asker_email and question.email_confirmed_at:
+                sent.add(question.asker_email)
+                enqueue_with_write(
+                    send_question_email, "question_answered", "question", question.pk
+                )
+            for vote in question.votes.filter(email_confirmed_at__isnull=False).exclude(email=""):
+                if vote.email not in sent:
+                    sent.add(vote.email)
+                    enqueue_with_write(send_question_email, "question_answered", "vote", vote.pk)
+        audit.record(
+            acting_user,
+            audit_events.QUESTION_ANSWER,
+            question,
+            before=before,
+            after=_question_snapshot(question),
+            agency=question.agency,
+        )
+    return first
+
+
+def question_to_concern(
+    question: Question, category: str | None, *, acting_user: Actor | None
+) -> Any:
+    """Make a question a concern in one step: its words, the meeting's place, raised at the
+    meeting; the question links to the concern and the concern's page to the question. The
+    asker becomes the reporter only by a confirmed address (their updates), never by name
+    unless they chose to show it."""
+    if question.concern_id is not None:
+        raise refusal(None, _("This question is already a concern."))
+    occurrence = question.occurrence
+    data = {
+        "description": question.text,
+        "category": category or "",
+        "venue": str(occurrence.place.pk),
+        "name": question.public_name,
+        "email": question.asker_email if question.email_confirmed_at else "",
+        "nonce": "",
+    }
+    with transaction.atomic():
+        concern, _created = concern_actions.submit_concern(
+            data,
+            source=Source.MEETING,
+            occurrence=occurrence,
+            language=question.language,
+            acting_user=acting_user,
+        )
+        before = _question_snapshot(question)
+        question.concern = concern
+        question.save(update_fields=["concern"])
+        audit.record(
+            acting_user,
+            audit_events.QUESTION_CONCERN,
+            question,
+            before=before,
+            after=_question_snapshot(question),
+            agency=question.agency,
+        )
+        pagecache.bump(*concern.page_scopes())
+    return concern
+
+
+def attach_to_problem(
+    question: Question, problem: Problem, *, acting_user: Actor | None
+) -> Question:
+    """Attach a question to a problem case (SARA): the case's page lists the question and the
+    question links to the case. The case must be one an agency hosting the meeting owns."""
+    occurrence = question.occurrence
+    hosts = {occurrence.agency_id, *occurrence.event.co_hosts.values_list("pk", flat=True)}
+    owners = {problem.agency_id, problem.co_owner_id} - {None}
+    if not hosts & owners:
+        raise refusal("problem", _("Choose a problem case of an agency hosting this meeting."))
+    with transaction.atomic():
+        before = _question_snapshot(question)
+        question.problem = problem
+        question.save(update_fields=["problem"])
+        audit.record(
+            acting_user,
+            audit_events.QUESTION_PROBLEM,
+            question,
+            before=before,
+            after={**_question_snapshot(question), "problem": problem.pk},
+            agency=question.agency,
+        )
+        pagecache.bump(*problem.page_scopes())  # type: ignore[no-untyped-call]
+    return question

@@ -102,3 +102,33 @@ class CheckInCodeForm(forms.Form):
         ),
     )
     nonce = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"),
+        max_length=500,
+        help_text=_("Up to 500 characters. Staff read it before it is answered in the meeting."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write your question.")},
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    show_name = forms.BooleanField(label=_("Show my name with the question"), required=False)
+    email = forms.EmailField(
+        label=_("Email me the answer (optional)"),
+        required=False,
+        help_text=_("We email a link to confirm the address first. Never shown in public."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Short public answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

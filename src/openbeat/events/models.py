@@ -341,3 +341,144 @@ class RSVP(models.Model):
         stranger who scans it meets the staff sign-in; it cannot cancel the reply or name anyone."""
         path = reverse("staff:check_in_code", args=[self.occurrence_id])
         return f"{settings.BASE_URL}{path}?code={self.check_in_code}"
+
+
+# A question is read aloud in a meeting: a few sentences, not an essay.
+MAX_QUESTION = 500
+MAX_ANSWER = 2000
+
+
+class QuestionQuerySet(models.QuerySet):
+    def public(self):
+        """Questions anyone may see: of a published event, not hidden by staff, not merged into
+        another (`Question.is_public` for one)."""
+        return self.filter(
+            occurrence__event__is_published=True, is_hidden=False, merged_into__isnull=True
+        )
+
+
+class Question(models.Model):
+    """A resident's question to one meeting, sent before it from its page or during it from the
+    room. The asker's name is shown only when they chose it; their email never is."""
+
+    staff_access_paths = ("agency", "occurrence__event__co_hosts")
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="questions")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("question"))
+    asker_name = models.CharField(_("name"), max_length=120, blank=True)
+    show_name = models.BooleanField(_("show my name with the question"), default=False)
+    asker_email = models.EmailField(_("email"), blank=True)
+    # The answer is emailed only to an address that confirmed it from the emailed link.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash of the asker's browser (its voter cookie): the asker's own +1.
+    voter = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    # What the asker holds: the link that confirms the address. Never sequential.
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # A hidden value from the form, so submitting it twice makes one question.
+    form_nonce = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    concern = models.ForeignKey(
+        "concerns.Concern",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+    )
+    problem = models.ForeignKey(
+        "problems.Problem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["occurrence", "created_at"], name="question_occurrence")]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return f"Question #{self.pk}"
+
+    def get_absolute_url(self):
+        occurrence = self.occurrence
+        return (
+            reverse("events:questions", args=[occurrence.event.slug, occurrence.date_key])
+            + f"#q{self.pk}"
+        )
+
+    @property
+    def is_public(self):
+        return (
+            not self.is_hidden
+            and self.merged_into_id is None
+            and self.occurrence.event.is_published
+        )
+
+    @property
+    def is_answered(self):
+        return self.answered_at is not None
+
+    @property
+    def public_name(self):
+        """The name the public sees: only when the asker chose to show it."""
+        return self.asker_name if self.show_name else ""
+
+    def page_scopes(self):
+        """The cached public pages it is on: the live view, and the pages of the problem case
+        and the concern it links to."""
+        scopes = [questions_scope(self.occurrence)]
+        if self.problem_id:
+            scopes += self.problem.page_scopes()
+        if self.concern_id:
+            scopes += self.concern.page_scopes()
+        return scopes
+
+
+def questions_scope(occurrence: Occurrence) -> str:
+    """The page cache's scope of a meeting's live question view (`openbeat.core.pagecache`),
+    named from its URL so the cached page needs no query to find it."""
+    return f"questions:{occurrence.event.slug}:{occurrence.date_key}"
+
+
+class QuestionVote(models.Model):
+    """A neighbour's "+1": one per browser (its voter cookie), counted at once whatever email it
+    gives, so the count tells nothing about an address. An email given is sent the answer once
+    it confirms it from the emailed link."""
+
+    staff_access_paths = ("agency", "question__occurrence__event__co_hosts")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="votes")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    voter = models.CharField(max_length=32)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # False for an address added from a browser that had +1-ed (or asked) already: it is sent
+    # the answer but is not a second +1.
+    counts = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "voter"], name="one_vote_per_voter"),
+            models.UniqueConstraint(
+                fields=["question", "email"],
+                condition=~models.Q(email=""),
+                name="one_vote_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"+1 on question #{self.question_id}"

@@ -1,7 +1,8 @@
 """The QR code of a reply, for check-in at the door: on the reply's page (SVG) and in its
 email (PNG). It carries `RSVP.check_in_url()`: the staff check-in page of the meeting with the
 reply's short code, so scanned by a stranger it opens only the staff sign-in, and it can neither
-cancel the reply nor tell anyone's name."""
+cancel the reply nor tell anyone's name. And the QR code of any of a meeting's public links (its
+questions, for the room's screen)."""
 
 import io
 
@@ -32,3 +33,10 @@ def check_in_png(rsvp: RSVP) -> bytes:
     out = io.BytesIO()
     _qr(rsvp).save(out, kind="png", scale=8, border=4)
     return out.getvalue()
+
+
+def qr_svg(url: str) -> SafeString:
+    """A QR code of `url` as inline SVG: black on white with its quiet zone, sized by CSS."""
+    code = segno.make(url, error="m")
+    # segno writes the SVG from the URL's bits alone: no text of the URL reaches the markup.
+    return mark_safe(code.svg_inline(scale=6, dark="#000", light="#fff", omitsize=True))  # noqa: S308

@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from openbeat.core.models import Agency
-from openbeat.events.models import Event, Occurrence
+from openbeat.events.models import Event, Occurrence, Question
 
 
 def public_occurrences():
@@ -45,3 +45,14 @@ def feed_items(queryset):
     since = now - datetime.timedelta(days=90)
     past = list(queryset.filter(end__gte=since, end__lte=now).order_by("-start")[:FEED_PAST])
     return past[::-1] + ahead
+
+
+def ranked_questions(occurrence):
+    """The public questions of a meeting, most +1s first (then the oldest first)."""
+    return (
+        Question.objects.public()
+        .filter(occurrence=occurrence)
+        .annotate(plus_ones=Count("votes", filter=Q(votes__counts=True)))
+        .select_related("concern__category", "problem")
+        .order_by("-plus_ones", "created_at", "id")
+    )

@@ -5,32 +5,37 @@ import datetime
 import secrets
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openbeat.concerns.models import OPEN_STATUSES, Concern, Status
+from openbeat.concerns.models import OPEN_STATUSES, Category, Concern, Status
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
-from openbeat.events import actions
+from openbeat.core.refusals import refusal, refusal_of
+from openbeat.events import actions, queries
 from openbeat.events.forms import CancelForm, CheckInCodeForm, MoveForm, RecordForm
 from openbeat.events.models import (
     RSVP,
     Occurrence,
     OccurrenceStatus,
+    Question,
     RSVPStatus,
     normalise_check_in_code,
 )
-from openbeat.problems.models import ActionStatus, ProblemAction
+from openbeat.events.qr import qr_svg
+from openbeat.problems.models import ActionStatus, Phase, Problem, ProblemAction
 
 
 def _meeting_for(request, occurrence_id, minimum=Role.OFFICER, owner_only=False):
@@ -322,3 +327,95 @@ def move(request, occurrence_id):
     return render(
         request, "staff/meeting.html", _meeting_context(occurrence, move_form=form), status=400
     )
+
+
+def _question_for(request, occurrence, question_id):
+    return get_for_staff(
+        request.user,
+        Question.objects.filter(occurrence=occurrence).select_related("occurrence__event"),
+        pk=question_id,
+    )
+
+
+def _moderation_context(user, occurrence, error_for=None, error=""):
+    questions = list(
+        Question.objects.filter(occurrence=occurrence)
+        .annotate(plus_ones=Count("votes", filter=Q(votes__counts=True)))
+        .select_related("concern", "problem", "merged_into")
+        .order_by("is_hidden", "-plus_ones", "created_at", "id")
+    )
+    public_url = settings.BASE_URL + reverse(
+        "events:questions", args=[occurrence.event.slug, occurrence.date_key]
+    )
+    hosts = [occurrence.agency_id, *occurrence.event.co_hosts.values_list("pk", flat=True)]
+    return {
+        "occurrence": occurrence,
+        "event": occurrence.event,
+        "questions": questions,
+        "open_questions": list(queries.ranked_questions(occurrence)),
+        "categories": Category.objects.filter(
+            agency_id=occurrence.agency_id, is_active=True
+        ).order_by("name"),
+        "problems": scoped(user, Problem.objects.exclude(phase=Phase.CLOSED))
+        .filter(Q(agency_id__in=hosts) | Q(co_owner_id__in=hosts))
+        .order_by("title")[:100],
+        "public_url": public_url,
+        "qr": qr_svg(public_url),
+        "error_for": error_for,
+        "error": error,
+    }
+
+
+@login_required
+@require_GET
+def questions(request, occurrence_id):
+    """Moderate a meeting's questions from a phone: answer, hide with a reason, merge, make a
+    concern, attach to a problem case."""
+    occurrence = _meeting_for(request, occurrence_id)
+    return render(request, "staff/questions.html", _moderation_context(request.user, occurrence))
+
+
+@login_required
+@require_POST
+def moderate_question(request, occurrence_id, question_id):
+    occurrence = _meeting_for(request, occurrence_id)
+    question = _question_for(request, occurrence, question_id)
+    step = request.POST.get("do", "")
+    user = request.user
+    try:
+        if step == "answer":
+            actions.answer_question(question, request.POST.get("answer"), acting_user=user)
+            done = _("Answer saved; the asker and +1-ers who confirmed an email are told.")
+        elif step == "hide":
+            actions.set_question_hidden(
+                question, True, request.POST.get("reason"), acting_user=user
+            )
+            done = _("Question hidden; the reason is kept in the audit log.")
+        elif step == "show":
+            actions.set_question_hidden(question, False, "", acting_user=user)
+            done = _("Question shown again.")
+        elif step == "merge":
+            into = request.POST.get("into", "")
+            kept = None
+            if into.isdigit():
+                kept = Question.objects.filter(occurrence=occurrence, pk=into).first()
+            if kept is None:
+                raise refusal("into", _("Choose the question to keep."))
+            actions.merge_questions(question, kept, acting_user=user)
+            done = _("Merged: its +1s now count on the question kept.")
+        elif step == "concern":
+            concern = actions.question_to_concern(
+                question, request.POST.get("category"), acting_user=user
+            )
+            done = _("Logged as concern #%(id)s.") % {"id": concern.pk}
+        elif step == "problem":
+            problem = get_for_staff(user, Problem.objects.all(), pk=request.POST.get("problem"))
+            actions.attach_to_problem(question, problem, acting_user=user)
+            done = _("Attached to the problem case.")
+        else:
+            raise refusal(None, _("Choose what to do with the question."))
+    except ValidationError as exc:
+        context = _moderation_context(user, occurrence, question.pk, refusal_of(exc).message)
+        return render(request, "staff/questions.html", context, status=400)
+    messages.success(request, done)
+    return redirect(reverse("staff:questions", args=[occurrence.pk]) + f"#q{question.pk}")

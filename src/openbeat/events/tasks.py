@@ -5,12 +5,13 @@ from email.mime.image import MIMEImage
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from openbeat.core.background import task
 from openbeat.core.mail import send_or_retry
 from openbeat.events.ical import calendar_for
-from openbeat.events.models import RSVP
+from openbeat.events.models import RSVP, Question, QuestionVote
 from openbeat.events.qr import check_in_png
 
 # Which kinds of message hold a place, and so carry the reply's QR code for check-in.
@@ -67,3 +68,34 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
     if kind in WITH_CHECK_IN:
         message.attach(_check_in_image(rsvp))
     send_or_retry(message, send_rsvp_email, [rsvp_id, kind], attempt)
+
+
+@task()
+def send_question_email(kind, target, pk, attempt=0):
+    """Tell an asker ("question") or a +1-er ("vote") about a question to a meeting: confirm the
+    address, "you already asked or +1-ed it", or the answer."""
+    if target == "question":
+        question = Question.objects.select_related("occurrence__event__agency").get(pk=pk)
+        address, language, token = question.asker_email, question.language, question.token
+    else:
+        vote = QuestionVote.objects.select_related("question__occurrence__event__agency").get(pk=pk)
+        question = vote.question
+        address, language, token = vote.email, vote.language, vote.token
+    if not address:
+        return
+    occurrence = question.occurrence
+    event = occurrence.event
+    with translation.override(language):
+        context = {
+            "question": question,
+            "occurrence": occurrence,
+            "event": event,
+            "local_start": timezone.localtime(occurrence.start, event.agency.tz),
+            "confirm_url": settings.BASE_URL + reverse("question_email", args=[token]),
+            "question_url": settings.BASE_URL + question.get_absolute_url(),
+            "meeting_url": settings.BASE_URL + occurrence.get_absolute_url(),
+        }
+        subject = render_to_string(f"events/email/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"events/email/{kind}.txt", context)
+    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[address])
+    send_or_retry(message, send_question_email, [kind, target, pk], attempt)

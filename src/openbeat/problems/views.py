@@ -13,6 +13,7 @@ from openbeat.concerns.models import CATEGORIES
 from openbeat.core import pagecache, ratelimit
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.pagecache import public_page
+from openbeat.events.models import Question
 from openbeat.outreach.actions import stop_following_problem
 from openbeat.problems import actions, analysis
 from openbeat.problems.models import OwnerKind, Phase, Problem, Volunteer, page_scope
@@ -40,6 +41,9 @@ def problem_context(problem):
         .filter(problems=problem)
         .order_by("-created_at")[:50],
         "meetings": problem.meetings.public().select_related("event__agency"),
+        "questions": Question.objects.public()
+        .filter(problem=problem)
+        .select_related("occurrence__event__agency"),
         "assessment": analysis.before_after(problem),
         "min_days": analysis.MIN_WINDOW_DAYS,
         "max_days": analysis.MAX_WINDOW_DAYS,
