@@ -29,6 +29,7 @@ from openbeat.demo.clock import at
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
 from openbeat.demo.retention import load_retention
+from openbeat.demo.spanish import load_spanish
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 from openbeat.hotspots import compute as hotspot_compute
@@ -418,6 +419,7 @@ def load_demo():
     _problems(smyrna, dunning, first_meeting)
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
+    load_spanish(smyrna)
     load_retention(smyrna, clayton)
     demo_insights.load(smyrna, clayton, dunning)
     hotspot_compute.compute(smyrna)  # last: from every concern above, so it is not stale at once
