@@ -240,6 +240,19 @@ FORMAT_MODULE_PATH = ["openbeat.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_LANGUAGES = ("en", "es")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "es"), "en": ("es",), "es": ("en",)}
+
+
+def _translation_label(verbose_name, language):
+    """The admin's label for each language's column: the field's own name for the English, "…
+    in Spanish (optional)" for the Spanish (modeltranslation's default is "title [es]")."""
+    if language == "en":
+        return str(verbose_name)
+    from django.utils.translation import gettext
+
+    return gettext("%(field)s in Spanish (optional)") % {"field": verbose_name}
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _translation_label
 USE_I18N = True
 USE_TZ = True
 # Stored times are UTC; this zone reads dates in filters that span agencies. Each agency's own
