@@ -185,3 +185,49 @@ def test_calendars_and_feeds_say_which_language_each_text_is_in(client, town):
     feed = _get(client, f"/agencies/{town.smyrna.slug}/announcements.atom", "es")
     assert '<feed xml:lang="es"' in feed
     assert '<entry xml:lang="en">' in feed
+
+
+def test_a_coordinator_writes_a_meetings_spanish_on_the_staff_desk(client, town):
+    event = factories.event(town, title="Community Awareness Meeting")
+    occurrence = event.occurrences.get()
+    client.force_login(town.smyrna_coordinator)
+    page = client.get(f"/staff/meetings/{occurrence.pk}/").content.decode()
+    assert "Title in Spanish (optional)" in page and 'name="text-title_es"' in page
+    refused = client.post(f"/staff/meetings/{occurrence.pk}/text/", {"text-title": ""})
+    assert refused.status_code == 400
+    saved = client.post(
+        f"/staff/meetings/{occurrence.pk}/text/",
+        {
+            "text-title": "Community Awareness Meeting",
+            "text-title_es": "Reunión Comunitaria Informativa",
+            "text-description": "Bring your questions.",
+            "text-description_es": "Traiga sus preguntas.",
+            "text-agenda": "1. Welcome",
+            "text-agenda_es": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert saved.status_code == 302
+    event.refresh_from_db()
+    assert (event.title_en, event.title_es) == (
+        "Community Awareness Meeting",
+        "Reunión Comunitaria Informativa",
+    )
+    client.logout()
+    spanish = _get(client, occurrence.get_absolute_url(), "es")
+    assert "<h1>Reunión Comunitaria Informativa</h1>" in spanish
+    assert "Traiga sus preguntas." in spanish
+    # No Spanish agenda: the English one, marked.
+    assert '<div class="prose" lang="en"><ol>' in spanish
+
+
+def test_an_officer_cannot_change_a_meetings_text(client, town):
+    event = factories.event(town)
+    occurrence = event.occurrences.get()
+    client.force_login(town.smyrna_officer)
+    response = client.post(
+        f"/staff/meetings/{occurrence.pk}/text/", {"text-title": "Mine", "text-title_es": "Mía"}
+    )
+    assert response.status_code in (403, 404)
+    event.refresh_from_db()
+    assert event.title_en != "Mine" and not event.title_es
