@@ -231,3 +231,20 @@ def test_an_officer_cannot_change_a_meetings_text(client, town):
     assert response.status_code in (403, 404)
     event.refresh_from_db()
     assert event.title_en != "Mine" and not event.title_es
+
+
+def test_the_maps_pins_name_the_category_in_the_readers_language(client, town):
+    from openbeat.concerns.models import Category
+
+    factories.concern()
+    pins = "/concerns/pins.json?bbox=-76,39,-75,40"
+    # A default name: the catalogue's Spanish until staff write their own.
+    assert client.get(pins, HTTP_ACCEPT_LANGUAGE="es").json()["pins"][0]["category"] == (
+        "Vandalismo y grafitis"
+    )
+    # Written straight in the database, which the page cache does not hear of: another URL.
+    Category.objects.filter(slug="vandalism-graffiti").update(name_es="Pintadas")
+    answer = client.get(pins + "&page=1", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert answer["pins"][0]["category"] == "Pintadas"
+    english = client.get(pins + "&page=1", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["pins"][0]["category"] == "Vandalism and graffiti"
