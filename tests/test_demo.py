@@ -229,3 +229,20 @@ def test_demo_next_town_hall_meeting_has_questions_some_answered_one_a_concern(d
     assert "Questions answered" in page and "flashing beacon" in page
     listing = client.get(questions.first().get_absolute_url().split("#")[0]).content.decode()
     assert "Asked by Maria G." in listing and f"/concerns/{turned.concern.pk}/" in listing
+
+
+def test_demo_speaks_spanish_where_its_staff_wrote_spanish_and_marks_the_rest(db, client):
+    load_demo()
+    coffee = Event.objects.get(slug="coffee-with-a-cop")
+    spanish = client.get(coffee.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<h1>Café con un Policía</h1>" in spanish
+    assert "conozca a nuestros agentes" in spanish
+    programmes = client.get("/programmes/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Reunión Comunitaria Informativa" in programmes
+    # National Night Out has no Spanish yet: its English name is marked as English.
+    assert '<span lang="en">National Night Out</span>' in programmes
+    news = client.get("/announcements/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Café con un Policía: el segundo miércoles de cada mes" in news
+    assert '<span lang="en">Speed checks on Lake Drive</span>' in news
+    english = client.get(coffee.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Coffee with a Cop</h1>" in english and "Café" not in english

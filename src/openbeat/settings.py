@@ -88,6 +88,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, as its docs ask
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -312,6 +313,26 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["openbeat.formats"]
+# Department-written text (events, programmes, venues' access notes, problems, projects,
+# announcements, categories) in each language: django-modeltranslation adds a column per language
+# (title_en, title_es) and `title` reads the visitor's, falling back to the other one. English is
+# the language staff write first; Spanish is optional (docs/translations.md).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "es"), "en": ("es",), "es": ("en",)}
+
+
+def _translation_label(verbose_name, language):
+    """The admin's label for each language's column: the field's own name for the English, "…
+    in Spanish (optional)" for the Spanish (modeltranslation's default is "title [es]")."""
+    if language == "en":
+        return str(verbose_name)
+    from django.utils.translation import gettext
+
+    return gettext("%(field)s in Spanish (optional)") % {"field": verbose_name}
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _translation_label
 USE_I18N = True
 USE_TZ = True
 # Stored times are UTC; this zone reads dates in filters that span agencies. Each agency's own

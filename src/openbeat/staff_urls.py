@@ -56,6 +56,7 @@ urlpatterns = [
     path("meetings/<int:occurrence_id>/check-in/code/", events.check_in_code, name="check_in_code"),
     path("meetings/<int:occurrence_id>/record/", events.record, name="record"),
     path("meetings/<int:occurrence_id>/cancel/", events.cancel, name="cancel"),
+    path("meetings/<int:occurrence_id>/text/", events.event_text, name="event_text"),
     path("meetings/<int:occurrence_id>/move/", events.move, name="move"),
     path("meetings/<int:occurrence_id>/intake/", concerns.intake, name="intake"),
     path("meetings/<int:occurrence_id>/questions/", events.questions, name="questions"),

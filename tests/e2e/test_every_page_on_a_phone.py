@@ -82,6 +82,7 @@ NOT_A_PAGE = {
             "staff:announcement_withdraw",
             "staff:cancel",
             "staff:check_in",
+            "staff:event_text",
             "staff:concern_assign",
             "staff:concern_duplicate",
             "staff:concern_hold",

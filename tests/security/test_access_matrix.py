@@ -659,6 +659,10 @@ TABLE = {
         (post(StaffObject(302, COORDINATOR, owner_only=True), {"note": "Snow"}),),
         kinds=(*EVENTS, MISSING),
     ),
+    "staff:event_text": Row(
+        (post(StaffObject(302, COORDINATOR, owner_only=True), {"text-title": "Meeting"}),),
+        kinds=(*EVENTS, MISSING),
+    ),
     "staff:move": Row(
         (post(StaffObject(302, COORDINATOR, owner_only=True), _moved),), kinds=(*EVENTS, MISSING)
     ),

@@ -1,11 +1,12 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from openbeat.concerns.models import Category, Concern, ResponseTemplate
 from openbeat.core.admin import AgencyScopedAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(AgencyScopedAdmin):
+class CategoryAdmin(TranslationAdmin, AgencyScopedAdmin):
     list_display = ["name", "agency", "is_sensitive", "about_people", "referred_to", "is_active"]
     list_filter = ["agency", "is_sensitive", "is_active"]
     prepopulated_fields = {"slug": ["name"]}

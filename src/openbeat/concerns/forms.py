@@ -73,7 +73,7 @@ class ConcernForm(forms.Form):
         label=_("Neighbourhood"),
         empty_label=_("Choose…"),
     )
-    venue = forms.ModelChoiceField(
+    venue: "forms.ModelChoiceField[Venue]" = forms.ModelChoiceField(
         Venue.objects.all(),
         required=False,
         label=_("Or: near a place you know"),

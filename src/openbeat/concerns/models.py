@@ -5,13 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.concerns import tiles
 from openbeat.concerns.location import filed_area
-from openbeat.core import pagecache
+from openbeat.core import pagecache, translated
 from openbeat.core.models import Agency, Area, Venue
 from openbeat.core.tokens import new_token
 
@@ -123,8 +123,18 @@ class Category(models.Model):
 
     @property
     def display_name(self):
-        """The name in the reader's language when it is one of the default names."""
-        return gettext(self.name)
+        """The name in the reader's language: the one staff wrote for it, else the catalogue's
+        for one of the default names, else the other language's (see display_lang)."""
+        own = translated.text_in(self, "name", translation.get_language() or "en").strip()
+        return own or gettext(self.name)
+
+    @property
+    def display_lang(self):
+        """The language to mark on display_name when it is not the page's, else None."""
+        lang = translated.fallback_language(self, "name")
+        if lang is None or gettext(self.name) != self.name:
+            return None
+        return lang
 
 
 class Status(models.TextChoices):

@@ -248,7 +248,16 @@ def _pin_scopes(request):
     return [*(tiles.scope(t) for t in found), CATEGORIES]
 
 
-PIN_COLUMNS = ("id", "public_latitude", "public_longitude", "status", "category__name")
+# The category's name in each language (core/translated.py): the reader's, else the catalogue's
+# Spanish for a default name, else the English.
+PIN_COLUMNS = (
+    "id",
+    "public_latitude",
+    "public_longitude",
+    "status",
+    "category__name_en",
+    "category__name_es",
+)
 
 
 def _tile_pins(tile, south=None, west=None, north=None, east=None):
@@ -336,9 +345,13 @@ def pins(request):
     names = {}
     link = reverse("concerns:detail", args=[LINK_PLACEHOLDER]).replace(str(LINK_PLACEHOLDER), "{}")
     items = []
-    for pk, lat, lon, status, name, _created in rows[:PIN_PAGE_SIZE]:
+    spanish = (translation.get_language() or "en").startswith("es")
+    for pk, lat, lon, status, name_en, name_es, _created in rows[:PIN_PAGE_SIZE]:
+        name = (name_en, name_es)
         if name not in names:
-            names[name] = _(name)
+            english = name_en or ""
+            own = (name_es if spanish else name_en) or ""
+            names[name] = own.strip() or (_(english) if english else name_es or "")
         items.append(
             {
                 "id": pk,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from openbeat.core import access, audit, audit_events
 from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
@@ -24,8 +25,10 @@ AGENCY_FIELDS = {"agency", "co_hosts"}
 # at run time; only the checker's declarations do.)
 if TYPE_CHECKING:
     ModelAdmin = admin.ModelAdmin[Any]
+    VenueTranslationAdmin = TranslationAdmin[Venue]
 else:
     ModelAdmin = admin.ModelAdmin
+    VenueTranslationAdmin = TranslationAdmin
 
 
 class AgencyScopedAdmin(ModelAdmin):
@@ -137,7 +140,7 @@ class AreaAdmin(AgencyScopedAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(AgencyScopedAdmin):
+class VenueAdmin(VenueTranslationAdmin, AgencyScopedAdmin):
     list_display = ["name", "address", "agency"]
     list_filter = ["agency"]
     search_fields = ["name", "address"]

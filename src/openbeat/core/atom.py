@@ -38,6 +38,12 @@ class TextAtomFeed(Atom1Feed):
         super().add_item(*args, **kwargs)
         self.items[-1] = _cleaned(self.items[-1])
 
+    def item_attributes(self, item: dict[str, Any]) -> dict[str, str]:
+        attributes: dict[str, str] = super().item_attributes(item)
+        if item.get("lang"):  # an entry in another language than the feed's (xml:lang)
+            attributes["xml:lang"] = str(item["lang"])
+        return attributes
+
     def add_item_elements(self, handler: SimplerXMLGenerator, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, {**item, "description": None})
         if item["description"] is not None:

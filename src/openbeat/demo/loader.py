@@ -31,6 +31,7 @@ from openbeat.demo.clock import at
 from openbeat.demo.outreach import load_outreach
 from openbeat.demo.projects import load_projects
 from openbeat.demo.retention import load_retention
+from openbeat.demo.spanish import load_spanish
 from openbeat.events import actions
 from openbeat.events.models import Event, Occurrence, Programme
 from openbeat.hotspots import compute as hotspot_compute
@@ -420,6 +421,7 @@ def load_demo():
     _problems(smyrna, dunning, first_meeting)
     load_outreach(smyrna)
     load_projects(smyrna, dunning)
+    load_spanish(smyrna)
     load_retention(smyrna, clayton)
     demo_check_in.load(meetings, dunning.user)
     demo_insights.load(smyrna, clayton, dunning)

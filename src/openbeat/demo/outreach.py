@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from openbeat.core.models import Area, StaffRole
 from openbeat.demo.clock import at
+from openbeat.demo.spanish import ANNOUNCEMENTS
 from openbeat.events.models import Programme
 from openbeat.outreach import actions, delivery
 from openbeat.outreach.models import Announcement, Kind, Mailing, Subscription, Topic
@@ -103,7 +104,7 @@ def _announce(author, smyrna, title, body, **audience):
     programme = audience.pop("programme", None)
     item = actions.save_announcement(
         Announcement(agency=smyrna),
-        {"title": title, "body": body, "programme": programme},
+        {"title": title, "body": body, "programme": programme, **ANNOUNCEMENTS.get(title, {})},
         **audience,
         acting_user=author,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Source
-from openbeat.core import audit, audit_events, pagecache
+from openbeat.core import audit, audit_events, pagecache, translated
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.models import Venue
@@ -109,6 +109,16 @@ def save_event(event: Event, is_new: bool, *, acting_user: Actor | None) -> Even
             after=audit.snapshot(event),
         )
     return event
+
+
+def save_event_text(event: Event, fields: Mapping[str, str], *, acting_user: Actor | None) -> Event:
+    """Change a series' public text: its title, description and standing agenda in English and
+    (optional) Spanish, each in its own column whatever the writer's own language."""
+    if not (fields.get("title") or "").strip():
+        raise refusal("title", _("Give the meeting a title."))
+    names = ("title", "title_es", "description", "description_es", "agenda", "agenda_es")
+    translated.write(event, {name: fields.get(name) or "" for name in names if name in fields})
+    return save_event(event, is_new=False, acting_user=acting_user)
 
 
 def _clean_reply(name: str | None, email: str | None, party_size: Any) -> tuple[str, str, int]:

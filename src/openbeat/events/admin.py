@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from modeltranslation.admin import TranslationAdmin
 
 from openbeat.core import access
 from openbeat.core.admin import AgencyScopedAdmin
@@ -8,14 +9,14 @@ from openbeat.events.models import RSVP, Event, Occurrence, Programme
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(AgencyScopedAdmin):
+class ProgrammeAdmin(TranslationAdmin, AgencyScopedAdmin):
     list_display = ["name", "agency", "contact_officer", "is_listed"]
     list_filter = ["agency", "is_listed"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Event)
-class EventAdmin(AgencyScopedAdmin):
+class EventAdmin(TranslationAdmin, AgencyScopedAdmin):
     list_display = ["title", "agency", "programme", "start", "rrule", "is_published"]
     list_filter = ["agency", "programme", "is_published"]
     search_fields = ["title"]

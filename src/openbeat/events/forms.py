@@ -76,6 +76,37 @@ class RecordForm(forms.Form):
     )
 
 
+class EventTextForm(forms.Form):
+    """The series' public text, in English and (optional) Spanish: prefix "text" on the meeting
+    page, whose record form has its own agenda field."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_es = forms.CharField(
+        label=_("Title in Spanish (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "es"}),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_es = forms.CharField(
+        label=_("Description in Spanish (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 4}),
+    )
+    agenda = forms.CharField(
+        label=_("Standing agenda (Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    agenda_es = forms.CharField(
+        label=_("Standing agenda in Spanish (optional, Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 4}),
+    )
+
+
 class CancelForm(forms.Form):
     note = forms.CharField(
         label=_("Reason for residents"),

@@ -3,9 +3,10 @@
 import datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar, Event, vGeo
 
+from openbeat.core import translated
 from openbeat.core.plaintext import clean
 
 
@@ -13,6 +14,11 @@ def _one_line(name):
     """A name for a parameter or an X- property, which icalendar writes unescaped: a line break
     in it would end the property early."""
     return " ".join(clean(name).split())
+
+
+def _language(obj=None, field=""):
+    lang = translated.shown_language(obj, field) if obj is not None else None
+    return {"language": lang or translation.get_language() or translated.SOURCE}
 
 
 def _uid(occurrence):
@@ -30,14 +36,20 @@ def _vevent(occurrence, stamp):
     item.add("dtend", occurrence.end.astimezone(datetime.UTC))
     # Every text passes through `clean`: RFC 5545 refuses control characters, and rows stored
     # before the input edge refused them may still hold some.
-    item.add("summary", clean(event.title))
+    # The text is in the asker's language, or the other one where staff wrote none: RFC 5545's
+    # LANGUAGE parameter says which, so a calendar (or its screen reader) reads it right.
+    item.add("summary", clean(event.title), parameters=_language(event, "title"))
     hosts = [event.agency.name, *[agency.name for agency in event.co_hosts.all()]]
     description = " & ".join(hosts)
     if event.description:
         description += "\n\n" + event.description
     if occurrence.note:
         description += "\n\n" + occurrence.note
-    item.add("description", clean(description))
+    item.add(
+        "description",
+        clean(description),
+        parameters=_language(event, "description") if event.description else _language(),
+    )
     item.add("location", clean(f"{place.name}, {place.address}"))
     item.add("geo", vGeo((float(place.latitude), float(place.longitude))))
     item.add("url", settings.BASE_URL + occurrence.get_absolute_url())

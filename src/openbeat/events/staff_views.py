@@ -20,12 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import OPEN_STATUSES, Category, Concern, Status
+from openbeat.core import translated
 from openbeat.core.access import agency_ids, get_for_staff, scoped
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Role
 from openbeat.core.refusals import refusal, refusal_of
 from openbeat.events import actions, queries
-from openbeat.events.forms import CancelForm, CheckInCodeForm, MoveForm, RecordForm
+from openbeat.events.forms import CancelForm, CheckInCodeForm, EventTextForm, MoveForm, RecordForm
 from openbeat.events.models import (
     RSVP,
     Occurrence,
@@ -117,7 +118,12 @@ def home(request):
 
 
 def _meeting_context(
-    occurrence, record_form=None, move_form=None, cancel_form=None, check_in_error=""
+    occurrence,
+    record_form=None,
+    move_form=None,
+    cancel_form=None,
+    check_in_error="",
+    text_form=None,
 ):
     rsvps = list(occurrence.rsvps.exclude(status=RSVPStatus.CANCELLED).order_by("name", "id"))
     confirmed = [r for r in rsvps if r.status == RSVPStatus.CONFIRMED]
@@ -138,6 +144,11 @@ def _meeting_context(
             }
         ),
         "cancel_form": cancel_form or CancelForm(),
+        "text_form": text_form
+        or EventTextForm(
+            prefix="text",
+            initial=translated.initial(occurrence.event, EventTextForm.base_fields),
+        ),
         "check_in_error": check_in_error,
         "check_in_open": occurrence.has_begun_its_day and not occurrence.is_cancelled,
         "move_form": move_form
@@ -284,6 +295,24 @@ def record(request, occurrence_id):
         return render(request, "staff/meeting.html", context, status=400)
     messages.success(request, _("Agenda, minutes and attendance saved."))
     return redirect("staff:meeting", occurrence.pk)
+
+
+@login_required
+@require_POST
+def event_text(request, occurrence_id):
+    """The series' title, description and standing agenda, in English and Spanish."""
+    occurrence = _meeting_for(request, occurrence_id, Role.COORDINATOR, owner_only=True)
+    form = EventTextForm(request.POST, prefix="text")
+    if form.is_valid():
+        try:
+            actions.save_event_text(occurrence.event, form.cleaned_data, acting_user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The meeting's text is saved."))
+            return redirect("staff:meeting", occurrence.pk)
+    context = _meeting_context(occurrence, text_form=form)
+    return render(request, "staff/meeting.html", context, status=400)
 
 
 @login_required

@@ -115,7 +115,7 @@ class ConcernSpan:
                 "closed_at",
                 "status",
                 "source",
-                "category__name",
+                "category__name_en",
                 "area__name",
                 "is_private",
                 "category__is_sensitive",

@@ -58,7 +58,7 @@ ITEM_COLUMNS = (
     "public_latitude",
     "public_longitude",
     "category__slug",
-    "category__name",
+    "category__name_en",
     "category__about_people",
     "agency__name",
     "status_note",

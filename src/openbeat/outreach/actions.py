@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openbeat.concerns.models import Concern, ConcernUpdate
-from openbeat.core import audit, audit_events
+from openbeat.core import audit, audit_events, translated
 from openbeat.core.background import enqueue_with_write, task
 from openbeat.core.mail import suppress
 from openbeat.core.models import Agency, Area, Suppression
@@ -396,8 +396,15 @@ def save_announcement(
     with transaction.atomic():
         is_new = announcement.pk is None
         before = None if is_new else _announcement_snapshot(announcement)
-        announcement.title = title[:200]
-        announcement.body = body
+        translated.write(
+            announcement,
+            {
+                "title": title[:200],
+                "body": body,
+                "title_es": (fields.get("title_es") or "")[:200],
+                "body_es": fields.get("body_es") or "",
+            },
+        )
         announcement.programme = programme
         if is_new:
             announcement.created_by = acting_user if isinstance(acting_user, User) else None

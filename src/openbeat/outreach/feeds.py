@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from openbeat.core import translated
 from openbeat.core.atom import SanitisedHtmlAtomFeed
 from openbeat.core.markup import render_markdown
 from openbeat.core.models import Agency, Area
@@ -26,6 +27,10 @@ class AnnouncementsFeed(Feed):
 
     def item_description(self, item):
         return render_markdown(item.body)
+
+    def item_extra_kwargs(self, item):
+        # Staff wrote no text in the asker's language: the entry says which one it is in.
+        return {"lang": translated.fallback_language(item, "title")}
 
     def item_pubdate(self, item):
         return item.published_at

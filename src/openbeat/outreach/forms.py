@@ -72,6 +72,18 @@ class AnnouncementForm(forms.Form):
             "**bold**, *italic*, [a link](https://example.org), lists with - at the start."
         ),
     )
+    title_es = forms.CharField(
+        label=_("Title in Spanish (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "es"}),
+    )
+    body_es = forms.CharField(
+        label=_("Text in Spanish (optional, Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 10}),
+        help_text=_("Left empty, Spanish readers get the English, marked as English."),
+    )
     programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
         None, required=False, label=_("Programme")
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openbeat.core import translated
 from openbeat.core.access import get_for_staff, has_role, scoped, staff_agencies
 from openbeat.core.dates import local_datetime
 from openbeat.core.markup import render_markdown
@@ -122,8 +123,7 @@ def _detail_context(announcement, form=None, publish_form=None):
         or AnnouncementForm(
             agency=announcement.agency,
             initial={
-                "title": announcement.title,
-                "body": announcement.body,
+                **translated.initial(announcement, ["title", "body", "title_es", "body_es"]),
                 "programme": announcement.programme,
                 "areas": announcement.areas.all(),
                 "topics": announcement.topics.all(),

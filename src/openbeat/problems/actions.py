@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openbeat.concerns.models import Category, Concern
-from openbeat.core import audit, audit_events, geo
+from openbeat.core import audit, audit_events, geo, translated
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.models import Agency, Area
 from openbeat.core.refusals import refusal
@@ -85,6 +85,8 @@ def create_problem(
     co_owner: Agency | None = None,
     *,
     acting_user: Actor | None,
+    title_es: str = "",
+    summary_es: str = "",
 ) -> Problem:
     """Open a case in the scanning phase, from the concerns that revealed it."""
     title, summary = (title or "").strip(), (summary or "").strip()
@@ -93,12 +95,11 @@ def create_problem(
     if area is not None and area.agency_id not in {agency.pk, getattr(co_owner, "pk", None)}:
         raise refusal("area", _("Choose one of your agency's areas."))
     problem = Problem(
-        agency=agency,
-        co_owner=co_owner,
-        title=title[:200],
-        summary=summary,
-        area=area,
-        boundary=_check_boundary(boundary),
+        agency=agency, co_owner=co_owner, area=area, boundary=_check_boundary(boundary)
+    )
+    translated.write(
+        problem,
+        {"title": title[:200], "summary": summary, "title_es": title_es, "summary_es": summary_es},
     )
     _check_concerns(problem, concerns)
     with transaction.atomic():
@@ -146,7 +147,10 @@ def add_meeting(problem: Problem, occurrence: Occurrence, *, acting_user: Actor 
 
 def update_analysis(problem: Problem, *, acting_user: Actor | None, **fields: Any) -> None:
     unknown = (
-        set(fields) - set(ANALYSIS_FIELDS) - {"summary", "title", "boundary", "closeout_story"}
+        set(fields)
+        - set(ANALYSIS_FIELDS)
+        - {"summary", "title", "boundary", "closeout_story"}
+        - {"summary_es", "title_es", "closeout_story_es"}
     )
     if unknown:
         raise refusal(None, _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
@@ -154,8 +158,7 @@ def update_analysis(problem: Problem, *, acting_user: Actor | None, **fields: An
         fields["boundary"] = _check_boundary(fields["boundary"])
     with transaction.atomic():
         before = audit.snapshot(problem)
-        for name, value in fields.items():
-            setattr(problem, name, value.strip() if isinstance(value, str) else value)
+        translated.write(problem, fields)
         problem.save()
         audit.record(
             acting_user,

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 class ProblemForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(label=_("Public summary"), widget=forms.Textarea(attrs={"rows": 3}))
+    title_es = forms.CharField(
+        label=_("Title in Spanish (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "es"}),
+    )
+    summary_es = forms.CharField(
+        label=_("Public summary in Spanish (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 3}),
+    )
     area: "forms.ModelChoiceField[Area]" = forms.ModelChoiceField(
         None, required=False, label=_("Area")
     )
@@ -78,6 +89,22 @@ class AnalysisForm(forms.Form):
         label=_("Close-out story (public)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    closeout_story_es = forms.CharField(
+        label=_("Close-out story in Spanish (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 3}),
+    )
+    title_es = forms.CharField(
+        label=_("Title in Spanish (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "es"}),
+    )
+    summary_es = forms.CharField(
+        label=_("Public summary in Spanish (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 3}),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openbeat.concerns.models import Category, Concern
+from openbeat.core import translated
 from openbeat.core.access import get_for_staff, scoped, staff_agencies
 from openbeat.core.models import Area, Role
 from openbeat.core.staff_forms import apply_form
@@ -83,6 +84,8 @@ def new(request):
                 data["categories"],
                 concerns,
                 acting_user=request.user,
+                title_es=data["title_es"],
+                summary_es=data["summary_es"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -98,9 +101,7 @@ def _page(request, problem, status=200, **forms):
         {
             "all_actions": problem.actions.all(),
             "analysis_form": forms.get("analysis_form")
-            or AnalysisForm(
-                initial={name: getattr(problem, name) for name in AnalysisForm.base_fields}
-            ),
+            or AnalysisForm(initial=translated.initial(problem, AnalysisForm.base_fields)),
             "phase_form": forms.get("phase_form") or PhaseForm(),
             "action_form": forms.get("action_form") or ActionForm(initial={"is_public": True}),
             "measure_form": forms.get("measure_form") or MeasureForm(),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openbeat.core import audit, audit_events
+from openbeat.core import audit, audit_events, translated
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.contact import clean_contact
 from openbeat.core.models import Agency, Area
@@ -70,9 +70,10 @@ PROJECT_FIELDS = ["title", "goal", "programme", "problem", "area", "starts_on", 
 
 def save_project(project: Project, *, acting_user: Actor | None, **fields: Any) -> Project:
     """Create or change a project; its programme, problem and area must be its agency's."""
-    for name, value in fields.items():
-        setattr(project, name, value.strip() if isinstance(value, str) else value)
-    if not project.title or not project.goal:
+    translated.write(project, fields)
+    if not translated.text_in(project, "title", "en") or not translated.text_in(
+        project, "goal", "en"
+    ):
         raise refusal(None, _("Give the project a title and a goal."))
     _check_project(
         project.agency,

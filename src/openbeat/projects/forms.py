@@ -55,6 +55,17 @@ class ProjectForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     goal = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 4}))
+    title_es = forms.CharField(
+        label=_("Title in Spanish (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "es"}),
+    )
+    goal_es = forms.CharField(
+        label=_("Goal in Spanish (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "es", "rows": 4}),
+    )
     programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
         queryset=None, label=_("Programme")
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openbeat.core import spreadsheet
+from openbeat.core import spreadsheet, translated
 from openbeat.core.access import get_for_staff, has_role, scoped, staff_agencies
 from openbeat.core.dates import local_datetime
 from openbeat.core.models import Area, Role
@@ -30,7 +30,18 @@ from openbeat.projects.forms import (
 )
 from openbeat.projects.models import Project, Shift, SignUp, SignUpStatus
 
-EDITABLE = ["title", "goal", "programme", "problem", "area", "starts_on", "ends_on", "is_published"]
+EDITABLE = [
+    "title",
+    "goal",
+    "title_es",
+    "goal_es",
+    "programme",
+    "problem",
+    "area",
+    "starts_on",
+    "ends_on",
+    "is_published",
+]
 
 
 def _project_for(request, pk, minimum=Role.OFFICER):
@@ -49,7 +60,7 @@ def _project_form(request, data=None, project=None):
         programmes=Programme.objects.filter(agency__in=agencies),
         problems=scoped(request.user, Problem.objects.all(), Role.COORDINATOR),
         areas=Area.objects.filter(agency__in=agencies),
-        initial={name: getattr(project, name) for name in EDITABLE} if project else None,
+        initial=translated.initial(project, EDITABLE) if project else None,
     )
     if project is not None:
         del form.fields["agency"]  # a project stays with the agency that runs it
