@@ -516,6 +516,10 @@ TABLE = {
     "events:event": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:occurrence": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:occurrence_ics": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:occurrence_flyer": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:occurrence_flyer_pdf": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:event_flyer": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:event_flyer_pdf": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:rsvp_create": Row((post(PublicObject(302), RSVP_FORM),), kinds=EVENTS),
     "rsvp": Row((get(TOKEN), post(Token(302))), kinds=("rsvp", "cohosted_rsvp")),
     # The world's replies are confirmed already: confirming again changes nothing.
