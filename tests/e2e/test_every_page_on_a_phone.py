@@ -44,6 +44,7 @@ NOT_A_PAGE = {
     **{
         name: JSON_OR_XML
         for name in (
+            "agency_meetings_json",
             "api:api-root",
             "api:create_concern",
             "api:get_concern",
@@ -109,6 +110,8 @@ NOT_A_PAGE = {
     },
     "api:openapi-view": "the API's documentation page, drawn by Swagger UI for programmers",
     "concerns:area_feed": "an Atom feed",
+    "agency_embed": "a block framed by the agency's own website, linked from no page of ours: "
+    "tests/e2e/test_outward_pages.py checks it on a phone with axe",
     "concerns:photo": "a photo",
     "staff:concern_photo": "a photo",
     "staff:engagement_csv": "a CSV download",

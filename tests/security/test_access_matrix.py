@@ -499,6 +499,8 @@ TABLE = {
     "set_language": Row((post(Public(302), {"language": "es", "next": "/"}),)),
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
+    "agency_embed": Row((get(PUBLIC),), kinds=("agency",)),
+    "agency_meetings_json": Row((get(PUBLIC),), kinds=("agency",)),
     "hotspots:agency": Row((get(PUBLIC),), kinds=("agency",)),
     "opendata:index": Row((get(PUBLIC),)),
     # Every export is searched for every secret, like any other answer.

@@ -142,6 +142,7 @@ ATTACHMENT = "the RSVP email's calendar"  # the one writer without a URL
 # Every output that is not an HTML page, by URL pattern: its format.
 WRITERS = {
     "agency_feed": "ics",
+    "agency_meetings_json": "json",
     "feed": "ics",
     "events:occurrence_ics": "ics",
     "events:occurrence_flyer_pdf": "pdf",

@@ -3,11 +3,14 @@
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from openbeat.core import access, audit, audit_events
@@ -113,7 +116,34 @@ class AgencyScopedAdmin(ModelAdmin):
 class AgencyAdmin(AgencyScopedAdmin):
     list_display = ["name", "slug", "timezone", "phone"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["embed_snippet"]
     change_role = Role.ADMIN
+
+    @admin.display(description=_("the block for your website (copy it)"))
+    def embed_snippet(self, obj: Agency) -> str:
+        """What an agency pastes into its own website: the framed block, and the JSON feed."""
+        if obj.pk is None:
+            return "-"
+        base = settings.BASE_URL
+        frame = (
+            f'<iframe src="{base}{reverse("agency_embed", args=[obj.slug])}" '
+            f'title="{obj.name}" width="100%" height="560" style="border:0" loading="lazy">'
+            "</iframe>"
+        )
+        feed = base + reverse("agency_meetings_json", args=[obj.slug])
+        return format_html(
+            "<p>{}</p><pre><code>{}</code></pre><p>{}</p><pre><code>{}</code></pre><p>{}</p>",
+            _(
+                "Paste this into a page of your website. It works only on the websites listed "
+                "above (add ?lang=es to the address for Spanish)."
+            ),
+            frame,
+            _("Or draw the meetings yourself from this JSON feed (see docs/embedding.md):"),
+            feed,
+            _("With no website listed, the block cannot be shown in a frame anywhere.")
+            if not obj.frame_origins()
+            else "",
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return Agency.objects.filter(id__in=access.agency_ids(request.user))

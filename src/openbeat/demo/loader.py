@@ -259,6 +259,8 @@ def load_demo():
             "timezone": "America/New_York",
             "address": "Smyrna, Delaware",
             "colour": "#1f4e79",  # the department's own blue (the site speaks for it: cli.py)
+            # The town's website may show the next meetings and "report a concern" in a frame.
+            "embed_origins": "https://www.smyrna-de.example",
             "about": (
                 "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
                 "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "

@@ -1,0 +1,41 @@
+"""The pages that go out of the site: the block the department's website frames, and a beat's
+page; on a 360 px phone in English and Spanish, with axe-core (WCAG 2.2 AA)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.e2e.test_accessibility import AXE, WCAG_AA
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def town_with_a_meeting(site):
+    town = factories.town()
+    town.smyrna.embed_origins = "https://www.smyrna-de.example"
+    town.smyrna.save()
+    factories.event(town, title="Community Awareness Meeting")
+    return town
+
+
+def _check(person, url, language):
+    page = person.page
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(url)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    problems = [f"{url}: {width} px wide"] if width > 360 else []
+    results = AXE.run(page, options=WCAG_AA)
+    if results.violations_count:
+        problems.append(f"{url}\n{results.generate_report()}")
+    return problems
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_embed_block_fits_a_phone_and_passes_axe(site, resident, town_with_a_meeting, language):
+    person = resident(locale=language)
+    problems = _check(person, site.url + "/agencies/smyrna-pd/embed/", language)
+    expect(person.page.get_by_role("link", name="Community Awareness Meeting")).to_be_visible()
+    assert not problems, "\n".join(problems)
