@@ -190,3 +190,20 @@ def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(db):
         )
     )
     assert months["noise"] == 24 and "officer-conduct" not in months
+
+
+def test_demo_town_hall_meeting_has_a_flyer_the_website_a_block_and_the_beats_officers(db, client):
+    load_demo()
+    meeting = (
+        upcoming().filter(event__slug="community-awareness-meeting").select_related("event").first()
+    )
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f"{meeting.get_absolute_url()}flyer/" in page
+    flyer = client.get(f"{meeting.get_absolute_url()}flyer.pdf?lang=es")
+    assert flyer.status_code == 200 and flyer.content.startswith(b"%PDF")
+    block = client.get("/agencies/smyrna-pd/embed/")
+    assert "frame-ancestors https://www.smyrna-de.example" in block["Content-Security-Policy"]
+    downtown = client.get("/agencies/smyrna-pd/areas/downtown/").content.decode()
+    assert "S/Pfc. Brandon Dunning" in downtown and "Community Awareness Meeting" in downtown
+    town = client.get("/agencies/smyrna-pd/areas/smyrna/").content.decode()
+    assert "Interim Police Chief Norman Wood" in town

@@ -113,6 +113,7 @@ NOT_A_PAGE = {
     "agency_embed": "a block framed by the agency's own website, linked from no page of ours: "
     "tests/e2e/test_outward_pages.py checks it on a phone with axe",
     "concerns:photo": "a photo",
+    "officer_photo": "a photo (the demo's officers have none)",
     "staff:concern_photo": "a photo",
     "staff:engagement_csv": "a CSV download",
     "healthz": "a plain-text health check for load balancers",

@@ -4,6 +4,7 @@ page; on a 360 px phone in English and Spanish, with axe-core (WCAG 2.2 AA)."""
 import pytest
 from playwright.sync_api import expect
 
+from openbeat.core.models import Role
 from tests import factories
 from tests.e2e.test_accessibility import AXE, WCAG_AA
 
@@ -15,7 +16,17 @@ def town_with_a_meeting(site):
     town = factories.town()
     town.smyrna.embed_origins = "https://www.smyrna-de.example"
     town.smyrna.save()
-    factories.event(town, title="Community Awareness Meeting")
+    event = factories.event(town, title="Community Awareness Meeting")
+    officer = factories.user("r.lopez", town.smyrna, Role.OFFICER, title="Sgt.")
+    officer.first_name, officer.last_name = "Rosa", "López"
+    officer.save()
+    role = officer.staff_roles.get()
+    role.is_public_profile = True
+    role.unit = "Community Policing Unit"
+    role.save()
+    role.areas.set(town.smyrna.areas.all())
+    event.officers.add(role)
+    factories.concern(description="Broken streetlight on Main Street")
     return town
 
 
@@ -38,4 +49,12 @@ def test_the_embed_block_fits_a_phone_and_passes_axe(site, resident, town_with_a
     person = resident(locale=language)
     problems = _check(person, site.url + "/agencies/smyrna-pd/embed/", language)
     expect(person.page.get_by_role("link", name="Community Awareness Meeting")).to_be_visible()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_beat_page_fits_a_phone_and_passes_axe(site, resident, town_with_a_meeting, language):
+    person = resident(locale=language)
+    problems = _check(person, site.url + "/agencies/smyrna-pd/areas/smyrna/", language)
+    expect(person.page.get_by_role("heading", name="Sgt. Rosa López")).to_be_visible()
     assert not problems, "\n".join(problems)

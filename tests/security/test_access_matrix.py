@@ -500,6 +500,8 @@ TABLE = {
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_embed": Row((get(PUBLIC),), kinds=("agency",)),
+    "area": Row((get(PUBLIC),), kinds=("area",)),
+    "officer_photo": Row((get(PUBLIC),), kinds=("officer_photo",)),
     "agency_meetings_json": Row((get(PUBLIC),), kinds=("agency",)),
     "hotspots:agency": Row((get(PUBLIC),), kinds=("agency",)),
     "opendata:index": Row((get(PUBLIC),)),

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from openbeat.core import access, audit, audit_events
+from openbeat.core import access, audit, audit_events, images
 from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
@@ -173,11 +173,51 @@ class VenueAdmin(AgencyScopedAdmin):
     search_fields = ["name", "address"]
 
 
+class StaffRoleForm(forms.ModelForm[StaffRole]):
+    """A photo is stored only re-encoded (no EXIF, no GPS); areas are the agency's own."""
+
+    class Meta:
+        model = StaffRole
+        fields = [
+            "user",
+            "agency",
+            "role",
+            "title",
+            "unit",
+            "is_public_profile",
+            "areas",
+            "photo",
+        ]
+
+    def clean_photo(self) -> object:
+        photo = self.cleaned_data.get("photo")
+        if photo and "photo" in self.changed_data:
+            clean, _width, _height = images.reencode(photo)
+            clean.name = "officer.jpg"
+            return clean
+        return photo
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        agency, areas = data.get("agency"), data.get("areas")
+        if agency is not None and areas is not None:
+            foreign = [area.name for area in areas if area.agency_id != agency.pk]
+            if foreign:
+                self.add_error(
+                    "areas",
+                    _("%(areas)s belong to another agency.") % {"areas": ", ".join(foreign)},
+                )
+        return data
+
+
 @admin.register(StaffRole)
 class StaffRoleAdmin(AgencyScopedAdmin):
-    list_display = ["user", "agency", "role", "title", "unit"]
-    list_filter = ["agency", "role"]
+    list_display = ["user", "agency", "role", "title", "unit", "is_public_profile"]
+    list_filter = ["agency", "role", "is_public_profile"]
+    filter_horizontal = ["areas"]
     change_role = Role.ADMIN
+
+    form = StaffRoleForm
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

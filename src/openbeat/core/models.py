@@ -223,6 +223,24 @@ class StaffRole(models.Model):
     unit = models.CharField(
         _("unit"), max_length=120, blank=True, help_text=_("e.g. Community Policing Unit")
     )
+    # "Meet your officer" on the beat pages: only with the officer's consent (off by default).
+    is_public_profile = models.BooleanField(
+        _("shown on the beat pages"),
+        default=False,
+        help_text=_(
+            "Tick only with the officer's agreement: their name, title, unit, photo and the "
+            "meetings they attend appear on the public pages of their areas."
+        ),
+    )
+    areas = models.ManyToManyField(
+        Area, blank=True, related_name="officers", verbose_name=_("beats and neighbourhoods")
+    )
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="officers/",
+        blank=True,
+        help_text=_("Optional. Shown only while the profile is public."),
+    )
 
     class Meta:
         constraints = [

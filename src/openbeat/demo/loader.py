@@ -329,6 +329,13 @@ def load_demo():
         "Public Information Officer, Community Policing Unit",
     )
     _staff("clayton.officer", "Clayton", "Officer", clayton, Role.OFFICER)
+    # "Meet your officer" on the beat pages, as both agreed: the chief for the whole town, the
+    # Community Policing Unit's officer for each neighbourhood.
+    smyrna_areas = {area.slug: area for area in Area.objects.filter(agency=smyrna)}
+    for officer, slugs in ((wood, ["smyrna"]), (dunning, ["smyrna", "downtown", "lake-como"])):
+        officer.is_public_profile = True
+        officer.save(update_fields=["is_public_profile"])
+        officer.areas.set([smyrna_areas[slug] for slug in slugs])
 
     coffee, _ = Programme.objects.update_or_create(
         agency=smyrna,
