@@ -10,16 +10,19 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from openbeat.core import plaintext
 from openbeat.events import queries
 from openbeat.events.models import Event, Occurrence
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 SERIES_DATES = 6  # the next dates a series' flyer lists
 DESCRIPTION_CHARS = 600
@@ -141,7 +144,7 @@ MARGIN = 18.0
 BAND_TOP = 200.0
 
 
-def _fit(pdf: FPDF, text: str, width: float, height: float, room: float) -> list[str]:
+def _fit(pdf: "FPDF", text: str, width: float, height: float, room: float) -> list[str]:
     """The lines of `text` that fit in `room` millimetres, the last one cut with an ellipsis."""
     found = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
     lines = [str(line) for line in found] if isinstance(found, list) else [text]
@@ -161,6 +164,10 @@ def pdf_bytes(flyer: Flyer) -> bytes:
 
 
 def _pdf(flyer: Flyer) -> bytes:
+    # Imported when a flyer is asked for: fpdf2 brings numpy, which serving pages does not need
+    # (tests/core/test_serving_imports.py).
+    from fpdf import FPDF
+
     fonts = font_dir()
     pdf = FPDF(orientation="portrait", unit="mm", format="Letter")
     pdf.set_auto_page_break(False)
