@@ -1,10 +1,12 @@
 """The pages that go out of the site: the block the department's website frames, and a beat's
 page; on a 360 px phone in English and Spanish, with axe-core (WCAG 2.2 AA)."""
 
+import pypdfium2
 import pytest
 from playwright.sync_api import expect
 
 from openbeat.core.models import Role
+from openbeat.events.models import Occurrence
 from tests import factories
 from tests.e2e.test_accessibility import AXE, WCAG_AA
 
@@ -58,3 +60,15 @@ def test_a_beat_page_fits_a_phone_and_passes_axe(site, resident, town_with_a_mee
     problems = _check(person, site.url + "/agencies/smyrna-pd/areas/smyrna/", language)
     expect(person.page.get_by_role("heading", name="Sgt. Rosa López")).to_be_visible()
     assert not problems, "\n".join(problems)
+
+
+def test_the_flyer_page_prints_on_one_sheet(site, resident, town_with_a_meeting):
+    """Chromium prints the print page (its print stylesheet) to a Letter PDF: one page."""
+    occurrence = Occurrence.objects.get(event__title="Community Awareness Meeting")
+    page = resident(locale="es").page
+    page.goto(site.url + occurrence.get_absolute_url() + "flyer/")
+    page.emulate_media(media="print")
+    printed = pypdfium2.PdfDocument(page.pdf(format="Letter", print_background=True))
+    assert len(printed) == 1
+    text = printed[0].get_textpage().get_text_range()
+    assert "Community Awareness Meeting" in text and "Cuándo" in text
