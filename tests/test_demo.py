@@ -246,3 +246,20 @@ def test_demo_speaks_spanish_where_its_staff_wrote_spanish_and_marks_the_rest(db
     assert '<span lang="en">Speed checks on Lake Drive</span>' in news
     english = client.get(coffee.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Coffee with a Cop</h1>" in english and "Café" not in english
+
+
+def test_demo_town_hall_meeting_has_a_flyer_the_website_a_block_and_the_beats_officers(db, client):
+    load_demo()
+    meeting = (
+        upcoming().filter(event__slug="community-awareness-meeting").select_related("event").first()
+    )
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f"{meeting.get_absolute_url()}flyer/" in page
+    flyer = client.get(f"{meeting.get_absolute_url()}flyer.pdf?lang=es")
+    assert flyer.status_code == 200 and flyer.content.startswith(b"%PDF")
+    block = client.get("/agencies/smyrna-pd/embed/")
+    assert "frame-ancestors https://www.smyrna-de.example" in block["Content-Security-Policy"]
+    downtown = client.get("/agencies/smyrna-pd/areas/downtown/").content.decode()
+    assert "S/Pfc. Brandon Dunning" in downtown and "Community Awareness Meeting" in downtown
+    town = client.get("/agencies/smyrna-pd/areas/smyrna/").content.decode()
+    assert "Interim Police Chief Norman Wood" in town

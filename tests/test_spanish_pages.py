@@ -31,6 +31,16 @@ PAGES = [
         "Smyrna Police Department: how we are doing",
     ),
     (
+        "/agencies/smyrna-pd/areas/smyrna/",
+        "Conozca a sus agentes",
+        "Meet your officers",
+    ),
+    (
+        "/agencies/smyrna-pd/embed/",
+        "Todavía no hay reuniones previstas.",
+        "No meetings are planned yet.",
+    ),
+    (
         "/data/",
         "Descargue lo que muestran las páginas públicas",
         "Download what the public pages show",

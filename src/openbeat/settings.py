@@ -484,6 +484,9 @@ LOGGING = {
 # Limits that keep a single series or RSVP from swamping the system. (Names that start with
 # OPENBEAT_ are set from the environment; these are fixed.)
 MAX_OCCURRENCES = 260
+# The folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf, embedded in the printable flyers
+# (Debian and Ubuntu: fonts-dejavu-core).
+OPENBEAT_FLYER_FONT_DIR = env_str("FLYER_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 MAX_SERIES_YEARS = 5
 MAX_PARTY_SIZE = 20
 # Insights: survey links stay open this many days.

@@ -11,6 +11,7 @@ from openbeat.core.view_on_site import view_on_site
 from openbeat.events import views as event_views
 from openbeat.insights import views as insights_views
 from openbeat.retention import views as retention_views
+from openbeat.site import beats, embed
 from openbeat.site import views as site_views
 
 urlpatterns = [
@@ -21,6 +22,14 @@ urlpatterns = [
     # public pages can be cached whole.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("agencies/<slug:slug>/", site_views.agency, name="agency"),
+    path("agencies/<slug:slug>/embed/", embed.embed, name="agency_embed"),
+    path("agencies/<slug:slug>/areas/<slug:area_slug>/", beats.area_page, name="area"),
+    path(
+        "agencies/<slug:slug>/officers/<int:pk>/photo.jpg",
+        beats.officer_photo,
+        name="officer_photo",
+    ),
+    path("agencies/<slug:slug>/meetings.json", embed.meetings_json, name="agency_meetings_json"),
     path("", include("openbeat.hotspots.urls")),
     path("agencies/<slug:slug>/events.ics", event_views.agency_feed, name="agency_feed"),
     path("agencies/<slug:slug>/transparency/", insights_views.transparency, name="transparency"),

@@ -98,6 +98,10 @@ def test_public_pages_pass_axe_on_a_phone(site, resident, meeting, language):
     audit.check("event finder with a bad date")
     page.goto(site.url + meeting.event.get_absolute_url())
     audit.check("event page")
+    page.goto(site.url + meeting.get_absolute_url() + "flyer/")
+    audit.check("meeting flyer (print page)")
+    page.goto(site.url + meeting.event.get_absolute_url() + "flyer/")
+    audit.check("series flyer (print page)")
     page.goto(site.url + meeting.get_absolute_url())
     audit.check("meeting page with the RSVP form")
 

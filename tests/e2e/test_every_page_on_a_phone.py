@@ -44,6 +44,7 @@ NOT_A_PAGE = {
     **{
         name: JSON_OR_XML
         for name in (
+            "agency_meetings_json",
             "api:api-root",
             "api:create_concern",
             "api:get_concern",
@@ -116,7 +117,10 @@ NOT_A_PAGE = {
     "concerns:area_feed": "an Atom feed",
     "events:questions_live_list": "the live view's list alone, an HTML fragment its script "
     "fetches every few seconds (tests/e2e/test_questions_live.py)",
+    "agency_embed": "a block framed by the agency's own website, linked from no page of ours: "
+    "tests/e2e/test_outward_pages.py checks it on a phone with axe",
     "concerns:photo": "a photo",
+    "officer_photo": "a photo (the demo's officers have none)",
     "staff:concern_photo": "a photo",
     "staff:engagement_csv": "a CSV download",
     "healthz": "a plain-text health check for load balancers",

@@ -500,6 +500,10 @@ TABLE = {
     "set_language": Row((post(Public(302), {"language": "es", "next": "/"}),)),
     "agency": Row((get(PUBLIC),), kinds=("agency",)),
     "agency_feed": Row((get(PUBLIC),), kinds=("agency",)),
+    "agency_embed": Row((get(PUBLIC),), kinds=("agency",)),
+    "area": Row((get(PUBLIC),), kinds=("area",)),
+    "officer_photo": Row((get(PUBLIC),), kinds=("officer_photo",)),
+    "agency_meetings_json": Row((get(PUBLIC),), kinds=("agency",)),
     "hotspots:agency": Row((get(PUBLIC),), kinds=("agency",)),
     "opendata:index": Row((get(PUBLIC),)),
     # Every export is searched for every secret, like any other answer.
@@ -517,6 +521,10 @@ TABLE = {
     "events:event": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:occurrence": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:occurrence_ics": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:occurrence_flyer": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:occurrence_flyer_pdf": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:event_flyer": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
+    "events:event_flyer_pdf": Row((get(PUBLIC_OBJECT),), kinds=EVENTS),
     "events:rsvp_create": Row((post(PublicObject(302), RSVP_FORM),), kinds=EVENTS),
     "rsvp": Row((get(TOKEN), post(Token(302))), kinds=("rsvp", "cohosted_rsvp")),
     # The world's replies are confirmed already: confirming again changes nothing.

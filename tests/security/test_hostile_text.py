@@ -33,6 +33,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import icalendar
+import pypdfium2
 import pytest
 from django.apps import apps
 from django.core import mail
@@ -141,8 +142,11 @@ ATTACHMENT = "the RSVP email's calendar"  # the one writer without a URL
 # Every output that is not an HTML page, by URL pattern: its format.
 WRITERS = {
     "agency_feed": "ics",
+    "agency_meetings_json": "json",
     "feed": "ics",
     "events:occurrence_ics": "ics",
+    "events:occurrence_flyer_pdf": "pdf",
+    "events:event_flyer_pdf": "pdf",
     "concerns:area_feed": "atom",
     "outreach:agency_feed": "atom",
     "outreach:area_feed": "atom",
@@ -169,6 +173,7 @@ WRITERS = {
     "healthz": "json",
     "brand_css": "css",
     "concerns:photo": "jpeg",
+    "officer_photo": "jpeg",
     "staff:concern_photo": "jpeg",
     "media/logos/<path:path>": "png",
     "admin:jsi18n": "js",
@@ -183,6 +188,7 @@ SILENT = {
     "api:openapi-json": "the API's description",
     "api:openapi-view": "the API's documentation page",
     "concerns:photo": "a re-encoded photo",
+    "officer_photo": "a re-encoded photo",
     "staff:concern_photo": "a photo",
     "media/logos/<path:path>": "a logo",
     "open311:discovery": "the endpoints",
@@ -209,6 +215,7 @@ FORMATS = {
     "application/javascript": "js",
     "text/javascript": "js",
     "text/css": "css",
+    "application/pdf": "pdf",
 }
 READERS = ("anonymous", "resident", "superuser")
 
@@ -338,12 +345,26 @@ def _html(body):
     return live_markup(body), body
 
 
+PDF_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _pdf(body):
+    """A printed flyer: PDFium opens it, it is one page, and its text (as a reader or a screen
+    reader extracts it) holds no control or reordering character; line ends are PDFium's."""
+    document = pypdfium2.PdfDocument(body)
+    found = [] if len(document) == 1 else [f"{len(document)} pages, not one"]
+    text = "".join(page.get_textpage().get_text_range() for page in document)
+    found += [f"the character {ord(c):#06x} in its text" for c in set(PDF_CONTROL.findall(text))]
+    return found, text
+
+
 PARSERS = {"atom": _atom, "xml": _xml, "ics": _ics, "csv": _csv, "json": _json, "html": _html}
+BINARY_PARSERS = {"pdf": _pdf}
 
 
-def problems_with(key, status, content_type, body, round_name):
+def problems_with(key, status, content_type, body, round_name, raw=b""):
     """What is wrong with one answer (empty when nothing), its format, and whether the text
-    reached it."""
+    reached it (`raw`: the answer's bytes, for the binary formats)."""
     kind = FORMATS.get(content_type.split(";")[0].strip())
     if status != 200:
         return [f"answered {status}"], kind, False
@@ -359,10 +380,10 @@ def problems_with(key, status, content_type, body, round_name):
             kind,
             False,
         )
-    if kind not in PARSERS:
+    if kind not in PARSERS and kind not in BINARY_PARSERS:
         return [], kind, False  # images and scripts: no stored text
     try:
-        found, text = PARSERS[kind](body)
+        found, text = PARSERS[kind](body) if kind in PARSERS else BINARY_PARSERS[kind](raw)
     except Exception as exc:  # noqa: BLE001 (any parser's refusal is the finding)
         return [f"does not parse as {kind}: {type(exc).__name__}: {str(exc)[:120]}"], kind, False
     return found, kind, MARK in text
@@ -422,8 +443,9 @@ def test_every_writer_is_safe_on_hostile_text(world, readers):
                 if formats == NOT_HTML and WRITERS.get(cell.key, "html") == "html":
                     continue
                 url, response, body = ask(readers[cell.person.name], cell)
+                raw = b"" if response.streaming else response.content
                 problems, kind, shown = problems_with(
-                    cell.key, response.status_code, response["Content-Type"], body, round_name
+                    cell.key, response.status_code, response["Content-Type"], body, round_name, raw
                 )
                 CHECKED[f"{kind} answers"] += 1
                 asked.add(cell.key)

@@ -21,7 +21,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Category, Photo, ResponseTemplate, Source
-from openbeat.core import apikeys
+from openbeat.core import apikeys, images
 from openbeat.core.models import AuditEvent, Role, StaffRole
 from openbeat.events import actions as event_actions
 from openbeat.events.models import Event, Question
@@ -474,7 +474,13 @@ def _projects(world, town, key, setup):
 def _agency_records(world, key, setup):
     agency = setup["agency"]
     _thing(world, "agency", key, agency, refs={"slug": agency.slug, "jurisdiction_id": agency.slug})
-    _thing(world, "area", key, setup["area"], refs={"area_id": setup["area"].pk})
+    _thing(
+        world,
+        "area",
+        key,
+        setup["area"],
+        refs={"area_id": setup["area"].pk, "slug": agency.slug, "area_slug": setup["area"].slug},
+    )
     _thing(world, "venue", key, setup["venue"])
     programme = setup["programme"]
     _thing(
@@ -523,6 +529,14 @@ def _agency_records(world, key, setup):
     logo.write_bytes(b"\x89PNG\r\n\x1a\n")
     world.files.append(logo)
     _thing(world, "logo", key, agency, refs={"path": logo.name})
+    # The officer agreed to be shown on their beat's page, with a photo.
+    shown = StaffRole.objects.get(user=setup["officer"])
+    shown.is_public_profile = True
+    clean, _width, _height = images.reencode(jpeg_with_gps())
+    shown.photo.save(f"xylo-{key}.jpg", clean, save=True)
+    shown.areas.add(setup["area"])
+    world.files.append(Path(shown.photo.path))
+    _thing(world, "officer_photo", key, shown, refs={"slug": agency.slug, "pk": shown.pk})
     return raw
 
 

@@ -3,15 +3,18 @@
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from openbeat.core import access, audit, audit_events
+from openbeat.core import access, audit, audit_events, images
 from openbeat.core.models import Agency, ApiKey, Area, AuditEvent, Role, StaffRole, Venue
 
 admin.site.site_header = "OpenBeat"
@@ -116,7 +119,34 @@ class AgencyScopedAdmin(ModelAdmin):
 class AgencyAdmin(AgencyScopedAdmin):
     list_display = ["name", "slug", "timezone", "phone"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["embed_snippet"]
     change_role = Role.ADMIN
+
+    @admin.display(description=_("the block for your website (copy it)"))
+    def embed_snippet(self, obj: Agency) -> str:
+        """What an agency pastes into its own website: the framed block, and the JSON feed."""
+        if obj.pk is None:
+            return "-"
+        base = settings.BASE_URL
+        frame = (
+            f'<iframe src="{base}{reverse("agency_embed", args=[obj.slug])}" '
+            f'title="{obj.name}" width="100%" height="560" style="border:0" loading="lazy">'
+            "</iframe>"
+        )
+        feed = base + reverse("agency_meetings_json", args=[obj.slug])
+        return format_html(
+            "<p>{}</p><pre><code>{}</code></pre><p>{}</p><pre><code>{}</code></pre><p>{}</p>",
+            _(
+                "Paste this into a page of your website. It works only on the websites listed "
+                "above (add ?lang=es to the address for Spanish)."
+            ),
+            frame,
+            _("Or draw the meetings yourself from this JSON feed (see docs/embedding.md):"),
+            feed,
+            _("With no website listed, the block cannot be shown in a frame anywhere.")
+            if not obj.frame_origins()
+            else "",
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return Agency.objects.filter(id__in=access.agency_ids(request.user))
@@ -146,11 +176,51 @@ class VenueAdmin(VenueTranslationAdmin, AgencyScopedAdmin):
     search_fields = ["name", "address"]
 
 
+class StaffRoleForm(forms.ModelForm[StaffRole]):
+    """A photo is stored only re-encoded (no EXIF, no GPS); areas are the agency's own."""
+
+    class Meta:
+        model = StaffRole
+        fields = [
+            "user",
+            "agency",
+            "role",
+            "title",
+            "unit",
+            "is_public_profile",
+            "areas",
+            "photo",
+        ]
+
+    def clean_photo(self) -> object:
+        photo = self.cleaned_data.get("photo")
+        if photo and "photo" in self.changed_data:
+            clean, _width, _height = images.reencode(photo)
+            clean.name = "officer.jpg"
+            return clean
+        return photo
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        agency, areas = data.get("agency"), data.get("areas")
+        if agency is not None and areas is not None:
+            foreign = [area.name for area in areas if area.agency_id != agency.pk]
+            if foreign:
+                self.add_error(
+                    "areas",
+                    _("%(areas)s belong to another agency.") % {"areas": ", ".join(foreign)},
+                )
+        return data
+
+
 @admin.register(StaffRole)
 class StaffRoleAdmin(AgencyScopedAdmin):
-    list_display = ["user", "agency", "role", "title", "unit"]
-    list_filter = ["agency", "role"]
+    list_display = ["user", "agency", "role", "title", "unit", "is_public_profile"]
+    list_filter = ["agency", "role", "is_public_profile"]
+    filter_horizontal = ["areas"]
     change_role = Role.ADMIN
+
+    form = StaffRoleForm
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
 from openbeat.core import pagecache
@@ -27,7 +28,7 @@ def _jsonable(value: object) -> object:
         return value.pk
     if isinstance(value, list | tuple | set):
         return [_jsonable(v) for v in value]
-    if hasattr(value, "name") and hasattr(value, "url"):  # files
+    if isinstance(value, FieldFile):  # an empty one has no url: asking raises ValueError
         return value.name or ""
     return value
 

@@ -1,4 +1,6 @@
+import re
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +18,58 @@ def validate_timezone(value: str) -> None:
             _("%(value)s is not a time zone name. Use a name such as America/New_York."),
             params={"value": value},
         )
+
+
+MAX_EMBED_ORIGINS = 10
+
+
+def embed_origins(text: str) -> list[str]:
+    """The origins (https://host[:port]) one per line in `text`, as browsers compare them."""
+    found = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            parts = urlsplit(line)
+            found.append(f"https://{parts.netloc.lower()}")
+    return found
+
+
+def validate_embed_origins(text: str) -> None:
+    """Each line one https origin: no path, query, user, wildcard or keyword; at most ten."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > MAX_EMBED_ORIGINS:
+        raise ValidationError(
+            _("List at most %(most)d websites."), params={"most": MAX_EMBED_ORIGINS}
+        )
+    for line in lines:
+        try:
+            parts = urlsplit(line)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        host = parts.hostname if parts else None
+        if (
+            parts is None
+            or parts.scheme != "https"
+            or not host
+            or not ORIGIN_HOST.fullmatch(host)
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+            or "*" in line
+            or (port is not None and not 0 < port < 65536)
+        ):
+            raise ValidationError(
+                _(
+                    "%(line)s is not a website's address. Write one address per line as "
+                    "https://name.example (https, the name only: no path, no *)."
+                ),
+                params={"line": line[:100]},
+            )
+
+
+ORIGIN_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", re.I)
 
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
@@ -46,6 +100,16 @@ class Agency(models.Model):
             "enough for white text to be readable on it."
         ),
     )
+    embed_origins = models.TextField(
+        _("websites that may show our block"),
+        blank=True,
+        validators=[validate_embed_origins],
+        help_text=_(
+            "The addresses of your own websites that may show the next meetings and the "
+            '"report a concern" block in a frame, one per line, such as https://www.smyrna.example. '
+            "Empty: no website may (the default)."
+        ),
+    )
 
     objects = AgencyQuerySet.as_manager()
 
@@ -63,6 +127,10 @@ class Agency(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def frame_origins(self) -> list[str]:
+        """The websites that may show this agency's embed block in a frame (none by default)."""
+        return embed_origins(self.embed_origins)
 
 
 AREAS = "areas"  # the page cache's scope of every area's name (`openbeat.core.pagecache`)
@@ -154,6 +222,24 @@ class StaffRole(models.Model):
     )
     unit = models.CharField(
         _("unit"), max_length=120, blank=True, help_text=_("e.g. Community Policing Unit")
+    )
+    # "Meet your officer" on the beat pages: only with the officer's consent (off by default).
+    is_public_profile = models.BooleanField(
+        _("shown on the beat pages"),
+        default=False,
+        help_text=_(
+            "Tick only with the officer's agreement: their name, title, unit, photo and the "
+            "meetings they attend appear on the public pages of their areas."
+        ),
+    )
+    areas = models.ManyToManyField(
+        Area, blank=True, related_name="officers", verbose_name=_("beats and neighbourhoods")
+    )
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="officers/",
+        blank=True,
+        help_text=_("Optional. Shown only while the profile is public."),
     )
 
     class Meta:

@@ -262,6 +262,8 @@ def load_demo():
             "timezone": "America/New_York",
             "address": "Smyrna, Delaware",
             "colour": "#1f4e79",  # the department's own blue (the site speaks for it: cli.py)
+            # The town's website may show the next meetings and "report a concern" in a frame.
+            "embed_origins": "https://www.smyrna-de.example",
             "about": (
                 "Smyrna Police Department serves the Town of Smyrna, Delaware. Its Community "
                 "Policing Unit, launched on 30 July 2025 by Interim Police Chief Norman Wood, holds "
@@ -330,6 +332,13 @@ def load_demo():
         "Public Information Officer, Community Policing Unit",
     )
     _staff("clayton.officer", "Clayton", "Officer", clayton, Role.OFFICER)
+    # "Meet your officer" on the beat pages, as both agreed: the chief for the whole town, the
+    # Community Policing Unit's officer for each neighbourhood.
+    smyrna_areas = {area.slug: area for area in Area.objects.filter(agency=smyrna)}
+    for officer, slugs in ((wood, ["smyrna"]), (dunning, ["smyrna", "downtown", "lake-como"])):
+        officer.is_public_profile = True
+        officer.save(update_fields=["is_public_profile"])
+        officer.areas.set([smyrna_areas[slug] for slug in slugs])
 
     coffee, _ = Programme.objects.update_or_create(
         agency=smyrna,

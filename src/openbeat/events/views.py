@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.core.refusals import refusal_of
 from openbeat.events import actions, queries
+from openbeat.events import flyer as flyers
 from openbeat.events.forms import FinderForm, QuestionForm, RSVPForm
 from openbeat.events.ical import calendar_for
 from openbeat.events.models import RSVP, Event, Question, QuestionVote, RSVPStatus
@@ -501,3 +503,51 @@ def confirm_question_email(request, token):
             "is_listed": question.is_public,
         },
     )
+
+
+def _flyer_language(request):
+    """The flyer's language: ?lang=es or ?lang=en, else the reader's."""
+    chosen = request.GET.get("lang", "")
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _flyer_answer(request, flyer, kind, filename, pdf_url):
+    if kind == "pdf":
+        response = HttpResponse(flyers.pdf_bytes(flyer), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}-{flyer.language}.pdf"'
+        return response
+    with translation.override(flyer.language):
+        return render(
+            request,
+            "events/flyer.html",
+            {
+                "flyer": flyer,
+                "pdf_url": pdf_url,
+                # segno's own markup: the QR modules as one path, with our title, nothing from
+                # input.
+                "qr": mark_safe(flyer.qr_svg()),  # noqa: S308
+                "other_languages": [
+                    (code, name) for code, name in settings.LANGUAGES if code != flyer.language
+                ],
+            },
+        )
+
+
+@require_GET
+@public_page
+def occurrence_flyer(request, slug, date_key, kind):
+    occurrence = meeting_on(slug, date_key)
+    flyer = flyers.for_occurrence(occurrence, _flyer_language(request))
+    pdf_url = reverse("events:occurrence_flyer_pdf", args=[occurrence.event.slug, date_key])
+    return _flyer_answer(request, flyer, kind, f"{occurrence.event.slug}-{date_key}", pdf_url)
+
+
+@require_GET
+@public_page
+def event_flyer(request, slug, kind):
+    event = _event_by_slug_or_id(slug)
+    flyer = flyers.for_series(event, _flyer_language(request))
+    pdf_url = reverse("events:event_flyer_pdf", args=[event.slug])
+    return _flyer_answer(request, flyer, kind, event.slug, pdf_url)

@@ -139,7 +139,9 @@ def subscribe(request):
             request, "outreach/subscribe_choose.html", {"agencies": agencies}, status=status
         )
     agency = get_object_or_404(Agency, slug=slug)
-    form = SubscribeForm(request.POST or None, agency=agency)
+    # A beat's page links here with its area ticked (?area=<id>); the resident may untick it.
+    chosen = [a for a in request.GET.getlist("area") if a.isdigit()]
+    form = SubscribeForm(request.POST or None, agency=agency, initial={"areas": chosen})
     if request.method == "POST":
         try:
             ratelimit.hit("outreach.subscribe", ratelimit.client_key(request), *SUBSCRIBE_LIMIT)
