@@ -10,6 +10,7 @@ from pathlib import Path
 
 from openbeat.core import apikeys, ratelimit
 from openbeat.core.models import RateCounter
+from openbeat.events import actions as event_actions
 from openbeat.problems import actions as problem_actions
 from openbeat.problems.models import OwnerKind
 from tests import factories
@@ -42,6 +43,8 @@ def _requests(town):
         acting_user=town.smyrna_coordinator,
     )
     _record, api_key = apikeys.create_key(town.smyrna, "Dashboard")
+    question, _created = event_actions.ask_question(occurrence, "Will the crossing get a guard?")
+    questions = f"/events/{occurrence.event.slug}/{occurrence.date_key}/questions"
     lat, lon = factories.SMYRNA_POINT
     report = {"category": "noise", "description": "Loud music", "latitude": lat, "longitude": lon}
     return {
@@ -64,6 +67,8 @@ def _requests(town):
             f"/events/{occurrence.event.slug}/{occurrence.date_key}/rsvp/",
             {"name": "Resident", "email": "r@example.org", "party_size": "1"},
         ),
+        "question.ask": (f"{questions}/ask/", {"text": "And the school bus stop?"}),
+        "question.vote": (f"{questions}/{question.pk}/plus-one/", {"email": ""}),
         "project.sign_up": (
             f"/projects/{project.pk}/sign-up/",
             {"name": "Walker", "email": "w@example.org"},

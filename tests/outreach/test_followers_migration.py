@@ -30,12 +30,12 @@ OLD = [("outreach", "0003_suppression_moves_to_core"), ("problems", "0001_initia
 
 
 def _migrate(targets):
-    """Migrate to `targets`; the models as they were there (other apps at their latest)."""
+    """Migrate to `targets`; the models as the database now has them: every applied migration
+    (another app's latest may depend on what going back to `targets` unapplied)."""
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
-    named = {app for app, _name in targets}
-    state = [*targets, *(node for node in _latest() if node[0] not in named)]
-    return MigrationExecutor(connection).loader.project_state(state).apps
+    loader = MigrationExecutor(connection).loader
+    return loader.project_state(list(loader.applied_migrations)).apps
 
 
 def _latest():
