@@ -73,7 +73,7 @@ class AnnouncementForm(forms.Form):
         ),
     )
     programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
-        None, required=False, label=_("Programme")
+        None, required=False, label=_("Program")
     )
     areas: "forms.ModelMultipleChoiceField[Area]" = forms.ModelMultipleChoiceField(
         None,
