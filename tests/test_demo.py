@@ -89,7 +89,7 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     lat, lon = (round(degrees, 4) for degrees in h3.cell_to_latlng(park))
     body = client.get("/agencies/smyrna-pd/transparency/").content.decode()
     assert 'id="hotspots-heading"' in body and "hotspot-cells" in body
-    row = body[: body.index(f"centre {lat}, {lon}")]
+    row = body[: body.index(f"center {lat}, {lon}")]
     assert row[row.rindex("<tr") :].startswith(
         '<tr class="hot-99">\n  <td class="place"><strong>Downtown Smyrna<'
     )
@@ -100,8 +100,8 @@ def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, c
 
     load_demo()
     load_demo()
-    project = Project.objects.get(title="Neighbourhood Watch evening walks")
-    assert project.programme.name == "Neighbourhood Watch"
+    project = Project.objects.get(title="Neighborhood Watch evening walks")
+    assert project.programme.name == "Neighborhood Watch"
     first = project.roles.get(name="Walker").shifts.order_by("start").first()
     statuses = list(first.sign_ups.order_by("confirmed_at", "id").values_list("status", flat=True))
     assert statuses == [SignUpStatus.CONFIRMED] * 4 + [SignUpStatus.WAITLISTED] * 2

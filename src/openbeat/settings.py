@@ -309,8 +309,10 @@ LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "home"
 
+# The source strings are US English (the departments are American); en-gb is a catalogue of the
+# British spellings (locale/en_GB), chosen by a browser set to British English or the switcher.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LANGUAGES = [("en", _("English")), ("en-gb", _("British English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["openbeat.formats"]
 # Department-written text (events, programmes, venues' access notes, problems, projects,

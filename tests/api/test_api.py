@@ -109,7 +109,7 @@ BAD_REPORTS = [
     (
         {"category": "noise", "description": "x", "location_text": "Park", "area": 99999},
         404,
-        "area: Choose the neighbourhood",
+        "area: Choose the neighborhood",
     ),
     ({"category": "noise", "description": "x", "venue": 99999}, 404, "venue: Choose a place"),
 ]

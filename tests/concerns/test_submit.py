@@ -70,7 +70,7 @@ def test_report_near_a_venue(client, town):
         ({"latitude": "95", "longitude": "-75.6"}, "off the map"),
         ({"latitude": "nan", "longitude": "-75.6"}, "off the map"),
         ({"latitude": "40.7128", "longitude": "-74.0060"}, "outside the areas served"),
-        ({"latitude": "", "longitude": "", "location_text": "Main St"}, "Choose the neighbourhood"),
+        ({"latitude": "", "longitude": "", "location_text": "Main St"}, "Choose the neighborhood"),
         ({"category": "bribery"}, "Choose a category"),
         ({"category": ""}, "Choose what the problem is about"),
         ({"description": "   "}, "describe the problem"),

@@ -13,7 +13,7 @@ def test_a_cached_page_costs_one_query_and_a_write_shows_at_once(client, town):
     assert again.content == first.content
     assert len(queries) <= 1  # at most the version number; the page itself is not rebuilt
     actions.cancel_occurrence(occurrence, "Storm warning", acting_user=town.smyrna_coordinator)
-    assert "Cancelled" in client.get("/events/").content.decode()
+    assert "Canceled" in client.get("/events/").content.decode()
     assert b"STATUS:CANCELLED" in client.get("/events.ics").content
 
 

@@ -158,12 +158,12 @@ def test_a_resident_without_javascript_can_find_reply_and_cancel(site, resident,
     )
 
     page.get_by_role("button", name="Cancel my reply").click()
-    expect(page.locator(".messages")).to_contain_text("Your reply is cancelled.")
+    expect(page.locator(".messages")).to_contain_text("Your reply is canceled.")
     assert list(meeting.rsvps.values_list("status", flat=True)) == ["cancelled"]
 
     page.get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    expect(page.get_by_role("button", name="English")).to_be_visible()
+    expect(page.get_by_role("button", name="English (US)")).to_be_visible()
 
 
 def _spanish(text, context=None):

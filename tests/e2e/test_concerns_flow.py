@@ -107,7 +107,7 @@ def test_without_javascript_a_resident_reports_by_address_or_a_nearby_place(site
     page.goto(site.url + "/concerns/new/")
     _describe(page, "Parking", "Cars park on the sidewalk every morning.")
     page.get_by_label("Address or landmark").fill("Corner of Main Street and Glenwood Avenue")
-    page.get_by_label("Neighbourhood", exact=True).select_option(
+    page.get_by_label("Neighborhood", exact=True).select_option(
         label="Town of Smyrna (Smyrna Police Department)"
     )
     page.get_by_label("Your name (optional)").fill("Ann Smith")

@@ -182,7 +182,7 @@ def _volunteer(resident, mailbox, site, problem):
     expect(later.get_by_role("heading", level=1)).to_have_text("Confirm your offer to help")
     later.get_by_role("button", name="Yes, I'll help").click()
     expect(later).to_have_url(site.url + problem.get_absolute_url())
-    expect(later.locator(".messages")).to_have_text("Confirmed. The organisers will be in touch.")
+    expect(later.locator(".messages")).to_have_text("Confirmed. The organizers will be in touch.")
     offer.refresh_from_db()
     assert offer.confirmed_at is not None
     return audit

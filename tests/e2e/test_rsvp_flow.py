@@ -111,8 +111,8 @@ def test_resident_rsvps_then_cancels_and_the_waiting_list_moves_up(
 
     ann.goto(ann_link)
     ann.get_by_role("button", name="Cancel my reply").click()
-    expect(ann.locator(".messages")).to_contain_text("Your reply is cancelled.")
-    expect(ann.locator(".panel[role=status]")).to_have_text("This reply is cancelled.")
+    expect(ann.locator(".messages")).to_contain_text("Your reply is canceled.")
+    expect(ann.locator(".panel[role=status]")).to_have_text("This reply is canceled.")
 
     messages = mailbox.wait_for("bob@example.org", 3)
     assert [m["Subject"].split(":")[0] for m in messages] == [

@@ -97,7 +97,7 @@ def test_volunteer_signs_up_confirms_and_cancels_and_the_waiting_list_moves_up(
 
     page.goto(manage)
     page.get_by_role("button", name="Cancel my sign-up").click()
-    expect(page.locator(".messages")).to_contain_text("Your sign-up is cancelled.")
+    expect(page.locator(".messages")).to_contain_text("Your sign-up is canceled.")
     audit.check("sign-up cancelled")
     expect(page.get_by_role("button", name="Cancel my sign-up")).to_have_count(0)
 

@@ -74,4 +74,4 @@ def test_changing_the_rule_keeps_replies_and_tells_residents(town, mailbox):
     statuses = list(series.occurrences.order_by("start").values_list("status", flat=True))
     # The empty third date is gone; the fourth, which had a reply, is cancelled, not deleted.
     assert statuses == ["scheduled", "scheduled", "cancelled"]
-    assert "Cancelled" in mailbox.to("keeps@example.org")[-1]["Subject"]
+    assert "Canceled" in mailbox.to("keeps@example.org")[-1]["Subject"]

@@ -111,7 +111,7 @@ def test_officer_cannot_cancel_but_coordinator_can(client, town, smyrna_only, ma
     assert _as(client, town.smyrna_coordinator).post(url, {"note": "Flooded"}).status_code == 302
     smyrna_only.refresh_from_db()
     assert smyrna_only.status == OccurrenceStatus.CANCELLED
-    assert mailbox.to("maria@example.org")[-1]["Subject"].startswith("Cancelled")
+    assert mailbox.to("maria@example.org")[-1]["Subject"].startswith("Canceled")
 
 
 def test_minutes_are_sanitised_on_the_public_page(client, town, smyrna_only):
@@ -231,7 +231,7 @@ def test_cancelling_needs_a_reason_which_residents_get(client, town, next_week, 
     assert not mailbox.to("early@example.org")
     assert coordinator.post(url, {"note": "The hall is flooded."}).status_code == 302
     (email,) = mailbox.to("early@example.org")
-    assert email["Subject"].startswith("Cancelled")
+    assert email["Subject"].startswith("Canceled")
     assert "The hall is flooded." in email.get_body(("plain",)).get_content()
     # Cancelling twice tells no one twice.
     assert coordinator.post(url, {"note": "Again"}).status_code == 400
@@ -249,5 +249,5 @@ def test_a_cancelled_meeting_offers_neither_places_nor_a_calendar_entry(client, 
     )
     client.logout()
     page = client.get(occurrence.get_absolute_url()).content.decode()
-    assert "This meeting is cancelled." in page and "Snow." in page
+    assert "This meeting is canceled." in page and "Snow." in page
     assert "Places left" not in page and "Add to my calendar" not in page

@@ -165,7 +165,7 @@ def test_the_page_shows_the_stored_hotspots_and_a_new_map_renews_it(town_with_hi
     assert pagecache.current() == site  # its own pages are renewed, not the whole site's
     body = client.get(url).content.decode()
     assert 'id="hotspots-heading"' in body and '<table class="table hotspot-table">' in body
-    assert f"centre {CLUSTER[0][:6]}" in body and '"></span>Hot spot</td>' in body
+    assert f"center {CLUSTER[0][:6]}" in body and '"></span>Hot spot</td>' in body
     assert "openbeat/hotspots-map.js" in body
 
 

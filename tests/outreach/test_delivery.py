@@ -99,7 +99,7 @@ def test_an_announcement_reaches_each_matching_subscriber_once_with_list_headers
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["Message-ID"] == f"<ob.{mailing.pk}.{row.pk}@openbeat.invalid>"
         body = _body(message)
-        assert "Meet the **new unit** at Town Hall & ask questions." in body
+        assert "Meet the new unit at Town Hall & ask questions." in body
         assert f"http://testserver{item.get_absolute_url()}" in body
         assert unsubscribe in body and subscription.get_absolute_url() in body
         # Nobody else's address travels in anyone's email.

@@ -111,10 +111,10 @@ def test_sign_up_then_confirm_by_link_then_cancel_and_a_reused_link_says_so(clie
     page = client.get(response["Location"]).content.decode()
     assert "You're on the shift." in page
     response = client.post(f"/projects/sign-ups/{signed.token}/", follow=True)
-    assert "Your sign-up is cancelled." in response.content.decode()
+    assert "Your sign-up is canceled." in response.content.decode()
     again = client.post(f"/projects/sign-ups/{signed.token}/")
     assert again.status_code == 400
-    assert "already cancelled. Nothing was changed." in again.content.decode()
+    assert "already canceled. Nothing was changed." in again.content.decode()
     signed.refresh_from_db()
     assert signed.status == SignUpStatus.CANCELLED
 

@@ -299,15 +299,15 @@ def test_a_cancelled_shift_tells_its_volunteers_why_and_takes_no_more_sign_ups(
     response = coordinator.post(url, {"shift": shift.pk, "reason": "Storm warning: stay in."})
     assert response.status_code == 302
     [told] = mailbox.to("held@example.org")
-    assert told["Subject"].startswith("Shift cancelled: Neighbourhood Watch walks")
+    assert told["Subject"].startswith("Shift canceled: Neighbourhood Watch walks")
     assert "Storm warning: stay in." in told.get_body(("plain",)).get_content()
     assert not mailbox.to("unconfirmed@example.org")
     page = client.get(held.get_absolute_url()).content.decode()
-    assert "This shift is cancelled, and your sign-up with it." in page
+    assert "This shift is canceled, and your sign-up with it." in page
     assert "Storm warning: stay in." in page
     public = client.get(shift.role.project.get_absolute_url()).content.decode()
-    assert f'value="{shift.pk}"' not in public and "Cancelled shifts" in public
-    with pytest.raises(ValidationError, match="This shift is cancelled"):
+    assert f'value="{shift.pk}"' not in public and "Canceled shifts" in public
+    with pytest.raises(ValidationError, match="This shift is canceled"):
         actions.sign_up(shift.pk, "Late Comer", "late@example.org")
     with pytest.raises(ValidationError):
         actions.confirm_sign_up(unconfirmed.token)

@@ -18,7 +18,7 @@ api = NinjaAPI(
     title="OpenBeat API",
     version="1",
     description=(
-        "Community policing data: meetings and neighbourhood concerns. Reading public data needs "
+        "Community policing data: meetings and neighborhood concerns. Reading public data needs "
         "no key. Staff endpoints take an agency's key in the X-API-Key header "
         f"(`openbeat apikey create`). Server version {__version__}."
     ),

@@ -164,7 +164,7 @@ def _locate(
         and (area := Area.objects.filter(pk=area_id).select_related("agency").first())
     ):
         return area, None, None, text, venue
-    message = _("Choose the neighbourhood, so we know which police department it is for.")
+    message = _("Choose the neighborhood, so we know which police department it is for.")
     if text and area_id.isdigit():
         errors.not_found("area", message)
     elif text:
@@ -172,7 +172,7 @@ def _locate(
     else:
         errors["location"] = _(
             "Tell us where: put a pin on the map, or type an address or landmark and choose the "
-            "neighbourhood, or choose a nearby place from the list."
+            "neighborhood, or choose a nearby place from the list."
         )
     return None, None, None, text, venue
 

@@ -22,7 +22,7 @@ class AreaConcernsFeed(Feed):
         return f"/concerns/?area={area.pk}"
 
     def subtitle(self, area):
-        return _("Neighbourhood concerns raised with %(agency)s, newest first.") % {
+        return _("Neighborhood concerns raised with %(agency)s, newest first.") % {
             "agency": area.agency.name
         }
 

@@ -70,7 +70,7 @@ class ConcernForm(forms.Form):
     area = forms.ModelChoiceField(
         Area.objects.select_related("agency").defer("boundary"),
         required=False,
-        label=_("Neighbourhood"),
+        label=_("Neighborhood"),
         empty_label=_("Choose…"),
     )
     venue: "forms.ModelChoiceField[Venue]" = forms.ModelChoiceField(

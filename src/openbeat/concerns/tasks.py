@@ -8,7 +8,7 @@ from django.utils import translation
 
 from openbeat.concerns.models import Concern, ConcernUpdate, Supporter
 from openbeat.core.background import task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.core.models import Role, StaffRole
 
 
@@ -41,7 +41,12 @@ def send_concern_email(concern_id, kind, recipient, update_id, attempt=0):
         }
         subject = render_to_string(f"concerns/email/{kind}_subject.txt", context).strip()
         body = render_to_string(f"concerns/email/{kind}.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[address])
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[address],
+        from_email=sender(concern.agency),
+    )
     send_or_retry(message, send_concern_email, [concern_id, kind, recipient, update_id], attempt)
 
 
@@ -66,5 +71,10 @@ def notify_staff_of_contest(concern_id, update_id, attempt=0):
     }
     subject = render_to_string("concerns/email/contested_subject.txt", context).strip()
     body = render_to_string("concerns/email/contested.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=addresses)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=addresses,
+        from_email=sender(concern.agency),
+    )
     send_or_retry(message, notify_staff_of_contest, [concern_id, update_id], attempt)

@@ -187,7 +187,7 @@ def concern_list(request):
             else None
         )
         if area is None:
-            errors.append(_("There is no such neighbourhood. Choose one from the list."))
+            errors.append(_("There is no such neighborhood. Choose one from the list."))
     concerns = queries.search(Concern.objects.public(), status, category, area)
     newest_first = queries.search(Concern.objects.public(), status, category, area, True)
     cursors = request.GET.get("before") or "", request.GET.get("after") or ""

@@ -12,11 +12,13 @@ process that saved it, and within the minute in the others.
 
 import threading
 import time
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from openbeat.core import colours
 from openbeat.core.models import Agency
 
 MEMO_TTL = 60.0
@@ -46,3 +48,17 @@ def site_agency() -> Agency | None:
 def forget(**kwargs: object) -> None:
     with _lock:
         _memo.clear()
+
+
+DEFAULT_COLOUR = "#0b4f8a"  # site.css's --brand
+
+
+def email_face(agency: Agency, base_url: str) -> dict[str, str]:
+    """What an email from `agency` shows of it: its name, its logo's absolute address ("" when
+    it has none) and its colour for the header band and links, or the site's own blue when it
+    has none or one white text cannot be read on (a row stored past validation)."""
+    colour = agency.colour or ""
+    if not colours.is_colour(colour) or colours.contrast_with_white(colour) < colours.MIN_CONTRAST:
+        colour = DEFAULT_COLOUR
+    logo = urljoin(base_url.rstrip("/") + "/", agency.logo.url) if agency.logo else ""
+    return {"name": agency.name, "logo_url": logo, "colour": colour}

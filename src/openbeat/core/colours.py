@@ -50,13 +50,13 @@ def validate_colour(value: str) -> None:
         ratio = contrast_with_white(value)
     except ValueError:
         raise ValidationError(
-            _("Give the colour as # and six hexadecimal digits, such as #0b4f8a."), code="format"
+            _("Give the color as # and six hexadecimal digits, such as #0b4f8a."), code="format"
         ) from None
     if ratio < MIN_CONTRAST:
         raise ValidationError(
             _(
                 "White text on %(colour)s has a contrast of only %(ratio).1f:1; it must be at "
-                "least 4.5:1 to be readable. Choose a darker colour, such as #0b4f8a."
+                "least 4.5:1 to be readable. Choose a darker color, such as #0b4f8a."
             )
             % {"colour": value, "ratio": ratio},
             code="contrast",

@@ -4,13 +4,16 @@ import datetime
 import logging
 import smtplib
 from collections.abc import Sequence
+from email.headerregistry import Address
+from email.utils import parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from openbeat.core.background import Task
-from openbeat.core.models import Suppression
+from openbeat.core.models import Agency, Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +55,11 @@ def send_or_retry(
             attempt + 1,
             later.isoformat(),
         )
+
+
+def sender(agency: Agency) -> str:
+    """The From of an agency's email: its name before the site's sending address, so a mail
+    program lists the department, not "OpenBeat"."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@openbeat.invalid"
+    name = " ".join(agency.name.split())  # a line break in a header would be refused
+    return str(Address(display_name=name, addr_spec=address))

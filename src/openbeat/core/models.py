@@ -91,12 +91,12 @@ class Agency(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     colour = models.CharField(
-        _("colour"),
+        _("color"),
         max_length=7,
         blank=True,
         validators=[validate_colour],
         help_text=_(
-            "The header's and buttons' colour under white text, as #rrggbb; it must be dark "
+            "The header's and buttons' color under white text, as #rrggbb; it must be dark "
             "enough for white text to be readable on it."
         ),
     )
@@ -145,7 +145,7 @@ class Area(models.Model):
     kind = models.CharField(
         _("kind"),
         max_length=20,
-        choices=[("beat", _("Beat")), ("neighbourhood", _("Neighbourhood"))],
+        choices=[("beat", _("Beat")), ("neighbourhood", _("Neighborhood"))],
         default="neighbourhood",
     )
     boundary = models.JSONField(_("boundary (GeoJSON polygon)"), validators=[geo.validate_polygon])
@@ -233,7 +233,7 @@ class StaffRole(models.Model):
         ),
     )
     areas = models.ManyToManyField(
-        Area, blank=True, related_name="officers", verbose_name=_("beats and neighbourhoods")
+        Area, blank=True, related_name="officers", verbose_name=_("beats and neighborhoods")
     )
     photo = models.ImageField(
         _("photo"),

@@ -243,7 +243,7 @@ AT_MEETINGS = [
     ("speeding-traffic", "school", "Parents asked about speeding by the school."),
     ("parking", "downtown", "Cars parked on the sidewalk near the shops."),
     ("street-lighting", "town", "A resident reported a dark stretch of road."),
-    ("noise", "park", "Neighbours of the park raised late-night noise."),
+    ("noise", "park", "Neighbors of the park raised late-night noise."),
 ]
 
 

@@ -277,7 +277,7 @@ def load_demo():
             "name": "Clayton Police Department",
             "timezone": "America/New_York",
             "address": "Clayton, Delaware",
-            "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbour.",
+            "about": "Clayton Police Department serves the Town of Clayton, Smyrna's neighbor.",
         },
     )
     for agency, slug, name, box in (
@@ -359,7 +359,7 @@ def load_demo():
             "name": "Community Awareness Meeting",
             "description": (
                 "Monthly open forum with the Community Policing Unit: bring problems in your "
-                "neighbourhood, hear about departmental programmes, join crime-prevention projects."
+                "neighborhood, hear about departmental programs, join crime-prevention projects."
             ),
         },
     )
@@ -380,7 +380,7 @@ def load_demo():
         ),
         agenda=(
             "1. Welcome and introductions\n2. Updates from the Community Policing Unit\n"
-            "3. Open forum: problems in your neighbourhood\n4. Programmes and crime-prevention projects"
+            "3. Open forum: problems in your neighborhood\n4. Programs and crime-prevention projects"
         ),
         officers=[dunning],
     )
@@ -418,7 +418,7 @@ def load_demo():
         (
             "First community awareness meeting.\n\n"
             "- Introduction of the Community Policing Unit, launching 30 July.\n"
-            "- Residents raised neighbourhood concerns for a joint police and community response.\n"
+            "- Residents raised neighborhood concerns for a joint police and community response.\n"
         ),
         walk_ins=31,
     )

@@ -26,7 +26,7 @@ TOWN_SUBSCRIBERS = ("jordan.miller@example.org", "maria.lopez@example.org")
 UNIT_LAUNCH = (
     "Smyrna's Community Policing Unit launches on **30 July 2025**.\n\n"
     "Its officers work with residents and businesses on the problems that matter in each "
-    "neighbourhood: come to the monthly community awareness meeting at Town Hall, join us for "
+    "neighborhood: come to the monthly community awareness meeting at Town Hall, join us for "
     "Coffee with a Cop, or report a concern online.\n\n"
     "- First Monday of every month, 6 p.m., Smyrna Town Hall\n"
     "- Contact: S/Pfc. Brandon Dunning, Public Information Officer"
@@ -49,8 +49,8 @@ def _catalogue(smyrna, dunning):
             "name": "Community Policing Unit",
             "description": (
                 "Launched on 30 July 2025 by Interim Police Chief Norman Wood: officers who work "
-                "with residents on neighbourhood problems, inform the community about the "
-                "department's programmes and enlist its help in crime-prevention projects."
+                "with residents on neighborhood problems, inform the community about the "
+                "department's programs and enlist its help in crime-prevention projects."
             ),
             "contact_officer": dunning,
             "how_to_join": (
@@ -64,7 +64,7 @@ def _catalogue(smyrna, dunning):
         slug="national-night-out",
         defaults={
             "name": "National Night Out",
-            "description": "Block parties and a night out with your neighbours and officers.",
+            "description": "Block parties and a night out with your neighbors and officers.",
             "contact_officer": dunning,
             "how_to_join": "Host a block party: tell the Community Policing Unit by 1 July.",
         },

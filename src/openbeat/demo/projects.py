@@ -14,7 +14,7 @@ from openbeat.problems.models import Problem
 from openbeat.projects import actions
 from openbeat.projects.models import Project
 
-TITLE = "Neighbourhood Watch evening walks"
+TITLE = "Neighborhood Watch evening walks"
 WALKERS = [
     ("Rosa Martinez", "rosa.martinez@example.org"),
     ("James Carter", "james.carter@example.org"),
@@ -38,8 +38,8 @@ def load_projects(smyrna, coordinator):
         agency=smyrna,
         slug="neighbourhood-watch",
         defaults={
-            "name": "Neighbourhood Watch",
-            "description": "Neighbours looking out for each other, with the Community Policing Unit.",
+            "name": "Neighborhood Watch",
+            "description": "Neighbors looking out for each other, with the Community Policing Unit.",
         },
     )
     today = timezone.localdate(timezone=smyrna.tz)
@@ -47,7 +47,7 @@ def load_projects(smyrna, coordinator):
         Project(agency=smyrna),
         title=TITLE,
         goal="Eyes on the park and Main Street in the evenings: fewer tags on the park restrooms, "
-        "fewer break-ins, and neighbours who know each other. Walks start at Town Hall with an "
+        "fewer break-ins, and neighbors who know each other. Walks start at Town Hall with an "
         "officer from the Community Policing Unit.",
         programme=watch,
         problem=Problem.objects.filter(agency=smyrna, title="Graffiti in the park").first(),
@@ -60,7 +60,7 @@ def load_projects(smyrna, coordinator):
         project,
         "Walk leader",
         "Leads a group of walkers on the route and keeps in touch with the officer on duty.",
-        "Completed the Neighbourhood Watch training evening at Town Hall.",
+        "Completed the Neighborhood Watch training evening at Town Hall.",
         acting_user=user,
     )
     walker = actions.add_role(

@@ -185,7 +185,7 @@ def occurrence_rsvp(occurrence_id: int, email: str) -> RSVP | None:
 def _refuse_if_closed(occurrence: Occurrence, party_size: int) -> None:
     """What no address changes: a meeting cancelled, begun, or smaller than the group."""
     if occurrence.is_cancelled:
-        raise refusal(None, _("This meeting has been cancelled, so it is not taking replies."))
+        raise refusal(None, _("This meeting has been canceled, so it is not taking replies."))
     if occurrence.start <= timezone.now():
         raise refusal(
             None, _("This meeting has already started or taken place. Choose a later date.")
@@ -257,7 +257,7 @@ def confirm_rsvp(token: str) -> tuple[RSVP, bool]:
         if rsvp.status == RSVPStatus.CANCELLED:
             raise refusal(
                 None,
-                _("This reply was cancelled. Reply again on the meeting's page if you can come."),
+                _("This reply was canceled. Reply again on the meeting's page if you can come."),
             )
         if rsvp.status != RSVPStatus.PENDING:
             return rsvp, False
@@ -329,7 +329,7 @@ def check_in(rsvp: RSVP, present: bool = True, *, acting_user: Actor | None) -> 
     """Mark a reply as arrived (or not) at the meeting: from the meeting's day, never cancelled."""
     occurrence = rsvp.occurrence
     if occurrence.is_cancelled:
-        raise refusal(None, _("This meeting is cancelled: there is no one to check in."))
+        raise refusal(None, _("This meeting is canceled: there is no one to check in."))
     if not occurrence.has_begun_its_day:
         raise refusal(None, _("Check-in opens on the day of the meeting."))
     if rsvp.status != RSVPStatus.CONFIRMED:
@@ -431,9 +431,9 @@ def cancel_occurrence(
 ) -> Occurrence:
     """Cancel one date, saying why; everyone who replied is told by email, with the reason."""
     if occurrence.is_past:
-        raise refusal(None, _("A meeting that has already taken place cannot be cancelled."))
+        raise refusal(None, _("A meeting that has already taken place cannot be canceled."))
     if occurrence.is_cancelled:
-        raise refusal(None, _("This meeting is already cancelled."))
+        raise refusal(None, _("This meeting is already canceled."))
     if not note.strip():
         raise refusal("note", _("Say why, for the residents who replied."))
     with transaction.atomic():
@@ -560,7 +560,7 @@ def ask_question(
     if errors:
         raise refusal(errors)
     if not questions_open(occurrence):
-        raise refusal(None, _("This meeting is not taking questions: it is over or cancelled."))
+        raise refusal(None, _("This meeting is not taking questions: it is over or canceled."))
     form_nonce = (form_nonce or "")[:64] or None
     if form_nonce and (same := Question.objects.filter(form_nonce=form_nonce).first()):
         return same, False

@@ -192,7 +192,7 @@ def _pdf(flyer: Flyer) -> bytes:
     write(flyer.agency, 13, "B", room=8)
     pdf.ln(2)
     if flyer.cancelled:
-        write(_("This meeting is cancelled."), 18, "B", room=10)
+        write(_("This meeting is canceled."), 18, "B", room=10)
     write(flyer.title, 26, "B", room=40)
     pdf.ln(4)
     for label, value in flyer.facts:

@@ -17,7 +17,7 @@ class FinderForm(forms.Form):
         label=_("Agency"),
         empty_label=_("All agencies"),
     )
-    programme = forms.ChoiceField(required=False, label=_("Programme"))
+    programme = forms.ChoiceField(required=False, label=_("Program"))
     area = forms.ModelChoiceField(
         Area.objects.select_related("agency"),
         required=False,
@@ -31,7 +31,7 @@ class FinderForm(forms.Form):
         super().__init__(*args, **kwargs)
         # One choice per kind of programme, however many agencies run it.
         names = dict(Programme.objects.order_by("-id").values_list("slug", "name"))
-        self.fields["programme"].choices = [("", _("All programmes"))] + sorted(
+        self.fields["programme"].choices = [("", _("All programs"))] + sorted(
             names.items(), key=lambda item: item[1]
         )
 

@@ -27,7 +27,7 @@ class Programme(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("contact officer"),
-        help_text=_("Shown by name and title on the programme's page; never their email."),
+        help_text=_("Shown by name and title on the program's page; never their email."),
     )
     contact_email = models.EmailField(
         _("contact email"),
@@ -39,15 +39,15 @@ class Programme(models.Model):
         blank=True,
         help_text=_("What a resident does to take part: come along, apply, sign up..."),
     )
-    is_listed = models.BooleanField(_("listed in the programme catalogue"), default=True)
+    is_listed = models.BooleanField(_("listed in the program catalog"), default=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "slug"], name="programme_slug_per_agency")
         ]
-        verbose_name = _("programme")
-        verbose_name_plural = _("programmes")
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
 
     def __str__(self):
         return self.name
@@ -58,7 +58,7 @@ class Programme(models.Model):
     def clean(self):
         if self.contact_officer_id and self.contact_officer.agency_id != self.agency_id:
             raise ValidationError(
-                {"contact_officer": _("Choose an officer of the programme's own agency.")}
+                {"contact_officer": _("Choose an officer of the program's own agency.")}
             )
 
 
@@ -79,7 +79,7 @@ class Event(models.Model):
         Agency, blank=True, related_name="co_hosted_events", verbose_name=_("co-hosting agencies")
     )
     programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="events", verbose_name=_("programme")
+        Programme, on_delete=models.PROTECT, related_name="events", verbose_name=_("program")
     )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("short name in links"), max_length=120, unique=True)
@@ -146,7 +146,7 @@ class Event(models.Model):
 
 class OccurrenceStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", _("Canceled")
 
 
 class OccurrenceQuerySet(models.QuerySet):
@@ -185,7 +185,7 @@ class Occurrence(models.Model):
         _("public note"),
         max_length=300,
         blank=True,
-        help_text=_("Why it was cancelled or moved; shown to residents."),
+        help_text=_("Why it was canceled or moved; shown to residents."),
     )
     agenda = models.TextField(_("agenda (Markdown)"), blank=True)
     minutes = models.TextField(_("minutes (Markdown)"), blank=True)
@@ -269,7 +269,7 @@ class RSVPStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the address to confirm")
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", _("Canceled")
 
 
 class RSVP(models.Model):

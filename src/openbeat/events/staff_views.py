@@ -328,9 +328,7 @@ def cancel(request, occurrence_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request, _("Meeting cancelled; everyone who replied is being emailed.")
-            )
+            messages.success(request, _("Meeting canceled; everyone who replied is being emailed."))
             return redirect("staff:meeting", occurrence.pk)
     return render(
         request, "staff/meeting.html", _meeting_context(occurrence, cancel_form=form), status=400

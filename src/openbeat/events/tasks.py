@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openbeat.core.background import task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.events.ical import calendar_for
 from openbeat.events.models import RSVP, Question, QuestionVote
 from openbeat.events.qr import check_in_png
@@ -58,7 +58,12 @@ def send_rsvp_email(rsvp_id, kind, attempt=0):
         }
         subject = render_to_string(f"events/email/{kind}_subject.txt", context).strip()
         body = render_to_string(f"events/email/{kind}.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[rsvp.email])
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[rsvp.email],
+        from_email=sender(event.agency),
+    )
     if KINDS[kind]:
         message.attach(
             "meeting.ics",

@@ -284,7 +284,7 @@ def rsvp_manage(request, token):
         except ValidationError as exc:
             messages.error(request, refusal_of(exc).message)
             return _rsvp_page(request, _rsvp(token), status=400)
-        messages.success(request, _("Your reply is cancelled. Thank you for letting us know."))
+        messages.success(request, _("Your reply is canceled. Thank you for letting us know."))
         return redirect(rsvp)
     return _rsvp_page(request, rsvp)
 

@@ -85,7 +85,7 @@ class SurveyResponse(models.Model):
     )
     # The first day of the month it was given in, in the agency's time zone.
     month = models.DateField()
-    safety = _item(_("I feel safe in my neighbourhood"))
+    safety = _item(_("I feel safe in my neighborhood"))
     respect = _item(_("Officers treat people with respect"))
     fairness = _item(_("Officers treat people fairly"))
     voice = _item(_("Residents have a say in what the police work on"))

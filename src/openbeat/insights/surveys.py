@@ -63,7 +63,7 @@ def meeting_problem(occurrence, now=None):
     """Why this meeting cannot be surveyed now (a message), or None when it can."""
     now = now or timezone.now()
     if occurrence.is_cancelled:
-        return _("This meeting was cancelled, so there is nothing to give feedback on.")
+        return _("This meeting was canceled, so there is nothing to give feedback on.")
     if occurrence.start > now:
         return _(
             "This meeting has not happened yet. The feedback form opens when the meeting starts."

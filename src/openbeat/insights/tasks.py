@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from openbeat.core.background import task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.events.models import RSVPStatus
 from openbeat.insights.models import SurveyInvitation
 
@@ -50,5 +50,10 @@ def send_survey_invitation(invitation_id, attempt=0):
         }
         subject = render_to_string("insights/email/invitation_subject.txt", context).strip()
         body = render_to_string("insights/email/invitation.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[address])
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[address],
+        from_email=sender(invitation.agency),
+    )
     send_or_retry(message, send_survey_invitation, [invitation_id], attempt)

@@ -460,9 +460,9 @@ def _spatial(request, concerns):
         lat, lon = float(lat), float(lon)
         radius = float(_param(request, "radius") or 1000)
     except (TypeError, ValueError):
-        raise refusal(None, "lat, long and radius (metres) must be numbers") from None
+        raise refusal(None, "lat, long and radius (meters) must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 50_000):
-        raise refusal(None, "lat/long must be on the map and radius between 1 and 50000 metres")
+        raise refusal(None, "lat/long must be on the map and radius between 1 and 50000 meters")
     # Distances from the public point, as the answer shows it: never from the exact one.
     candidates = Concern.objects.filter(pk__in=concerns.values("pk")).in_public_box(
         *bbox_around(lat, lon, radius)

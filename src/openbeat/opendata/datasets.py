@@ -135,7 +135,7 @@ CONCERNS = Dataset(
     slug="concerns",
     title=_("Concerns"),
     description=_(
-        "Neighbourhood problems residents reported, as their public pages show them. Private "
+        "Neighborhood problems residents reported, as their public pages show them. Private "
         "concerns (such as complaints about an officer), hidden ones and sensitive categories "
         "are left out; no reporter's or supporter's name, email or phone is ever included."
     ),
@@ -147,7 +147,7 @@ CONCERNS = Dataset(
         Field("agency", "text", _("The police agency handling it (short name).")),
         Field("category", "text", _("What it is about (short name).")),
         Field("category_name", "text", _("What it is about, in English.")),
-        Field("area", "text", _("The neighbourhood or beat it is in.")),
+        Field("area", "text", _("The neighborhood or beat it is in.")),
         Field(
             "status",
             "text",
@@ -272,13 +272,13 @@ EVENTS = Dataset(
         Field("url", "text", _("Its public page.")),
         Field("event", "text", _("The event or series it belongs to (short name).")),
         Field("title", "text", _("The event's title.")),
-        Field("programme", "text", _("The programme, e.g. Coffee with a Cop.")),
+        Field("programme", "text", _("The program, e.g. Coffee with a Cop.")),
         Field("agency", "text", _("The host agency (short name).")),
         Field("co_hosts", "list", _("Co-hosting agencies (short names), separated by ;.")),
         Field("start", "date-time", _("When it starts (UTC).")),
         Field("end", "date-time", _("When it ends (UTC).")),
         Field("timezone", "text", _("The host agency's time zone, for local times.")),
-        Field("status", "text", _("scheduled or cancelled.")),
+        Field("status", "text", _("scheduled or canceled.")),
         Field("venue", "text", _("Where it is held.")),
         Field("address", "text", _("The venue's address.")),
         Field(
@@ -377,7 +377,7 @@ PROBLEMS = Dataset(
         Field("co_owner", "text", _("A second agency working on it, if any.")),
         Field("title", "text", _("Its title.")),
         Field("summary", "text", _("Its public summary.")),
-        Field("area", "text", _("The neighbourhood or beat.")),
+        Field("area", "text", _("The neighborhood or beat.")),
         Field(
             "phase", "text", _("scanning, analysis, response, assessment or closed (SARA cycle).")
         ),

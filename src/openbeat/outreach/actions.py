@@ -383,7 +383,7 @@ def save_announcement(
     agency = announcement.agency
     programme = fields.get("programme")
     if programme is not None and programme.agency_id != agency.pk:
-        errors["programme"] = _("Choose one of your agency's programmes.")
+        errors["programme"] = _("Choose one of your agency's programs.")
     area_list, topic_list = list(areas), list(topics)
     if any(a.agency_id != agency.pk for a in area_list):
         errors["areas"] = _("Choose areas from the list for this agency.")

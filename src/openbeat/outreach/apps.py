@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class OutreachConfig(AppConfig):
     name = "openbeat.outreach"
     label = "outreach"
-    verbose_name = _("Outreach: programmes, announcements, subscriptions")
+    verbose_name = _("Outreach: programs, announcements, subscriptions")

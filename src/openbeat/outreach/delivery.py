@@ -50,7 +50,7 @@ from email.message import EmailMessage as MIMEMessage
 from email.utils import formatdate, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet
@@ -58,8 +58,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from openbeat.concerns.models import Concern, Supporter
+from openbeat.core import brand, emailmarkup
 from openbeat.core.background import enqueue_with_write, task
-from openbeat.core.mail import suppress
+from openbeat.core.mail import sender, suppress
 from openbeat.core.models import Suppression
 from openbeat.core.worker import LEASE, alive_here
 from openbeat.outreach import links
@@ -293,6 +294,15 @@ def _message_domain():
     return address.rpartition("@")[2] or "openbeat.invalid"
 
 
+def render_markdown(announcement, face):
+    """An announcement's Markdown as the email's plain text and HTML (links absolute)."""
+    announcement.email_text = emailmarkup.email_text(announcement.body, settings.BASE_URL)
+    announcement.email_html = emailmarkup.email_html(
+        announcement.body, settings.BASE_URL, accent=face["colour"]
+    )
+    return announcement
+
+
 class Composer:
     """Builds one mailing's messages; `refresh()` re-reads what they say (once per batch)."""
 
@@ -307,9 +317,13 @@ class Composer:
         self.drafts = {}
         mailing = self.mailing
         self.visible = True
-        self.context = {"agency": mailing.agency, "base_url": settings.BASE_URL}
+        face = brand.email_face(mailing.agency, settings.BASE_URL)
+        self.sender = sender(mailing.agency)
+        self.context = {"agency": mailing.agency, "base_url": settings.BASE_URL, "face": face}
         if mailing.kind == MailingKind.ANNOUNCEMENT:
-            announcement = Announcement.objects.get(pk=mailing.announcement_id)
+            announcement = render_markdown(
+                Announcement.objects.get(pk=mailing.announcement_id), face
+            )
             self.visible = announcement.status == AnnouncementStatus.PUBLISHED
             self.context.update(
                 announcement=announcement,
@@ -346,10 +360,11 @@ class Composer:
             published_at__lt=mailing.created_at,
         ).order_by("published_at", "id")
         self.items = []
+        face = self.context["face"]
         for announcement in published.prefetch_related("areas", "topics"):
             self.items.append(
                 (
-                    announcement,
+                    render_markdown(announcement, face),
                     {a.pk for a in announcement.areas.all()},
                     {t.pk for t in announcement.topics.all()},
                 )
@@ -420,13 +435,17 @@ class Composer:
             with translation.override(language):
                 subject = render_to_string(f"outreach/email/{kind}_subject.txt", context)
                 body = render_to_string(f"outreach/email/{kind}.txt", context)
+                # Announcements are written in Markdown: they have an HTML part too.
+                html = None
+                if kind in (MailingKind.ANNOUNCEMENT, MailingKind.DIGEST):
+                    html = render_to_string(f"outreach/email/{kind}.html", context)
             headers = {
                 **links.list_headers(MARKS["unsubscribe"]),
                 "List-Id": self.list_id,
                 "Message-ID": f"<ob.{self.mailing.pk}.{MARKS['id']}@{self.domain}>",
                 "Auto-Submitted": "auto-generated",
             }
-            found = Draft(" ".join(subject.split()), body, headers)
+            found = Draft(" ".join(subject.split()), body, headers, html=html, sender=self.sender)
             self.drafts[key] = found
         return found
 
@@ -509,9 +528,9 @@ class Draft:
     quoted-printable), each email is built whole instead.
     """
 
-    def __init__(self, subject, body, headers):
-        self.subject, self.body, self.headers = subject, body, headers
-        self.sender = settings.DEFAULT_FROM_EMAIL
+    def __init__(self, subject, body, headers, html=None, sender=None):
+        self.subject, self.body, self.headers, self.html = subject, body, headers, html
+        self.sender = sender or settings.DEFAULT_FROM_EMAIL
         self._template = None
 
     def _fill_text(self, text, values):
@@ -528,8 +547,10 @@ class Draft:
         for name, value in self.headers.items():
             message[name] = self._fill_text(value, values)
         body = self._fill_text(self.body, values)
-        long_lines = max(map(len, body.splitlines() or [""])) > LONGEST_8BIT_LINE
-        message.set_content(body, cte="quoted-printable" if long_lines else "8bit")
+        message.set_content(body, cte=_transfer_encoding(body))
+        if self.html is not None:  # multipart/alternative: the text first, the HTML preferred
+            html = self._fill_text(self.html, values)
+            message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
         return message.as_bytes()
 
     def as_bytes(self, values):
@@ -540,6 +561,7 @@ class Draft:
                 for name, mark in MARKS.items()
                 if name == "to"
                 or mark in self.body
+                or mark in (self.html or "")
                 or any(mark in value for value in self.headers.values())
             ]
             whole = all(mark.encode() in template for mark in used)
@@ -554,7 +576,17 @@ class Draft:
     def as_django_message(self, values):
         headers = {name: self._fill_text(value, values) for name, value in self.headers.items()}
         body = self._fill_text(self.body, values)
-        return EmailMessage(self.subject, body, to=[values["to"]], headers=headers)
+        message = EmailMultiAlternatives(
+            self.subject, body, from_email=self.sender, to=[values["to"]], headers=headers
+        )
+        if self.html is not None:
+            message.attach_alternative(self._fill_text(self.html, values), "text/html")
+        return message
+
+
+def _transfer_encoding(text):
+    long_lines = max(map(len, text.splitlines() or [""])) > LONGEST_8BIT_LINE
+    return "quoted-printable" if long_lines else "8bit"
 
 
 Outgoing = collections.namedtuple("Outgoing", "draft values")

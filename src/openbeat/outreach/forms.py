@@ -85,7 +85,7 @@ class AnnouncementForm(forms.Form):
         help_text=_("Left empty, Spanish readers get the English, marked as English."),
     )
     programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
-        None, required=False, label=_("Programme")
+        None, required=False, label=_("Program")
     )
     areas: "forms.ModelMultipleChoiceField[Area]" = forms.ModelMultipleChoiceField(
         None,

@@ -162,7 +162,7 @@ class Announcement(models.Model):
         null=True,
         blank=True,
         related_name="announcements",
-        verbose_name=_("programme"),
+        verbose_name=_("program"),
     )
     areas = models.ManyToManyField(
         Area,

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from openbeat.core.background import task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.core.models import Suppression
 from openbeat.outreach import links
 from openbeat.outreach.models import Subscription, SubscriptionStatus
@@ -46,6 +46,7 @@ def send_subscription_notice(subscription_id, template, attempt=0):
     message = EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
+        from_email=sender(subscription.agency),
         to=[subscription.email],
         headers={**links.list_headers(unsubscribe), "Auto-Submitted": "auto-generated"},
     )

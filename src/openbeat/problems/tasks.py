@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from openbeat.core.background import task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.problems.models import Volunteer
 
 # The "no more emails about this problem" links of phase emails sent before they went through
@@ -47,5 +47,7 @@ def send_volunteer_confirmation(volunteer_id, template="volunteer", attempt=0):
         + reverse("problems:volunteer_confirm", args=[offer.token]),
     }
     subject, body = _render(template, context, offer.language)
-    message = EmailMessage(subject=subject, body=body, to=[offer.email])
+    message = EmailMessage(
+        subject=subject, body=body, to=[offer.email], from_email=sender(offer.action.problem.agency)
+    )
     send_or_retry(message, send_volunteer_confirmation, [volunteer_id, template], attempt)

@@ -123,7 +123,7 @@ def volunteer_confirm(request, token):
         except ValidationError as exc:
             context = {"offer": offer, "refusal": " ".join(exc.messages)}
             return render(request, "problems/confirm.html", context, status=400)
-        messages.success(request, _("Confirmed. The organisers will be in touch."))
+        messages.success(request, _("Confirmed. The organizers will be in touch."))
         return redirect(offer.action.problem)
     return render(request, "problems/confirm.html", {"offer": offer})
 

@@ -54,7 +54,7 @@ def _check_project(
 ) -> None:
     errors: dict[str, str] = {}
     if programme is None or programme.agency_id != agency.pk:
-        errors["programme"] = _("Choose one of your agency's programmes.")
+        errors["programme"] = _("Choose one of your agency's programs.")
     if problem is not None and agency.pk not in {problem.agency_id, problem.co_owner_id}:
         errors["problem"] = _("Choose one of your agency's problems, or none.")
     if area is not None and area.agency_id != agency.pk:
@@ -168,7 +168,7 @@ def _changeable(shift_id: int) -> Shift:
     """The shift, locked, if it can still be changed or cancelled."""
     shift = Shift.objects.select_for_update().get(pk=shift_id)
     if shift.is_cancelled:
-        raise refusal(None, _("This shift is cancelled. Add a new shift instead."))
+        raise refusal(None, _("This shift is canceled. Add a new shift instead."))
     if shift.has_started:
         raise refusal(None, _("This shift has already started, so it stays as it was."))
     return shift
@@ -312,7 +312,7 @@ def _open_shift(shift_id: int) -> Shift:
     if shift is None:
         raise refusal("shift", _("Choose one of the shifts listed."))
     if shift.is_cancelled:
-        raise refusal("shift", _("This shift is cancelled. Choose another shift."))
+        raise refusal("shift", _("This shift is canceled. Choose another shift."))
     if shift.has_started:
         raise refusal(
             "shift", _("This shift has already started or taken place. Choose a later shift.")
@@ -397,7 +397,7 @@ def confirm_sign_up(token: str) -> tuple[SignUp, bool]:
             raise refusal(
                 None,
                 _(
-                    "This sign-up was cancelled. Sign up again on the project's page if you can help."
+                    "This sign-up was canceled. Sign up again on the project's page if you can help."
                 ),
             )
         if signed.status != SignUpStatus.PENDING:
@@ -439,7 +439,7 @@ def cancel_sign_up(token: str) -> tuple[SignUp, list[int]]:
     with transaction.atomic():
         signed, shift = _locked(token)
         if signed.status == SignUpStatus.CANCELLED:
-            raise refusal(None, _("This sign-up is already cancelled. Nothing was changed."))
+            raise refusal(None, _("This sign-up is already canceled. Nothing was changed."))
         if shift.has_started:
             raise refusal(
                 None,

@@ -67,7 +67,7 @@ class ProjectForm(forms.Form):
         widget=forms.Textarea(attrs={"lang": "es", "rows": 4}),
     )
     programme: "forms.ModelChoiceField[Programme]" = forms.ModelChoiceField(
-        queryset=None, label=_("Programme")
+        queryset=None, label=_("Program")
     )
     problem: "forms.ModelChoiceField[Problem]" = forms.ModelChoiceField(
         queryset=None, label=_("Problem it serves"), required=False, empty_label=_("None")
@@ -126,7 +126,7 @@ class ShiftChangeForm(_ShiftFields):
 class ShiftCancelForm(forms.Form):
     shift = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Why it is cancelled (emailed to the volunteers)"),
+        label=_("Why it is canceled (emailed to the volunteers)"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -29,7 +29,7 @@ class Project(models.Model):
         "events.Programme",
         on_delete=models.PROTECT,
         related_name="projects",
-        verbose_name=_("programme"),
+        verbose_name=_("program"),
     )
     problem = models.ForeignKey(
         "problems.Problem",
@@ -78,9 +78,7 @@ class VolunteerRole(models.Model):
     requirements = models.TextField(
         _("requirements"),
         blank=True,
-        help_text=_(
-            "e.g. Completed the Neighbourhood Watch training evening. Leave empty if none."
-        ),
+        help_text=_("e.g. Completed the Neighborhood Watch training evening. Leave empty if none."),
     )
 
     class Meta:
@@ -105,7 +103,7 @@ class Shift(models.Model):
     )
     # A cancelled shift stays, with why, for the volunteers' links and the record.
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(_("why it is cancelled"), max_length=300, blank=True)
+    cancel_reason = models.CharField(_("why it is canceled"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["start", "id"]
@@ -131,7 +129,7 @@ class SignUpStatus(models.TextChoices):
     PENDING = "pending", _("Email not confirmed yet")
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", _("Canceled")
 
 
 LIVE = [SignUpStatus.PENDING, SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED]

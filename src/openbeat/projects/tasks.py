@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openbeat.core.background import enqueue_with_write, task
-from openbeat.core.mail import send_or_retry
+from openbeat.core.mail import send_or_retry, sender
 from openbeat.projects.models import SignUp, SignUpStatus
 
 KINDS = (
@@ -53,7 +53,12 @@ def send_sign_up_email(sign_up_id, kind, attempt=0):
         }
         subject = render_to_string(f"projects/email/{kind}_subject.txt", context).strip()
         body = render_to_string(f"projects/email/{kind}.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[signed.email])
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[signed.email],
+        from_email=sender(project.agency),
+    )
     send_or_retry(message, send_sign_up_email, [sign_up_id, kind], attempt)
 
 

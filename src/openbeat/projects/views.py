@@ -159,5 +159,5 @@ def manage(request, token):
     except ValidationError as exc:
         messages.error(request, refusal_of(exc).message)
         return _sign_up_page(request, _by_token(token), status=400)
-    messages.success(request, _("Your sign-up is cancelled. Thank you for letting us know."))
+    messages.success(request, _("Your sign-up is canceled. Thank you for letting us know."))
     return redirect(signed)
