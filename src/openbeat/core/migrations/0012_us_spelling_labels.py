@@ -31,4 +31,14 @@ class Migration(migrations.Migration):
                 verbose_name="kind",
             ),
         ),
+        migrations.AlterField(
+            model_name="staffrole",
+            name="areas",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="officers",
+                to="core.area",
+                verbose_name="beats and neighborhoods",
+            ),
+        ),
     ]
