@@ -126,3 +126,20 @@ def test_an_unpublished_meeting_has_no_flyer(client, town):
     event.save()
     assert client.get(f"/events/{event.slug}/{occurrence.date_key}/flyer.pdf").status_code == 404
     assert client.get(f"/events/{event.slug}/flyer/").status_code == 404
+
+
+def test_a_machine_without_the_dejavu_font_still_prints_the_flyer_in_spanish(
+    client, town, settings, tmp_path
+):
+    """A first demo before `apt-get install fonts-dejavu-core`: the PDF's own Helvetica, with
+    Spanish accents, still one page with its QR code, never an error page."""
+    settings.OPENBEAT_FLYER_FONT_DIR = str(tmp_path)  # an empty folder: no font in it
+    event, occurrence = meeting(town)
+    answer = client.get(f"/events/{event.slug}/{occurrence.date_key}/flyer.pdf?lang=es")
+    assert answer.status_code == 200
+    pages, text, image = rendered(answer.content)
+    flat = " ".join(text.split())
+    assert pages == 1
+    assert "Cuándo" in flat and "Sgt. Rosa López" in flat
+    assert b"/FontFile2" not in answer.content
+    assert qr_codes(image) == [settings.BASE_URL + occurrence.get_absolute_url()]

@@ -3,10 +3,13 @@
 Both come from one `Flyer`: the title, when, where, access notes, hosts, the officers attending,
 a short description, and a QR code (segno) to the meeting's page. The PDF embeds DejaVu Sans
 (Debian's fonts-dejavu-core, or OPENBEAT_FLYER_FONT_DIR), which covers Spanish and most Latin,
-Greek and Cyrillic text; text is cut to fit, so the flyer is always one page.
+Greek and Cyrillic text; text is cut to fit, so the flyer is always one page. A machine without
+that font (a first demo before `apt-get install fonts-dejavu-core`) still gets its flyer, in the
+PDF's own Helvetica: Spanish and Western European text print, other characters print as "?".
 """
 
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +27,13 @@ from openbeat.events.models import Event, Occurrence
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+logger = logging.getLogger(__name__)
+
 SERIES_DATES = 6  # the next dates a series' flyer lists
 DESCRIPTION_CHARS = 600
+PLAIN = str.maketrans(
+    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "•": "-"}
+)
 # Invisible characters that reorder or hide text: a printed flyer shows them as nothing, or
 # reorders a line (bidirectional overrides); they are dropped with the controls.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -172,8 +180,24 @@ def _pdf(flyer: Flyer) -> bytes:
     pdf = FPDF(orientation="portrait", unit="mm", format="Letter")
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    regular, bold = fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
+    if regular.is_file() and bold.is_file():
+        family = "DejaVu"
+        pdf.add_font(family, "", str(regular))
+        pdf.add_font(family, "B", str(bold))
+
+        def encodable(text: str) -> str:
+            return text
+
+    else:
+        logger.warning("No DejaVu Sans in %s: flyers use Helvetica (Western text only)", fonts)
+        family = "helvetica"
+
+        def encodable(text: str) -> str:
+            # The PDF's standard fonts know Latin-1 only: typographic dashes, quotes and the
+            # ellipsis become their plain forms, anything else "?".
+            return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
+
     pdf.set_title(flyer.title)
     pdf.set_author(flyer.agency)
     pdf.set_lang(flyer.language)
@@ -182,10 +206,10 @@ def _pdf(flyer: Flyer) -> bytes:
     width = pdf.w - 2 * MARGIN
 
     def write(text: str, size: float, style: str = "", room: float | None = None) -> None:
-        pdf.set_font("DejaVu", style, size)
+        pdf.set_font(family, style, size)
         height = size * 0.5
         space = (BAND_TOP - 4 - pdf.get_y()) if room is None else room
-        lines = _fit(pdf, text, width, height, space)
+        lines = _fit(pdf, encodable(text), width, height, space)
         if lines:
             pdf.multi_cell(width, height, "\n".join(lines), new_x="LMARGIN", new_y="NEXT")
 
@@ -210,9 +234,10 @@ def _pdf(flyer: Flyer) -> bytes:
     pdf.image(png, x=MARGIN, y=BAND_TOP, w=qr_size, h=qr_size)
     text_x = MARGIN + qr_size + 6
     pdf.set_xy(text_x, BAND_TOP + 8)
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(pdf.w - MARGIN - text_x, 8, _("Scan for the details and to say you're coming."))
+    pdf.set_font(family, "B", 16)
+    scan = encodable(_("Scan for the details and to say you're coming."))
+    pdf.multi_cell(pdf.w - MARGIN - text_x, 8, scan)
     pdf.set_x(text_x)
-    pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(pdf.w - MARGIN - text_x, 5, flyer.url)
+    pdf.set_font(family, "", 10)
+    pdf.multi_cell(pdf.w - MARGIN - text_x, 5, encodable(flyer.url))
     return bytes(pdf.output())
