@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from openbeat.concerns.models import Concern
 from openbeat.core.models import AuditEvent
-from openbeat.events.models import RSVP
+from openbeat.events import actions as event_actions
+from openbeat.events.models import RSVP, Question
 from tests import factories
 from tests.e2e.concern_steps import sign_in
 from tests.e2e.conftest import PHONE, TIMEOUT_MS, Resident
@@ -190,3 +191,45 @@ def test_an_entry_sent_after_the_session_ended_waits_for_sign_in(site, town, mee
     expect(desk.page.locator(STATUS)).to_have_attribute("data-waiting", "0")
     assert Concern.objects.filter(raised_at=meeting).count() == 1
     assert not desk.errors + intake.errors
+
+
+def test_question_moderation_queues_offline_and_is_stored_once(site, town, meeting, phone):
+    """The room's questions moderated with no signal: an answer and a question made a concern
+    wait on the phone, are sent when it returns, and sent again store nothing new."""
+    asked = [
+        event_actions.ask_question(meeting, "Will the crossing on Main Street get a guard?")[0],
+        event_actions.ask_question(meeting, "Cars race on Glenwood Avenue every night.")[0],
+    ]
+    first, second = asked
+    context = phone()
+    desk = Resident(context)
+    sign_in(desk.page, site, town.smyrna_officer)
+    room = _open(context, f"{site.url}/staff/meetings/{meeting.pk}/questions/")
+
+    context.set_offline(True)
+    room.page.locator(f"#q{first.pk}-answer").fill("Yes: from Monday, mornings and afternoons.")
+    room.page.locator(f"li:has(#q{first.pk}-answer)").get_by_role(
+        "button", name="Mark answered and email"
+    ).click()
+    expect(room.page.locator(STATUS)).to_contain_text("1 waiting to send")
+    second_item = room.page.locator(f"li:has(#q{second.pk}-category)")
+    second_item.locator("summary").click()
+    second_item.locator(f"#q{second.pk}-category").select_option("speeding-traffic")
+    second_item.get_by_role("button", name="Make it a concern").click()
+    expect(room.page.locator(STATUS)).to_contain_text("2 waiting to send")
+    entries = _queued(room.page)
+    assert len(entries) == 2
+    assert Question.objects.filter(answered_at__isnull=False).count() == 0
+    assert not Concern.objects.exists()
+
+    context.set_offline(False)
+    expect(room.page.locator(STATUS)).to_have_attribute("data-waiting", "0")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.answer == "Yes: from Monday, mornings and afternoons." and first.answered_at
+    assert second.concern is not None and Concern.objects.count() == 1
+
+    assert _send_again(room.page, entries) == [200, 200]
+    assert Concern.objects.count() == 1
+    assert AuditEvent.objects.filter(action="question.answer").count() == 1
+    assert not desk.errors + room.errors

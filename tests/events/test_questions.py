@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from openbeat.concerns.models import Concern
 from openbeat.core.models import AuditEvent
 from openbeat.events import views as event_views
 from openbeat.events.models import Question, QuestionVote
@@ -68,7 +69,7 @@ def test_ask_plus_one_answer_and_email_the_confirmed_addresses(town, meeting, ma
     assert "2 +1s" in page
     for private in ("Ana Private", "ana@example.org", "ben@example.org", "cy@example.org"):
         assert private not in page
-    assert "Asked by a neighbour" in page
+    assert "Asked by a neighbor" in page
 
     staff.force_login(town.smyrna_officer)
     assert _moderate(staff, question, do="answer", answer="Yes, until March.").status_code == 302
@@ -154,6 +155,10 @@ def test_merge_moves_plus_ones_without_counting_anyone_twice(town, meeting, mail
     assert _moderate(staff, duplicate, do="merge", into=str(kept.pk)).status_code == 302
     # carol, and bob (the duplicate's asker) as a +1
     assert QuestionVote.objects.filter(question=kept, counts=True).count() == 2
+    # Sent again from a phone's queue: answered as the first time, nothing moves twice.
+    assert _moderate(staff, duplicate, do="merge", into=str(kept.pk)).status_code == 302
+    assert QuestionVote.objects.filter(question=kept, counts=True).count() == 2
+    assert AuditEvent.objects.filter(action__startswith="question.merge").count() == 1
     assert not QuestionVote.objects.filter(question=duplicate).exists()
     page = _page(Client(), meeting)
     assert "Crosswalk at Main Street: when?" not in page and "2 +1s" in page
@@ -175,8 +180,12 @@ def test_a_question_becomes_a_concern_in_one_step_and_links_both_ways(town, meet
     assert question.get_absolute_url().split("#")[0] in (
         Client().get(concern.get_absolute_url()).content.decode()
     )
+    # The same step sent again (a phone's queue sends an entry twice): the same concern, named.
     again = _moderate(staff, question, do="concern", category="speeding-traffic")
-    assert again.status_code == 400
+    assert again.status_code == 302
+    assert Concern.objects.count() == 1
+    followed = staff.get(again["Location"]).content.decode()
+    assert f"Logged as concern #{concern.pk}." in followed
 
 
 def test_attach_to_a_problem_case_of_the_host_only(town, meeting):

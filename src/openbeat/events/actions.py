@@ -790,6 +790,8 @@ def answer_question(question: Question, answer: str | None, *, acting_user: Acto
         )
     if question.merged_into_id is not None:
         raise refusal("answer", _("Answer the question this one was merged into."))
+    if question.answered_at is not None and question.answer == answer:
+        return False  # the same answer again (a phone's queue sent it twice): nothing changes
     with transaction.atomic():
         before = _question_snapshot(question)
         first = question.answered_at is None

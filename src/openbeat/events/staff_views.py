@@ -428,12 +428,16 @@ def moderate_question(request, occurrence_id, question_id):
                 kept = Question.objects.filter(occurrence=occurrence, pk=into).first()
             if kept is None:
                 raise refusal("into", _("Choose the question to keep."))
-            actions.merge_questions(question, kept, acting_user=user)
+            # A phone's queue may send the same merge twice (docs/offline.md): done is done.
+            if question.merged_into_id != kept.pk:
+                actions.merge_questions(question, kept, acting_user=user)
             done = _("Merged: its +1s now count on the question kept.")
         elif step == "concern":
-            concern = actions.question_to_concern(
-                question, request.POST.get("category"), acting_user=user
-            )
+            concern = question.concern  # sent twice from a phone's queue: the one it became
+            if concern is None:
+                concern = actions.question_to_concern(
+                    question, request.POST.get("category"), acting_user=user
+                )
             done = _("Logged as concern #%(id)s.") % {"id": concern.pk}
         elif step == "problem":
             problem = get_for_staff(user, Problem.objects.all(), pk=request.POST.get("problem"))
