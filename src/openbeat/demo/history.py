@@ -264,9 +264,11 @@ def load(smyrna, officer):
     now = timezone.now()
     rng = random.Random(SEED)
     reports = [(nonce, None, *rest) for nonce, *rest in plan(now, smyrna.tz)]
-    for meeting in _meetings(smyrna, max(BEGINS, now - YEAR), now):
-        for n in range(1 + meeting.pk % 2):
-            category, place, text = AT_MEETINGS[(meeting.pk + n) % len(AT_MEETINGS)]
+    # By the meeting's place in the year, not its id: the same town on every database (ids
+    # on PostgreSQL keep counting across loads and tests).
+    for index, meeting in enumerate(_meetings(smyrna, max(BEGINS, now - YEAR), now)):
+        for n in range(1 + index % 2):
+            category, place, text = AT_MEETINGS[(index + n) % len(AT_MEETINGS)]
             when = meeting.start + datetime.timedelta(minutes=30 + 15 * n)
             nonce = f"{NONCE}meeting-{meeting.pk}-{n}"
             reports.append((nonce, meeting, category, *_point(place, rng), text, when))

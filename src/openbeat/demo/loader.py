@@ -188,7 +188,7 @@ def _problems(smyrna, coordinator, first_meeting):
             "pick-up time. Police, parents and Public Works are taking it on together.",
             area=downtown,
             categories=Category.objects.filter(agency=smyrna, slug="speeding-traffic"),
-            concerns=list(speeding_concerns.filter(created_at__lt=_ago(response + 50))[:12]),
+            concerns=_first_reports(speeding_concerns.filter(created_at__lt=_ago(response + 50))),
             acting_user=user,
         )
         speeding.meetings.add(first_meeting)
@@ -441,3 +441,11 @@ def load_demo():
         "username": "brandon.dunning",
         "password": DEMO_PASSWORD,
     }
+
+
+def _first_reports(concerns, most=12):
+    """What the problem starts from: what residents raised at the meetings, then the newest of
+    the rest, `most` in all (the case names the meeting it was raised at)."""
+    raised = list(concerns.filter(raised_at__isnull=False).order_by("created_at", "id")[:3])
+    rest = concerns.filter(raised_at__isnull=True).order_by("-created_at", "-id")
+    return raised + list(rest[: most - len(raised)])
