@@ -99,8 +99,8 @@ def _open_problem(desk, site, town, reports):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Staff problems").click()
     page.get_by_role("link", name="Open a problem").click()
     expect(page).to_have_url(site.url + "/staff/problems/new/")
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Public summary").fill(
+    page.get_by_label("Title", exact=True).fill(TITLE)
+    page.get_by_label("Public summary", exact=True).fill(
         "Neighbours report cars racing down Main Street while children walk to school."
     )
     page.get_by_label("Area").select_option(label="Town of Smyrna (Smyrna Police Department)")
