@@ -134,3 +134,22 @@ def test_a_status_change_that_changes_nothing_tells_no_one(client, town, mailbox
     assert len(mailbox.to("rita@example.org")) == 3
     assert "patrol is booked" in mailbox.to("rita@example.org")[-1].get_content()
     assert concern.updates.count() == updates + 1
+
+
+def test_the_desk_lists_the_meetings_of_the_last_two_weeks_and_the_next_eight(client, town):
+    """A monthly series has dates into the year after; the desk shows the weeks at hand."""
+    series = factories.event(
+        town, title="Monthly meeting", start=factories.in_days(-20), rrule="FREQ=MONTHLY;COUNT=6"
+    )
+    client.force_login(town.smyrna_officer)
+    page = client.get("/staff/").content.decode()
+    table = page.split("Meetings of the last two weeks and the next eight")[-1]
+    shown = {o.pk for o in series.occurrences.all() if f"/staff/meetings/{o.pk}/" in table}
+    now = timezone.now()
+    at_hand = {
+        o.pk
+        for o in series.occurrences.all()
+        if o.end >= now - datetime.timedelta(days=14)
+        and o.start <= now + datetime.timedelta(weeks=8)
+    }
+    assert shown == at_hand and 1 <= len(at_hand) < 6

@@ -95,11 +95,13 @@ def _actions_due(user, today):
 @login_required
 @require_GET
 def home(request):
-    """The desk: today's work at a glance, then the meetings of the last two weeks and ahead."""
+    """The desk: today's work at a glance, then the meetings of the last two weeks and the next
+    eight (a monthly series' dates into the year after are the series' page's, not the day's)."""
     now = timezone.now()
     since = now - datetime.timedelta(days=14)
+    until = now + datetime.timedelta(weeks=8)
     meetings = (
-        scoped(request.user, Occurrence.objects.filter(end__gte=since))
+        scoped(request.user, Occurrence.objects.filter(end__gte=since, start__lte=until))
         .select_related("event__agency", "event__venue", "venue")
         .order_by("start")[:50]
     )
