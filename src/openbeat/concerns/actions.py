@@ -33,7 +33,7 @@ from openbeat.concerns.models import (
 )
 from openbeat.concerns.questions import clean_answers
 from openbeat.concerns.tasks import notify_staff_of_contest, send_concern_email
-from openbeat.core import audit, audit_events, images, pagecache
+from openbeat.core import audit, audit_events, contact, images, pagecache
 from openbeat.core.background import enqueue_with_write
 from openbeat.core.models import Agency, Area, Venue
 from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
@@ -541,14 +541,7 @@ def support(
     its voice, counted from then on; a supporter ("already") and the reporter ("reporter") get
     their own link again.
     """
-    email = (email or "").strip().lower()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise refusal(
-                "email", _("Please enter an email address such as name@example.com.")
-            ) from exc
+    email = contact.clean_email(email, required=False)
     if not concern.is_open:
         raise refusal("email", _("This concern is closed, so it is not taking support."))
     with transaction.atomic():

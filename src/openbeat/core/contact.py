@@ -14,11 +14,18 @@ def clean_contact(name: str | None, email: str | None) -> tuple[str, str]:
         raise refusal("name", _("Please tell us your name."))
     if len(name) > 120:
         raise refusal("name", _("Please shorten your name to 120 characters or fewer."))
+    return name, clean_email(email)
+
+
+def clean_email(email: str | None, *, required: bool = True) -> str:
+    """The email stripped and lower-cased; else a refusal naming the field. With
+    `required=False` an empty email is allowed (a +1, a question, a "me too" without one)."""
     email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise refusal(
-            "email", _("Please enter an email address such as name@example.com.")
-        ) from exc
-    return name, email
+    if email or required:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise refusal(
+                "email", _("Please enter an email address such as name@example.com.")
+            ) from exc
+    return email

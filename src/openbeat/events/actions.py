@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -18,7 +17,7 @@ from openbeat.concerns import actions as concern_actions
 from openbeat.concerns.models import Source
 from openbeat.core import audit, audit_events, pagecache, translated
 from openbeat.core.background import enqueue_with_write
-from openbeat.core.contact import clean_contact
+from openbeat.core.contact import clean_contact, clean_email
 from openbeat.core.models import Venue
 from openbeat.core.ratelimit import keyed
 from openbeat.core.refusals import refusal
@@ -510,18 +509,6 @@ def questions_open(occurrence: Occurrence) -> bool:
     )
 
 
-def _clean_email(email: str | None) -> str:
-    email = (email or "").strip().lower()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise refusal(
-                "email", _("Please enter an email address such as name@example.com.")
-            ) from exc
-    return email
-
-
 def ask_question(
     occurrence: Occurrence,
     text: str | None,
@@ -554,7 +541,7 @@ def ask_question(
         errors["name"] = _("Give the name to show, or untick the box to ask without it.")
     address = ""
     try:
-        address = _clean_email(email)
+        address = clean_email(email, required=False)
     except ValidationError as exc:
         errors["email"] = exc.messages[0]
     if errors:
@@ -597,7 +584,7 @@ def plus_one(
     the link that confirms it (it is then sent the answer) or, when it already asked or +1-ed
     this question, a note saying so (`core.emailforms`).
     """
-    email = _clean_email(email)
+    email = clean_email(email, required=False)
     if not voter:
         raise refusal(None, _("Your browser refused the cookie that counts one +1 per person."))
     if not question.is_public:
