@@ -1,9 +1,11 @@
-"""Finding open concerns that look like the one being reported, so residents can add their voice."""
+"""Finding open concerns that look like the one being reported, so residents can add their voice.
+
+rapidfuzz is imported when a submission asks, not when a web worker starts (~4 MB that the
+pages read never use; tests/core/test_serving_imports.py)."""
 
 import datetime
 
 from django.utils import timezone
-from rapidfuzz import fuzz
 
 from openbeat.concerns.location import bbox_around, distance_m
 from openbeat.concerns.models import OPEN_STATUSES, Concern
@@ -19,6 +21,8 @@ def similar_open_concerns(category_slug, lat, lon, description, limit=3):
     from a concern's exact point."""
     if lat is None or lon is None:
         return []
+    from rapidfuzz import fuzz
+
     since = timezone.now() - datetime.timedelta(days=LOOKBACK_DAYS)
     candidates = (
         Concern.objects.public()

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import segno
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -63,6 +62,8 @@ class Flyer:
     facts: list[tuple[str, str]] = field(default_factory=list)
 
     def qr_svg(self) -> str:
+        import segno  # here, not at start-up (openbeat.events.qr)
+
         buffer = io.BytesIO()
         segno.make(self.url, error="m").save(
             buffer,
@@ -226,6 +227,8 @@ def _pdf(flyer: Flyer) -> bytes:
     if flyer.description:
         pdf.ln(2)
         write(flyer.description, 11)
+
+    import segno
 
     png = io.BytesIO()
     segno.make(flyer.url, error="m").save(png, kind="png", scale=10, border=4)

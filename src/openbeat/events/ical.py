@@ -1,10 +1,12 @@
-"""iCalendar (RFC 5545) output: the calendar feeds and the attachment of RSVP emails."""
+"""iCalendar (RFC 5545) output: the calendar feeds and the attachment of RSVP emails.
+
+icalendar is imported when a calendar is written, not when a web worker starts (~4 MB that the
+other pages never use; tests/core/test_serving_imports.py)."""
 
 import datetime
 
 from django.conf import settings
 from django.utils import timezone, translation
-from icalendar import Calendar, Event, vGeo
 
 from openbeat.core import translated
 from openbeat.core.plaintext import clean
@@ -29,6 +31,8 @@ def _uid(occurrence):
 def _vevent(occurrence, stamp):
     event = occurrence.event
     place = occurrence.place
+    from icalendar import Event, vGeo
+
     item = Event()
     item.add("uid", _uid(occurrence))
     item.add("dtstamp", stamp)
@@ -66,6 +70,8 @@ def _vevent(occurrence, stamp):
 
 def calendar_for(occurrences, name, method="PUBLISH"):
     """A VCALENDAR with one VEVENT per meeting, as bytes."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//OpenBeat//Community meetings//EN")
     cal.add("version", "2.0")

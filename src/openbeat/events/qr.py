@@ -2,19 +2,29 @@
 email (PNG). It carries `RSVP.check_in_url()`: the staff check-in page of the meeting with the
 reply's short code, so scanned by a stranger it opens only the staff sign-in, and it can neither
 cancel the reply nor tell anyone's name. And the QR code of any of a meeting's public links (its
-questions, for the room's screen)."""
+questions, for the room's screen).
+
+segno is imported by the functions that draw a code, not when a web worker starts (~2 MB that
+most pages never use; tests/core/test_serving_imports.py)."""
+
+from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from openbeat.events.models import RSVP
 
+if TYPE_CHECKING:
+    import segno
+
 
 def _qr(rsvp: RSVP) -> segno.QRCode:
+    import segno
+
     return segno.make(rsvp.check_in_url(), error="m")
 
 
@@ -37,6 +47,8 @@ def check_in_png(rsvp: RSVP) -> bytes:
 
 def qr_svg(url: str) -> SafeString:
     """A QR code of `url` as inline SVG: black on white with its quiet zone, sized by CSS."""
+    import segno
+
     code = segno.make(url, error="m")
     # segno writes the SVG from the URL's bits alone: no text of the URL reaches the markup.
     return mark_safe(code.svg_inline(scale=6, dark="#000", light="#fff", omitsize=True))  # noqa: S308

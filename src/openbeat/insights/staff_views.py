@@ -3,7 +3,6 @@
 import datetime
 import io
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -128,6 +127,8 @@ def survey_card(request, occurrence_id):
     url = settings.BASE_URL + reverse(
         "insights:walk_in", args=[occurrence.event.slug, occurrence.date_key]
     )
+    import segno  # here, not at start-up (openbeat.events.qr)
+
     svg = io.BytesIO()
     segno.make(url, error="m").save(
         svg,

@@ -3,7 +3,6 @@ and an agency administrator's reset for a lost phone."""
 
 from base64 import b32encode
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -60,6 +59,8 @@ def enrol(request):
         )
     secret = b32encode(device.bin_key).decode()
     label = _("QR code for your authenticator app")
+    import segno  # here, not at start-up (openbeat.events.qr)
+
     svg = segno.make(device.config_url, error="m").svg_inline(scale=4, light="#fff", svgclass="qr")
     context = {
         "form": form,
