@@ -55,18 +55,30 @@ def test_importing_the_settings_with_a_key_given_writes_nothing(tmp_path):
     assert not folder.exists()
 
 
-def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
+def _sqlite_pragmas(tmp_path, **env):
+    """PRAGMA journal_mode, synchronous, busy_timeout and cache_size on a fresh connection, as a
+    web worker opens it."""
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='openbeat.settings'; django.setup();"
         "from django.db import connection; c = connection.cursor();"
-        "print(c.execute('PRAGMA journal_mode').fetchone()[0],"
-        " c.execute('PRAGMA synchronous').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])"
+        "print(*(c.execute(f'PRAGMA {name}').fetchone()[0]"
+        " for name in ('journal_mode', 'synchronous', 'busy_timeout', 'cache_size')))"
     )
-    env = {**os.environ, "OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_DATABASE_URL": ""}
-    out = subprocess.run(
+    env = {**os.environ, "OPENBEAT_DATA_DIR": str(tmp_path), "OPENBEAT_DATABASE_URL": "", **env}
+    return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert out == ["wal", "2", "20000"]  # synchronous=FULL is 2
+
+
+def test_sqlite_is_durable_and_waits_for_writers(tmp_path):
+    assert _sqlite_pragmas(tmp_path)[:3] == ["wal", "2", "20000"]  # synchronous=FULL is 2
+
+
+def test_each_sqlite_connection_keeps_a_small_page_cache_unless_told_otherwise(tmp_path):
+    # Every thread of every web worker keeps a connection for a minute, each with its own cache:
+    # 512 KiB, not SQLite's 2 MiB (a negative cache_size is KiB).
+    assert _sqlite_pragmas(tmp_path)[3] == "-512"
+    assert _sqlite_pragmas(tmp_path, OPENBEAT_SQLITE_CACHE_KIB="4096")[3] == "-4096"
 
 
 def test_a_server_on_another_address_links_to_it_unless_the_operator_said_otherwise(monkeypatch):
