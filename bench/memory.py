@@ -33,7 +33,10 @@ from bench import generate_concerns as data  # noqa: E402
 
 def start_server(kind, workers, threads, work_dir):
     if kind == "granian":
-        return run.granian_server(workers, threads, work_dir, access_log=True)
+        server = run.granian_server(workers, threads, work_dir, access_log=True)
+        if not Path(server.argv[0]).exists():  # installed elsewhere (PYTHONPATH), not as a script
+            server.argv[:1] = [sys.executable, "-m", "granian"]
+        return server
     return run.openbeat_serve(workers, threads, work_dir)
 
 
