@@ -72,6 +72,9 @@ def _prepare_apart():
 
             traceback.print_exc()
         finally:
+            from django.db import connections
+
+            connections.close_all()  # said goodbye to the database, not just dropped
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)

@@ -17,7 +17,7 @@ django.setup()
 from django.core import checks
 from django.urls import get_resolver
 get_resolver().url_patterns  # every view module
-checks.run_checks()  # as `openbeat serve` does before the workers fork
+checks.run_checks()  # what `migrate` runs (in the master's child): more than a worker needs
 print(" ".join(name for name in %r if name in sys.modules))
 """
 
@@ -71,3 +71,23 @@ def test_the_servers_master_migrates_without_keeping_the_migrations_for_its_work
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-2:] == ["0", "True"]  # none loaded here, and the tables made
+
+
+def test_the_server_does_not_start_when_its_database_cannot_be_migrated(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openbeat.settings",
+        "OPENBEAT_DATA_DIR": str(tmp_path),
+        "OPENBEAT_DATABASE_URL": "postgres://nobody@127.0.0.1:9/nothing",  # nothing listens
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MASTER],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=os.getcwd(),
+    )
+    assert done.returncode == 1
+    assert "Could not migrate the database" in done.stderr
+    assert done.stdout == ""  # gunicorn never started
