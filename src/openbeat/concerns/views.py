@@ -1,10 +1,11 @@
 import math
 import secrets
+import threading
 
 import orjson
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connections
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from openbeat.concerns.models import (
     Supporter,
 )
 from openbeat.concerns.questions import answers_from_post
-from openbeat.core import pagecache, ratelimit
+from openbeat.core import pagecache, ratelimit, replicas
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
@@ -248,16 +249,7 @@ def _pin_scopes(request):
     return [*(tiles.scope(t) for t in found), CATEGORIES]
 
 
-# The category's name in each language (core/translated.py): the reader's, else the catalogue's
-# Spanish for a default name, else the English.
-PIN_COLUMNS = (
-    "id",
-    "public_latitude",
-    "public_longitude",
-    "status",
-    "category__name_en",
-    "category__name_es",
-)
+PIN_COLUMNS = ("id", "public_latitude", "public_longitude", "status", "category_id")
 
 
 def _tile_pins(tile, south=None, west=None, north=None, east=None):
@@ -279,11 +271,51 @@ def _tile_pins(tile, south=None, west=None, north=None, east=None):
 _LATITUDE = Concern._meta.get_field("public_latitude")
 _LONGITUDE = Concern._meta.get_field("public_longitude")
 _TILE = Prepared(_tile_pins, ["int"])
-_TILE_IN_BOX = Prepared(_tile_pins, ["int", _LATITUDE, _LONGITUDE, _LATITUDE, _LONGITUDE])
+_BOX_FIELDS = (_LATITUDE, _LONGITUDE, _LATITUDE, _LONGITUDE)  # south, west, north, east
+_TILE_IN_BOX = Prepared(_tile_pins, ["int", *_BOX_FIELDS])
+# (database, which tiles lie wholly in the box) -> the statement, its parameters with the
+# request's slots left open, and where each slot's value comes from (see _merged).
+_MERGED: dict[tuple[str, tuple[bool, ...]], tuple[str, list, list]] = {}
+_MERGED_LOCK = threading.Lock()
+_BOX, _ARM_LIMIT, _LIMIT, _OFFSET = "box", "arm limit", "limit", "offset"
+
+
+def _merged(alias, shape):
+    """One statement for the newest pins of a box's tiles, built once per process and shape.
+
+    `shape` says, tile by tile, whether the tile lies wholly in the box: its arm then has no
+    test of latitude and longitude. Each arm is one index range of concern_pins, newest first,
+    cut at its LIMIT; the UNION ALL's ORDER BY merges them (SQLite: a MERGE of the ordered arms,
+    PostgreSQL: a Merge Append), so neither sorts the rows of the box. The outer SELECT leaves
+    created_at out: it orders the merge only (SQLite would parse 500 of them into datetimes)."""
+    found = _MERGED.get((alias, shape))
+    if found is not None:
+        return found
+    arms, params, slots = [], [], []
+    for number, inside in enumerate(shape):
+        part = (_TILE if inside else _TILE_IN_BOX).compiled(alias)
+        arms.append(f"SELECT * FROM ({part.sql} LIMIT %s) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
+        # marker 0 is the tile, 1-4 the box's south, west, north, east
+        slots += [(len(params) + p, number if m == 0 else (_BOX, m - 1)) for p, m in part.slots]
+        params += [*part.params, None]
+        slots.append((len(params) - 1, _ARM_LIMIT))
+    columns = ", ".join(connections[alias].ops.quote_name(c) for c in PIN_COLUMNS)
+    newest = len(PIN_COLUMNS) + 1  # created_at, then id: the columns' positions
+    sql = (
+        f"SELECT {columns} FROM ("  # noqa: S608 (column names from the model, values as parameters)
+        + " UNION ALL ".join(arms)
+        + f" ORDER BY {newest} DESC, 1 DESC LIMIT %s OFFSET %s) AS merged"
+    )
+    params += [None, None]
+    slots += [(len(params) - 2, _LIMIT), (len(params) - 1, _OFFSET)]
+    found = (sql, params, slots)
+    with _MERGED_LOCK:
+        _MERGED[(alias, shape)] = found
+    return found
 
 
 def _pin_rows(box, start, count):
-    """Rows of public pins in the box, newest first: per tile, each one index range.
+    """Rows of public pins in the box (PIN_COLUMNS), newest first: per tile, one index range.
 
     Tiles and the box are tested on the public point only, as the pins show it."""
     south, west, north, east = box
@@ -294,34 +326,49 @@ def _pin_rows(box, start, count):
             Concern.objects.public()
             .filter(**in_box)
             .order_by("-created_at", "-id")
-            .values_list(*PIN_COLUMNS, "created_at")
+            .values_list(*PIN_COLUMNS)
         )
         return list(ordered[start : start + count])
     # A tile wholly in the box needs no test of latitude and longitude, and without one the
     # planner trusts the (tile, created_at) index: PostgreSQL would otherwise sort the tile.
-    # Each part's SQL is compiled once per process (building ~9 querysets was most of a miss).
-    parts = [
-        _TILE.sql(tile) if tiles.inside(tile, *box) else _TILE_IN_BOX.sql(tile, *box)
-        for tile in found
-    ]
-    if len(parts) == 1:
-        sql, params = parts[0]
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, count, start])
-            return cursor.fetchall()
-    # The newest of each tile (an index range each), merged: neither SQLite nor PostgreSQL can
-    # merge ordered ranges of `tile IN (...)` themselves, they would sort every row in the box.
-    selects, params = [], []
-    for number, (sql, part_params) in enumerate(parts):
-        selects.append(f"SELECT * FROM ({sql} LIMIT %s) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
-        params.extend([*part_params, start + count])
-    newest = len(PIN_COLUMNS) + 1  # created_at, then id: the columns' positions
+    alias = replicas.read_alias()
+    sql, template, slots = _merged(alias, tuple(tiles.inside(t, *box) for t in found))
+    connection = connections[alias]
+    values = {
+        _ARM_LIMIT: start + count,
+        _LIMIT: count,
+        _OFFSET: start,
+        # as the Prepared arms adapt them: a Decimal of the field's 9 digits
+        **{
+            (_BOX, n): field.get_db_prep_value(v, connection, prepared=False)
+            for n, (v, field) in enumerate(zip(box, _BOX_FIELDS, strict=True))
+        },
+    }
+    params = list(template)
+    for position, source in slots:
+        params[position] = found[source] if isinstance(source, int) else values[source]
     with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(selects) + f" ORDER BY {newest} DESC, 1 DESC LIMIT %s OFFSET %s",
-            [*params, count, start],
-        )
+        cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _pin_category_names(language):
+    """{category id: its name on a pin}, read once per version of the categories (a category's
+    edit bumps CATEGORIES): no JOIN to the categories for each page of pins.
+
+    The name in each language (core/translated.py): the reader's, else the catalogue's Spanish
+    for a default name, else the English."""
+
+    def read():
+        spanish = language.startswith("es")
+        names = {}
+        for pk, name_en, name_es in Category.objects.values_list("pk", "name_en", "name_es"):
+            english = name_en or ""
+            own = (name_es if spanish else name_en) or ""
+            names[pk] = own.strip() or (_(english) if english else name_es or "")
+        return names
+
+    return pagecache.per_version(CATEGORIES, f"pin-names:{language}", read)
 
 
 @require_GET
@@ -342,22 +389,20 @@ def pins(request):
     rows = _pin_rows(box, start, PIN_PAGE_SIZE + 1)
     # Labels, names and the link pattern once per answer, not once per pin.
     labels = {value: str(label) for value, label in Status.choices}
-    names = {}
+    language = translation.get_language() or "en"
+    names = _pin_category_names(language)
     link = reverse("concerns:detail", args=[LINK_PLACEHOLDER]).replace(str(LINK_PLACEHOLDER), "{}")
     items = []
-    spanish = (translation.get_language() or "en").startswith("es")
-    for pk, lat, lon, status, name_en, name_es, _created in rows[:PIN_PAGE_SIZE]:
-        name = (name_en, name_es)
-        if name not in names:
-            english = name_en or ""
-            own = (name_es if spanish else name_en) or ""
-            names[name] = own.strip() or (_(english) if english else name_es or "")
+    for pk, lat, lon, status, category_id in rows[:PIN_PAGE_SIZE]:
+        if category_id not in names:  # a category made since this process read the version
+            pagecache.forget()
+            names = _pin_category_names(language)
         items.append(
             {
                 "id": pk,
                 "lat": float(lat),
                 "lon": float(lon),
-                "category": names[name],
+                "category": names[category_id],
                 "status": labels[status],
                 "url": link.format(pk),
             }
