@@ -1,3 +1,4 @@
+import functools
 import math
 import secrets
 import threading
@@ -252,7 +253,7 @@ def _pin_scopes(request):
 PIN_COLUMNS = ("id", "public_latitude", "public_longitude", "status", "category_id")
 
 
-def _tile_pins(tile, south=None, west=None, north=None, east=None):
+def _tile_pins(tile, south=None, west=None, north=None, east=None, ordered=True):
     """A tile's public pins newest first (those in the box only, if one is given)."""
     in_box = {}
     if south is not None:
@@ -260,19 +261,19 @@ def _tile_pins(tile, south=None, west=None, north=None, east=None):
             "public_latitude__range": (south, north),
             "public_longitude__range": (west, east),
         }
-    return (
-        Concern.objects.public()
-        .filter(tile=tile, **in_box)
-        .order_by("-created_at", "-id")
-        .values_list(*PIN_COLUMNS, "created_at")
-    )
+    found = Concern.objects.public().filter(tile=tile, **in_box)
+    found = found.order_by("-created_at", "-id") if ordered else found.order_by()
+    return found.values_list(*PIN_COLUMNS, "created_at")
 
 
 _LATITUDE = Concern._meta.get_field("public_latitude")
 _LONGITUDE = Concern._meta.get_field("public_longitude")
-_TILE = Prepared(_tile_pins, ["int"])
 _BOX_FIELDS = (_LATITUDE, _LONGITUDE, _LATITUDE, _LONGITUDE)  # south, west, north, east
+# Each part: (tile wholly in the box, or not) × (an arm with its own ORDER BY, or without).
+_TILE = Prepared(_tile_pins, ["int"])
 _TILE_IN_BOX = Prepared(_tile_pins, ["int", *_BOX_FIELDS])
+_TILE_ARM = Prepared(functools.partial(_tile_pins, ordered=False), ["int"])
+_TILE_IN_BOX_ARM = Prepared(functools.partial(_tile_pins, ordered=False), ["int", *_BOX_FIELDS])
 # (database, which tiles lie wholly in the box) -> the statement, its parameters with the
 # request's slots left open, and where each slot's value comes from (see _merged).
 _MERGED: dict[tuple[str, tuple[bool, ...]], tuple[str, list, list]] = {}
@@ -284,21 +285,34 @@ def _merged(alias, shape):
     """One statement for the newest pins of a box's tiles, built once per process and shape.
 
     `shape` says, tile by tile, whether the tile lies wholly in the box: its arm then has no
-    test of latitude and longitude. Each arm is one index range of concern_pins, newest first,
-    cut at its LIMIT; the UNION ALL's ORDER BY merges them (SQLite: a MERGE of the ordered arms,
-    PostgreSQL: a Merge Append), so neither sorts the rows of the box. The outer SELECT leaves
-    created_at out: it orders the merge only (SQLite would parse 500 of them into datetimes)."""
+    test of latitude and longitude. Each arm is one index range of concern_pins (tile, newest
+    first), and the UNION ALL's ORDER BY merges them, reading each range only as far as the
+    page needs: neither database sorts the rows of the box.
+    - SQLite: plain arms. Its MERGE (UNION ALL) runs each arm as a co-routine ordered by the
+      index and stops at the LIMIT. An arm with its own ORDER BY and LIMIT must be a subquery,
+      and SQLite then sorts its rows again (a temp B-tree per arm: 2.2 instead of 0.9 ms).
+    - PostgreSQL: arms with their own ORDER BY and LIMIT, merged by a Merge Append. Plain arms
+      are estimated at a row or two each, and it appends and sorts every row of the box.
+    The outer SELECT leaves created_at out: it orders the merge only (SQLite would parse 500
+    of them into datetimes)."""
     found = _MERGED.get((alias, shape))
     if found is not None:
         return found
+    limited = connections[alias].vendor != "sqlite"
     arms, params, slots = [], [], []
     for number, inside in enumerate(shape):
-        part = (_TILE if inside else _TILE_IN_BOX).compiled(alias)
-        arms.append(f"SELECT * FROM ({part.sql} LIMIT %s) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
+        if limited:
+            part = (_TILE if inside else _TILE_IN_BOX).compiled(alias)
+            arms.append(f"SELECT * FROM ({part.sql} LIMIT %s) AS tile{number}")  # noqa: S608 (Django-built SQL, values as parameters)
+        else:
+            part = (_TILE_ARM if inside else _TILE_IN_BOX_ARM).compiled(alias)
+            arms.append(part.sql)
         # marker 0 is the tile, 1-4 the box's south, west, north, east
         slots += [(len(params) + p, number if m == 0 else (_BOX, m - 1)) for p, m in part.slots]
-        params += [*part.params, None]
-        slots.append((len(params) - 1, _ARM_LIMIT))
+        params += part.params
+        if limited:
+            params.append(None)
+            slots.append((len(params) - 1, _ARM_LIMIT))
     columns = ", ".join(connections[alias].ops.quote_name(c) for c in PIN_COLUMNS)
     newest = len(PIN_COLUMNS) + 1  # created_at, then id: the columns' positions
     sql = (
