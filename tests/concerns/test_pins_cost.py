@@ -6,11 +6,13 @@ import random
 
 import orjson
 import pytest
+from django.db.models import F
 from django.utils import translation
 
 from openbeat.concerns import views
 from openbeat.concerns.models import CATEGORIES, Category, Concern, Status
 from openbeat.core import pagecache
+from openbeat.core.models import PageVersion
 from tests import factories
 
 CLAYTON = (39.276, -75.659, 39.304, -75.626)
@@ -123,3 +125,18 @@ def test_a_pin_is_found_by_its_public_point_never_its_exact_one(client, town):
         assert client.get(f"/concerns/pins.json?bbox={box}").json()["pins"] == []
     found = client.get("/concerns/pins.json?bbox=-75.6520,39.3000,-75.6000,39.3514").json()
     assert [(p["id"], p["lat"], p["lon"]) for p in found["pins"]] == [(people.pk, 39.301, -75.601)]
+
+
+def test_pins_name_a_category_renamed_by_another_server_process(client, scattered, monkeypatch):
+    """Another process's edit bumps the categories' version in the database only: this one
+    reads the names again once it reads that version (at most VERSION_TTL later)."""
+    pagecache.bump(CATEGORIES)  # the version's row, as any category edit makes it
+    _all_pages_match(client, BOXES[0], views.PIN_PAGE_SIZE, "en")  # names read at this version
+    monkeypatch.setattr(pagecache, "VERSION_TTL", 0.0)
+    Category.objects.filter(slug="noise").update(name_en="Loud noise")
+    PageVersion.objects.filter(scope__in=[CATEGORIES, pagecache.WRITES]).update(
+        counter=F("counter") + 1
+    )
+    path = "/concerns/pins.json?bbox=-76,39,-75,40&page=1&other=process"
+    names = {p["category"] for p in client.get(path).json()["pins"]}
+    assert "Loud noise" in names and "Noise" not in names
