@@ -344,7 +344,7 @@ def _pin_rows(box, start, count):
         )
         return list(ordered[start : start + count])
     # A tile wholly in the box needs no test of latitude and longitude, and without one the
-    # planner trusts the (tile, created_at) index: PostgreSQL would otherwise sort the tile.
+    # planner trusts the concern_pins index: PostgreSQL would otherwise sort the tile.
     alias = replicas.read_alias()
     sql, template, slots = _merged(alias, tuple(tiles.inside(t, *box) for t in found))
     connection = connections[alias]

@@ -9,7 +9,11 @@ The versions live in the database, so every server process sees every write with
 (VERSION_TTL), and at once after its own writes. Every bump also counts in one more row,
 "writes": a process reads it (with the scopes a request needs) at most once a second, and
 trusts the scopes it has read since while it is unchanged, so a request costs no query however
-many different scopes (agencies, map tiles) the readers ask for. The cached bytes live in
+many different scopes (agencies, map tiles) the readers ask for; that read is one plain SQL
+statement (the ORM built and compiled it in 0.15 CPU ms on SQLite, 0.3 on PostgreSQL, of a
+request asking for a scope not read yet: 0.02 and 0.04 now). What a page derives
+from a scope's rows can be kept per version of that scope (`per_version`: the pins' category
+names, read again only after a category's edit). The cached bytes live in
 Django's cache (per process, or Redis shared by every node: OPENBEAT_CACHE_URL), gzipped once (level 1: every miss pays for it) and only gzipped;
 the few readers that do not accept gzip get it decompressed.
 """
@@ -72,7 +76,7 @@ def versions(scopes: Sequence[str]) -> tuple[int, ...]:
         if len(fresh) == len(found):
             return tuple(fresh)
     read_at = time.monotonic()
-    # Plain SQL: the ORM built and compiled this query on every miss (~0.3 CPU ms of ~5).
+    # Plain SQL: the ORM built and compiled this query each time (0.15-0.3 CPU ms, now 0.02-0.04).
     wanted = [WRITES, *scopes]
     connection = connections[db]
     table = connection.ops.quote_name(PageVersion._meta.db_table)
