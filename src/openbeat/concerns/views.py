@@ -285,8 +285,8 @@ def _merged(alias, shape):
     """One statement for the newest pins of a box's tiles, built once per process and shape.
 
     `shape` says, tile by tile, whether the tile lies wholly in the box: its arm then has no
-    test of latitude and longitude. (Those are the tiles off the rim of `tiles_in`'s rows and
-    columns, so there are a few hundred shapes at most: one per rows × columns up to 64.) Each arm is one index range of concern_pins (tile, newest
+    test of latitude and longitude. (Those are `tiles_in`'s rectangle less its first one or
+    two rows and columns on each side: a few thousand shapes at most, whatever is asked.) Each arm is one index range of concern_pins (tile, newest
     first), and the UNION ALL's ORDER BY merges them, reading each range only as far as the
     page needs: neither database sorts the rows of the box.
     - SQLite: plain arms. Its MERGE (UNION ALL) runs each arm as a co-routine ordered by the
