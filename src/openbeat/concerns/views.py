@@ -1,7 +1,6 @@
 import functools
 import math
 import secrets
-import threading
 
 import orjson
 from django.contrib import messages
@@ -274,31 +273,27 @@ _TILE = Prepared(_tile_pins, ["int"])
 _TILE_IN_BOX = Prepared(_tile_pins, ["int", *_BOX_FIELDS])
 _TILE_ARM = Prepared(functools.partial(_tile_pins, ordered=False), ["int"])
 _TILE_IN_BOX_ARM = Prepared(functools.partial(_tile_pins, ordered=False), ["int", *_BOX_FIELDS])
-# (database, which tiles lie wholly in the box) -> the statement, its parameters with the
-# request's slots left open, and where each slot's value comes from (see _merged).
-_MERGED: dict[tuple[str, tuple[bool, ...]], tuple[str, list, list]] = {}
-_MERGED_LOCK = threading.Lock()
 _BOX, _ARM_LIMIT, _LIMIT, _OFFSET = "box", "arm limit", "limit", "offset"
 
 
+@functools.lru_cache(maxsize=512)  # ~20 KB each; the town boxes need a few dozen
 def _merged(alias, shape):
     """One statement for the newest pins of a box's tiles, built once per process and shape.
 
     `shape` says, tile by tile, whether the tile lies wholly in the box: its arm then has no
     test of latitude and longitude. (Those are `tiles_in`'s rectangle less its first one or
-    two rows and columns on each side: a few thousand shapes at most, whatever is asked.) Each arm is one index range of concern_pins (tile, newest
-    first), and the UNION ALL's ORDER BY merges them, reading each range only as far as the
-    page needs: neither database sorts the rows of the box.
+    two rows and columns on each side: a few thousand shapes at most, of which the 512 last
+    used are kept.) Each arm is one index range of concern_pins (tile, newest first), and the
+    UNION ALL's ORDER BY merges them, reading each range only as far as the page needs:
+    neither database sorts the rows of the box.
     - SQLite: plain arms. Its MERGE (UNION ALL) runs each arm as a co-routine ordered by the
       index and stops at the LIMIT. An arm with its own ORDER BY and LIMIT must be a subquery,
       and SQLite then sorts its rows again (a temp B-tree per arm: 2.2 instead of 0.9 ms).
     - PostgreSQL: arms with their own ORDER BY and LIMIT, merged by a Merge Append. Plain arms
       are estimated at a row or two each, and it appends and sorts every row of the box.
     The outer SELECT leaves created_at out: it orders the merge only (SQLite would parse 500
-    of them into datetimes)."""
-    found = _MERGED.get((alias, shape))
-    if found is not None:
-        return found
+    of them into datetimes). Returns the statement, its parameters with the request's slots
+    left open, and where each slot's value comes from."""
     limited = connections[alias].vendor != "sqlite"
     arms, params, slots = [], [], []
     for number, inside in enumerate(shape):
@@ -323,10 +318,7 @@ def _merged(alias, shape):
     )
     params += [None, None]
     slots += [(len(params) - 2, _LIMIT), (len(params) - 1, _OFFSET)]
-    found = (sql, params, slots)
-    with _MERGED_LOCK:
-        _MERGED[(alias, shape)] = found
-    return found
+    return sql, params, slots
 
 
 def _pin_rows(box, start, count):
