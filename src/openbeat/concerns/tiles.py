@@ -1,7 +1,9 @@
 """The map's grid: tiles 0.05° on a side (about 5.5 × 4 km), numbered row × 10,000 + column.
 
-Each concern stores its tile, and the index (tile, created_at) makes "the newest pins of this
-place" one index range, however many concerns the database holds. A tile is also the unit the
+Each concern stores its tile, and the index concern_pins (tile, created_at, id, then every
+column a pin shows: concerns migration 0006) makes "the newest pins of this place" one range of
+one index, however many concerns the database holds. A box's tiles are read in one statement
+that merges their ranges newest first (concerns/views.py, `_merged`). A tile is also the unit the
 page cache invalidates: a new concern empties the cached pins of its own tile only.
 """
 

@@ -9,7 +9,11 @@ The versions live in the database, so every server process sees every write with
 (VERSION_TTL), and at once after its own writes. Every bump also counts in one more row,
 "writes": a process reads it (with the scopes a request needs) at most once a second, and
 trusts the scopes it has read since while it is unchanged, so a request costs no query however
-many different scopes (agencies, map tiles) the readers ask for. The cached bytes live in
+many different scopes (agencies, map tiles) the readers ask for; that read is one plain SQL
+statement (the ORM built and compiled it in 0.15 CPU ms on SQLite, 0.3 on PostgreSQL, of a
+request asking for a scope not read yet: 0.02 and 0.04 now). What a page derives
+from a scope's rows can be kept per version of that scope (`per_version`: the pins' category
+names, read again only after a category's edit). The cached bytes live in
 Django's cache (per process, or Redis shared by every node: OPENBEAT_CACHE_URL), gzipped once (level 1: every miss pays for it) and only gzipped;
 the few readers that do not accept gzip get it decompressed.
 """
@@ -23,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import translation
@@ -44,6 +48,7 @@ _local: dict[
 ] = {}  # (db, scope) -> (counter, "writes" read with it)
 _writes: dict[str, list[float]] = {}  # db -> [the newest "writes" counter seen, when it was read]
 _memo: dict[str, tuple[Any, float]] = {}  # key -> (value, read at)
+_per_version: dict[tuple[str, str], tuple[int, Any]] = {}  # (db, key) -> (version, value)
 T = TypeVar("T")
 # A view, and what names the scopes its page depends on (None: do not cache this request).
 View = Callable[..., HttpResponseBase]
@@ -71,11 +76,14 @@ def versions(scopes: Sequence[str]) -> tuple[int, ...]:
         if len(fresh) == len(found):
             return tuple(fresh)
     read_at = time.monotonic()
-    rows = dict(
-        PageVersion.objects.using(db)
-        .filter(scope__in=[WRITES, *scopes])
-        .values_list("scope", "counter")
-    )
+    # Plain SQL: the ORM built and compiled this query each time (0.15-0.3 CPU ms, now 0.02-0.04).
+    wanted = [WRITES, *scopes]
+    connection = connections[db]
+    table = connection.ops.quote_name(PageVersion._meta.db_table)
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT scope, counter FROM {table} WHERE scope IN ({marks})", wanted)  # noqa: S608 (the model's table, values as parameters)
+        rows = dict(cursor.fetchall())
     seen = rows.get(WRITES, 0)
     with _lock:
         # counters only grow: another thread may have read a newer one
@@ -95,6 +103,7 @@ def forget() -> None:
     with _lock:
         _local.clear()
         _memo.clear()
+        _per_version.clear()
         _writes.clear()
 
 
@@ -130,6 +139,22 @@ def memo(key: str, compute: Callable[[], T], ttl: float = MEMO_TTL) -> T:
     value = compute()
     with _lock:
         _memo[key] = (value, now)
+    return value
+
+
+def per_version(scope: str, key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per version of `scope` per process and database read from (a value
+    derived from what the scope's writes change: the categories' names for the map's pins).
+    Only the newest version's value is kept."""
+    db = replicas.read_alias()
+    (version,) = versions([scope])
+    hit = _per_version.get((db, key))
+    if hit is not None and hit[0] == version:
+        value: T = hit[1]
+        return value
+    value = compute()
+    with _lock:
+        _per_version[(db, key)] = (version, value)
     return value
 
 
