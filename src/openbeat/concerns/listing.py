@@ -58,6 +58,9 @@ CARD = (
     "    <p>{text}</p></li>\n"
 )
 REFERRED = "closed_referred"
+# The labels' key names the categories' version: a day is only how long a process keeps them
+# (a page of a category names a category of any agency, so they were read again every minute).
+LABELS_TTL = 86400.0
 
 
 def concern_id(text):
@@ -204,8 +207,18 @@ def _category_labels() -> dict[int, str]:
     is not the page's), filled as pages need them, per version of the categories and language."""
     version = pagecache.versions([CATEGORIES])[0]
     language = translation.get_language()
-    labels: dict[int, str] = pagecache.memo(f"category-labels:{version}:{language}", dict)
+    key = f"category-labels:{version}:{language}"
+    labels: dict[int, str] = pagecache.memo(key, dict, ttl=LABELS_TTL)
     return labels
+
+
+def _status_labels() -> dict[str, str]:
+    """Status value -> its label, escaped, in this language (once per process and language)."""
+    return pagecache.memo(
+        f"status-labels:{translation.get_language()}",
+        lambda: {value: escape(str(label)) for value, label in Status.choices},
+        ttl=LABELS_TTL,
+    )
 
 
 def _label(category):
@@ -223,7 +236,7 @@ def cards(found: list[Any]) -> str:
         for category in Category.objects.filter(pk__in=missing):
             labels[category.pk] = _label(category)
     link = escape(reverse("concerns:detail", args=[_PLACEHOLDER])).replace(str(_PLACEHOLDER), "{}")
-    statuses = {value: escape(str(label)) for value, label in Status.choices}
+    statuses = _status_labels()
     dates: dict[object, str] = {}
     removed = None
     written = []
