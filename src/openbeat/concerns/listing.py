@@ -1,9 +1,9 @@
 """The public list of concerns (`/concerns/`): its page of rows and its cards, on a cache miss.
 
 A clerk paging back through a category or a neighbourhood never asks the same URL twice, so
-every page is a miss (bench/misses.py, "list"). The ORM path cost ~20 CPU ms a miss at a million
-concerns: building and compiling four querysets, a model instance per row and its three related
-ones, then the template once per card. Here instead:
+every page is a miss (bench/misses.py, "list"). The ORM path cost 12-20 CPU ms a miss at a
+million concerns: building and compiling four querysets, a model instance per row and its three
+related ones, then the template once per card. Here instead:
 
 - Each statement is compiled once per process and shape of the filters (`Prepared`): the
   cursor concern's place in the order, the page's ids (newest first, from no cursor, `before=`
