@@ -276,13 +276,36 @@ class Concern(models.Model):
             # The public list and staff queue show an agency's newest concerns by status.
             models.Index(fields=["agency", "status", "-created_at"], name="concern_queue"),
             # Newest first, in the lists' exact order (with the id): the first page is the
-            # first 20 entries, and no planner is tempted to sort the table instead.
-            models.Index(fields=["-created_at", "-id"], name="concern_newest"),
+            # first 20 entries, and no planner is tempted to sort the table instead. With the
+            # category, status and what `public()` reads, a page of a category (and status)
+            # tests each entry in the index: no table reads for the concerns it passes over.
+            models.Index(
+                fields=["-created_at", "-id", "category", "status", "is_private", "is_hidden"],
+                name="concern_newest",
+            ),
             # Open311's windows and pages: an agency's concerns between two dates, newest first,
             # read in the answer's order (no sort, and a page stops after its rows).
             models.Index(fields=["agency", "-created_at", "-id"], name="concern_agency_newest"),
-            # The list filtered by neighbourhood, paged back from a cursor: the same, per area.
-            models.Index(fields=["area", "-created_at", "-id"], name="concern_area_newest"),
+            # The list filtered by neighbourhood, paged back from a cursor: the same, per area,
+            # and with the same columns it covers the page and the area's capped count.
+            models.Index(
+                fields=[
+                    "area",
+                    "-created_at",
+                    "-id",
+                    "category",
+                    "status",
+                    "is_private",
+                    "is_hidden",
+                ],
+                name="concern_area_newest",
+            ),
+            # The list's capped count of a category (and status): a covering index range for
+            # each of the slug's categories (one per agency).
+            models.Index(
+                fields=["category", "status", "is_private", "is_hidden"],
+                name="concern_category_status",
+            ),
             # The map's pins: the newest public concerns of one tile, an index range. With the
             # columns a pin shows and `public()` tests, it covers the query: no table reads for
             # the rows outside the box or not public (a tile holds ~1,000 concerns a year).
