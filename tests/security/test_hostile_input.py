@@ -42,6 +42,7 @@ OVERSIZED = (
     "99999999999999999999,1e999,-1e999,NaN",  # lists: a box, a pair of numbers
     "9999-12-31",  # the last day Python can hold: a day later overflows
     "0001-01-01T00:00:00+14:00",  # the first instant, before UTC can hold it
+    "²",  # a digit to str.isdigit(), not a number to int()
 )
 HUGE_ID = "99999999999999999999"
 DEEP = "[" * 50_000

@@ -139,7 +139,7 @@ def _locate(
     venue = None
     venue_id = str(data.get("venue") or "")
     if venue_id:
-        venue = Venue.objects.filter(pk=venue_id).first() if venue_id.isdigit() else None
+        venue = Venue.objects.filter(pk=venue_id).first() if venue_id.isdecimal() else None
         if venue is None:
             errors.not_found("venue", _("Choose a place from the list."))
             if lat is None:  # nowhere else to look: "tell us where" would only repeat it
@@ -160,12 +160,12 @@ def _locate(
     area_id = str(data.get("area") or "")
     if (
         text
-        and area_id.isdigit()
+        and area_id.isdecimal()
         and (area := Area.objects.filter(pk=area_id).select_related("agency").first())
     ):
         return area, None, None, text, venue
     message = _("Choose the neighborhood, so we know which police department it is for.")
-    if text and area_id.isdigit():
+    if text and area_id.isdecimal():
         errors.not_found("area", message)
     elif text:
         errors["area"] = message

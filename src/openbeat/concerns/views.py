@@ -123,7 +123,7 @@ def _named_area(area_id):
 
 def _area_agency(area_id):
     """The agency of an area id from the query string (memoised), or None."""
-    if not area_id.isdigit():
+    if not area_id.isdecimal():  # "²" is a digit to isdigit(), not a number to int()
         return None
     return pagecache.memo(
         f"area-agency:{area_id}",

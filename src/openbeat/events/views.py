@@ -93,7 +93,7 @@ def finder(request):
 
 
 def _event_by_slug_or_id(slug_or_id):
-    lookup = {"pk": slug_or_id} if slug_or_id.isdigit() else {"slug": slug_or_id}
+    lookup = {"pk": slug_or_id} if slug_or_id.isdecimal() else {"slug": slug_or_id}
     return get_object_or_404(
         Event.objects.public().select_related("agency", "venue", "programme"), **lookup
     )
@@ -450,7 +450,7 @@ def _live_context(request, occurrence):
 
 
 def _live_scopes(request, slug, date_key):
-    if slug.isdigit():  # an id redirects nowhere here: the scope is named from the slug
+    if slug.isdecimal():  # an id redirects nowhere here: the scope is named from the slug
         return None
     return [pagecache.SITE, f"questions:{slug}:{date_key}"]
 

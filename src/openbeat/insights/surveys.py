@@ -45,7 +45,7 @@ def clean_answers(data):
     errors, values = {}, {}
     for item in ITEMS:
         raw = str(data.get(item) or "").strip()
-        if not raw.isdigit() or not SCALE[0] <= int(raw) <= SCALE[1]:
+        if not raw.isdecimal() or not SCALE[0] <= int(raw) <= SCALE[1]:
             errors[item] = _("Choose one answer from 1 (strongly disagree) to 5 (strongly agree).")
         else:
             values[item] = int(raw)

@@ -140,7 +140,7 @@ def subscribe(request):
         )
     agency = get_object_or_404(Agency, slug=slug)
     # A beat's page links here with its area ticked (?area=<id>); the resident may untick it.
-    chosen = [a for a in request.GET.getlist("area") if a.isdigit()]
+    chosen = [a for a in request.GET.getlist("area") if a.isdecimal()]
     form = SubscribeForm(request.POST or None, agency=agency, initial={"areas": chosen})
     if request.method == "POST":
         try:

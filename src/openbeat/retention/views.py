@@ -25,7 +25,7 @@ def _months(raw):
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ValidationError(_("Enter a whole number of months, or leave it blank."))
     return int(raw)
 
