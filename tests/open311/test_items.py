@@ -203,6 +203,8 @@ def test_answers_from_stored_items_are_the_answers_built_from_rows(client, town)
         i["service_request_id"] for i in window
     ]
     assert [r.findtext("lat") for r in xml] == [str(i["lat"] or "") for i in window]
+    assert [r.findtext("media_url") for r in xml] == [i["media_url"] for i in window]
+    assert any(i["media_url"] for i in window)
 
 
 def test_an_item_of_another_format_or_none_is_built_where_it_is_read(client, town):

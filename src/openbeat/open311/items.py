@@ -13,7 +13,9 @@ category's English name and the agency's name are the only texts shown from othe
 answer is the same in every language.
 
 An item is fresh when its row's `open311_item_format` is FORMAT: a change to what an item shows
-bumps FORMAT, and every older item is then rebuilt where it is read (and by `fill_missing`).
+bumps FORMAT (with a migration that forgets the older items), and an older item is built anew
+where it is read until the worker's `fill_missing` has stored it again.
+
 It is kept fresh by signal receivers (`openbeat.concerns.apps`): a concern saved, an update or
 a photo saved or deleted rebuilds that concern's item (`refresh`); a category's or agency's
 change of what its concerns' items show forgets those items (`forget`), which readers build
@@ -28,7 +30,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from openbeat.concerns.models import (
@@ -40,7 +42,9 @@ from openbeat.concerns.models import (
     public_location_text,
 )
 
-# What an item shows changed: old items are stale (rebuilt when read, refilled by the worker).
+# The shape of the stored items. A change to what an item shows bumps it, with a migration that
+# forgets the items of other formats (NULL: the worker finds them by the index of the missing
+# ones); until then readers build those items anew.
 FORMAT = 1
 # The columns a list reads: the item is stored when its format is FORMAT and the text not NULL.
 STORED = ("id", "open311_item_format", "open311_item")
@@ -160,23 +164,19 @@ def forget(concerns: QuerySet[Concern]) -> None:
     concerns.update(open311_item=None, open311_item_format=None)
 
 
-def _stale() -> Q:
-    return Q(open311_item_format__isnull=True) | ~Q(open311_item_format=FORMAT)
-
-
 _cursor = {"after": 0}  # the id this process's last sweep stopped at
 
 
 def _missing(limit: int, after: int = 0, upto: int | None = None) -> list[int]:
-    concerns = Concern.objects.filter(_stale(), pk__gt=after)
+    concerns = Concern.objects.filter(open311_item_format__isnull=True, pk__gt=after)
     if upto is not None:
         concerns = concerns.filter(pk__lte=upto)
     return list(concerns.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def fill_missing(limit: int = SWEEP) -> int:
-    """The worker's periodic job (settings.PERIODIC_JOBS): store up to `limit` missing or stale
-    items, going on from the id where this process's last sweep stopped (reading the table from
+    """The worker's periodic job (settings.PERIODIC_JOBS): store up to `limit` missing items
+    (their format NULL: never stored, or forgotten), going on from the id where this process's last sweep stopped (reading the table from
     the start each sweep went past every stored item again: 795 s to fill a million), and from
     the first id again once past the last. Returns how many it stored."""
     after = _cursor["after"]
