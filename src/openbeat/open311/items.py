@@ -41,6 +41,7 @@ from openbeat.concerns.models import (
     Status,
     public_location_text,
 )
+from openbeat.core.prepared import Prepared
 
 # The shape of the stored items. A change to what an item shows bumps it, with a migration that
 # forgets the items of other formats (NULL: the worker finds them by the index of the missing
@@ -132,24 +133,33 @@ def encode(row: Sequence[Any]) -> str:
     return orjson.dumps(build(row)).decode()
 
 
-def built(ids: Iterable[int]) -> dict[int, str]:
+def built(ids: Iterable[int], using: str | None = None) -> dict[int, str]:
     """{id: stored text} of the public concerns among `ids`, built now."""
-    found = rows(Concern.objects.public().filter(pk__in=ids))
-    return {row[0]: encode(row) for row in found}
+    concerns = Concern.objects.public() if using is None else Concern.objects.using(using).public()
+    return {row[0]: encode(row) for row in rows(concerns.filter(pk__in=ids))}
+
+
+# One concern's row, what every write refreshes: compiled once per process (~1 ms a write less).
+_ONE = Prepared(lambda pk: rows(Concern.objects.public().filter(pk=pk)), ["int"], plain=True)
 
 
 def refresh(ids: Iterable[int]) -> None:
-    """Store the items of the concerns `ids` as they are now (none for one not public)."""
+    """Store the items of the concerns `ids` as they are now (none for one not public), read
+    where writes go (a replica may not have the write yet)."""
+    db = router.db_for_write(Concern)
     ids = list(ids)
+    if len(ids) == 1:
+        row = next(_ONE.run(ids[0], alias=db), None)
+        _store([(encode(row) if row else None, FORMAT, ids[0])], db)
+        return
     for start in range(0, len(ids), 1000):  # SQLite allows a query ~32,000 parameters
         chunk = ids[start : start + 1000]
-        texts = built(chunk)
-        _store([(texts.get(pk), FORMAT, pk) for pk in chunk])
+        texts = built(chunk, using=db)
+        _store([(texts.get(pk), FORMAT, pk) for pk in chunk], db)
 
 
-def _store(values: list[tuple[str | None, int, int]]) -> None:
+def _store(values: list[tuple[str | None, int, int]], db: str) -> None:
     """UPDATE each (text, format, id): one statement run for many rows, sending no signal."""
-    db = router.db_for_write(Concern)
     quote = connections[db].ops.quote_name
     sql = (
         f"UPDATE {quote(Concern._meta.db_table)} "  # noqa: S608 (the model's table name)
