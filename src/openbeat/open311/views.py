@@ -1,6 +1,9 @@
 """Open311 GeoReport v2: a translation layer over concerns. Every write goes through the concern
 actions; only what the public concern page shows is ever answered.
 
+A request's item is stored on its concern's row (`openbeat.open311.items`): a list is the stored
+JSON items joined, the XML the same items written as XML.
+
 Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bbox`,
 `lat`/`long`/`radius`, `updated_after` on GET requests, and a multipart `media` file on POST.
 """
