@@ -232,5 +232,6 @@ def test_the_worker_fills_missing_items_going_on_where_it_stopped(town):
     assert missing() == [made[0].pk, made[4].pk]
     assert items.fill_missing(limit=2) == 2  # the last one, then from the first id again
     assert missing() == []
+    assert items.fill_missing() == 0  # stored items are not stored again
     for concern in made:
         _stored_item(concern)
