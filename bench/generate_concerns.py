@@ -26,7 +26,8 @@ Speed notes. The write path (`actions.submit_concern`: an area search, a transac
 is far too slow for a million rows, so rows are bulk-created in batches, with explicit ids and
 with the created_at/updated_at of their time (auto_now(_add) is switched off while generating,
 in this process only). bulk_create skips `Concern.save()`, so the columns it derives (the public
-point and its map tile) are set here; tests/bench compares generated rows with `submit_concern`'s, field by field. The generator's own connection trades durability for speed (SQLite:
+point and its map tile) are set here, and each batch's Open311 items are stored once its
+updates are in (`openbeat.open311.items.refresh`, as the write path's signals would); tests/bench compares generated rows with `submit_concern`'s, field by field. The generator's own connection trades durability for speed (SQLite:
 synchronous=OFF and a 256 MB page cache; PostgreSQL: synchronous_commit=off); the server under
 test opens its own connections with the production settings. PostgreSQL's tables are vacuumed
 and analysed after loading (as autovacuum would do on a running server; it is off on the bench
@@ -227,6 +228,7 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
     from openbeat.concerns.models import Category, Concern, ConcernUpdate, Supporter
     from openbeat.core import dbstats
     from openbeat.core.tokens import new_token
+    from openbeat.open311 import items as open311_items
 
     if not 0 <= dense <= concerns:
         raise ValueError("--dense must be between 0 and --concerns")
@@ -259,6 +261,8 @@ def generate_concerns(concerns=1_000_000, dense=100_000, agencies=100, seed=2025
             Concern.objects.bulk_create(pending["concerns"], batch_size=batch)
             ConcernUpdate.objects.bulk_create(pending["updates"], batch_size=batch)
             Supporter.objects.bulk_create(pending["supporters"], batch_size=batch)
+            # Their Open311 items, as the write path stores them (its signals do not run here).
+            open311_items.refresh([c.pk for c in pending["concerns"]])
         for key in pending:
             counts[key] += len(pending[key])
             pending[key].clear()

@@ -425,6 +425,7 @@ PERIODIC_JOBS = [
     "openbeat.events.actions.forget_unconfirmed",
     "openbeat.events.actions.forget_unconfirmed_question_emails",
     "openbeat.concerns.actions.forget_unconfirmed",
+    "openbeat.open311.items.fill_missing",
     "openbeat.insights.periodic.run",
     "openbeat.outreach.actions.tick",
     "openbeat.retention.actions.enqueue_if_due",  # daily; a second run changes nothing

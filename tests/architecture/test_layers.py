@@ -7,7 +7,8 @@ The rule (docs/architecture.md draws it):
              (what the worker's clock calls), and the api, open311 and twofactor packages
     actions  actions, and insights.surveys: they write, audit, and queue side effects
     library  queries, computations, delivery, tasks: the side effects actions queue; a task
-             that runs a whole job is defined beside the function it runs
+             that runs a whole job is defined beside the function it runs; open311.items
+             (the stored Open311 items the concerns' actions keep fresh)
     models   models
     helpers  pure functions models use (recurrence rules, tiles, public locations)
     core     openbeat.core (and datadir, formats): imports no domain app
@@ -48,6 +49,8 @@ TOP = {
 }
 ENTRY_PACKAGES = {"api", "open311", "site", "twofactor"}
 ACTIONS = {"openbeat.insights.surveys"}
+# In an entry package, but built from models for the actions that keep it fresh.
+LIBRARY = {"openbeat.open311.items"}
 
 # Imports of the project's own modules made inside a function, each with why it must wait.
 READY = "an app's ready(): models and signals may be touched only once the registry is full"
@@ -56,6 +59,9 @@ LOCAL_IMPORTS = {
     ("openbeat.core.apps", "openbeat.core.dbstats"): READY,
     ("openbeat.core.apps", "openbeat.core.sessions"): READY,
     ("openbeat.insights.apps", "openbeat.insights.dashboards"): READY,
+    ("openbeat.concerns.apps", "openbeat.concerns.models"): READY,
+    ("openbeat.concerns.apps", "openbeat.core.models"): READY,
+    ("openbeat.concerns.apps", "openbeat.open311.items"): READY,
     ("openbeat.hotspots.views", "openbeat.hotspots.compute"): LAZY_GEOMETRY,
     ("openbeat.hotspots.views", "openbeat.hotspots.gistar"): LAZY_GEOMETRY,
     ("openbeat.insights.dashboards", "openbeat.hotspots.compute"): LAZY_GEOMETRY,
@@ -83,6 +89,8 @@ def kind(name):
         return "models"
     if leaf == "actions" or name in ACTIONS:
         return "actions"
+    if name in LIBRARY:
+        return "library"
     if leaf in ENTRY_NAMES or app in ENTRY_PACKAGES:
         return "entry"
     return "library"

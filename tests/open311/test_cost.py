@@ -1,5 +1,6 @@
-"""What a page-cache miss of Open311's requests costs: one query for the whole page, each item's
-last public status note and first public photo included, however many items it holds."""
+"""What a page-cache miss of Open311's requests costs: one query for the whole page, each item
+(its last public status note and first public photo included) stored on its concern's row,
+however many items it holds."""
 
 import json
 

@@ -34,6 +34,7 @@ from openbeat.core import pagecache
 from openbeat.core.models import Area
 from openbeat.hotspots import compute as hotspots
 from openbeat.insights import dashboards
+from openbeat.open311 import items as open311_items
 from openbeat.problems import actions as problem_actions
 from tests import factories
 from tests.security import sources
@@ -49,6 +50,8 @@ METRE = 1 / 111_320  # a metre of latitude, in degrees
 
 # Identity: what makes the concern this concern; every other column is the location's.
 IDENTITY = {"id", "tracking_token", "form_nonce", "open311_token", "created_at", "updated_at"}
+# Built from the others (the twin's names the twin): built again for the concern once copied.
+BUILT = {"open311_item", "open311_item_format"}
 
 
 # -- Probes: the values a stranger would try ---------------------------------------------------
@@ -274,9 +277,10 @@ def _as_reported_at(concern_id, point):
     columns = {
         f.attname: getattr(twin, f.attname)
         for f in Concern._meta.concrete_fields
-        if f.name not in IDENTITY
+        if f.name not in IDENTITY | BUILT
     }
     Concern.objects.filter(pk=concern_id).update(**columns)
+    open311_items.refresh([concern_id])
 
 
 def _refresh(town, now):

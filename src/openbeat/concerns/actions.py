@@ -39,6 +39,7 @@ from openbeat.core.models import Agency, Area, Venue
 from openbeat.core.refusals import INVALID, NOT_FOUND, refusal
 from openbeat.events.models import Occurrence
 from openbeat.insights import surveys
+from openbeat.open311 import items as open311_items
 from openbeat.outreach.actions import add_follower, concern_updated, move_followers
 from openbeat.outreach.models import Role
 
@@ -697,5 +698,6 @@ def import_concern(
             status=status,
             closed_at=created_at if closed else None,
         )
+        open311_items.refresh([concern.pk])  # an update() sends no signal
     concern.refresh_from_db()
     return concern, True

@@ -1,6 +1,9 @@
 """Open311 GeoReport v2: a translation layer over concerns. Every write goes through the concern
 actions; only what the public concern page shows is ever answered.
 
+A request's item is stored on its concern's row (`openbeat.open311.items`): a list is the stored
+JSON items joined, the XML the same items written as XML.
+
 Extensions beyond the spec, as other servers offer them: `page`/`page_size`, `bbox`,
 `lat`/`long`/`radius`, `updated_after` on GET requests, and a multipart `media` file on POST.
 """
@@ -9,8 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max, OuterRef, Subquery
-from django.urls import reverse
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,11 +28,7 @@ from openbeat.concerns.models import (
     OPEN_STATUSES,
     Category,
     Concern,
-    ConcernUpdate,
-    Photo,
     Source,
-    Status,
-    public_location_text,
 )
 from openbeat.concerns.questions import answers_from_post
 from openbeat.core import apikeys, pagecache, ratelimit
@@ -38,33 +36,13 @@ from openbeat.core.models import Agency
 from openbeat.core.pagecache import public_page
 from openbeat.core.prepared import Prepared
 from openbeat.core.refusals import FORBIDDEN, NOT_FOUND, refusal, refusal_of
-from openbeat.open311.render import errors, respond
+from openbeat.open311 import items
+from openbeat.open311.render import errors, respond, respond_json
 
 MAX_WINDOW = datetime.timedelta(days=90)
 # Dates outside these years are typing mistakes, and would overflow the 90-day window's arithmetic.
 EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2199, 12, 31)
 DEFAULT_CAP = 1000  # the spec's default: the first 1,000 requests of at most 90 days
-# What an item shows of a concern, read as plain rows, not model instances (at 1,000 items a
-# page, building instances and prefetching their updates and photos was most of a miss): the
-# last public status note and the first public photo come with each row, as subqueries.
-ITEM_COLUMNS = (
-    "id",
-    "status",
-    "referred_to",
-    "description",
-    "created_at",
-    "updated_at",
-    "location_text",
-    "public_latitude",
-    "public_longitude",
-    "category__slug",
-    "category__name_en",
-    "category__about_people",
-    "agency__name",
-    "status_note",
-    "photo_id",
-)
-CLOSED = frozenset(str(s) for s in CLOSED_STATUSES)
 KEY_LIMIT = (600, 3600)  # service requests per key per hour
 
 
@@ -294,64 +272,8 @@ def _agency_scopes(request, *args, **kwargs):
 
 
 def _published(agency_id):
-    """The agency's public concerns as rows of ITEM_COLUMNS (no supporter count, no area)."""
-    notes = (
-        ConcernUpdate.objects.public()
-        .filter(concern=OuterRef("pk"))
-        .exclude(status_after="")
-        .exclude(body="")
-        .order_by("-created_at", "-id")
-        .values("body")[:1]
-    )
-    photos = Photo.objects.filter(concern=OuterRef("pk"), is_hidden=False).order_by("id")
-    return (
-        Concern.objects.public()
-        .filter(agency_id=agency_id)
-        .annotate(status_note=Subquery(notes), photo_id=Subquery(photos.values("pk")[:1]))
-        .values_list(*ITEM_COLUMNS)
-    )
-
-
-class _Items:
-    """Open311 items from `_published` rows; what is the same for every item, once."""
-
-    def __init__(self):
-        placeholder = 987654321
-        self.photo_url = settings.BASE_URL + reverse("concerns:photo", args=[placeholder]).replace(
-            str(placeholder), "{}"
-        )
-
-    def __call__(self, row):
-        (pk, status, referred_to, description, created, updated, text) = row[:7]
-        (lat, lon, code, name, about_people, agency, note, photo) = row[7:]
-        if lat is not None and lon is not None:
-            lat, lon = float(lat), float(lon)
-        return {
-            "service_request_id": str(pk),
-            "status": "closed" if status in CLOSED else "open",
-            "status_notes": note or "",
-            "service_name": name,
-            "service_code": code,
-            "description": description,
-            "agency_responsible": referred_to
-            if status == Status.REFERRED and referred_to
-            else agency,
-            "service_notice": "",
-            "requested_datetime": _iso(created),
-            "updated_datetime": _iso(updated),
-            "expected_datetime": "",
-            "address": public_location_text(text, about_people),
-            "address_id": "",
-            "zipcode": "",
-            "lat": lat,
-            "long": lon,
-            "media_url": self.photo_url.format(photo) if photo else "",
-        }
-
-
-def _iso(when):
-    """A moment of a row: ISO 8601 text already (compiled queries' plain rows) or a datetime."""
-    return when if isinstance(when, str) else when.isoformat()
+    """The agency's public concerns as rows of items.STORED (their stored Open311 items)."""
+    return Concern.objects.public().filter(agency_id=agency_id).values_list(*items.STORED)
 
 
 def _numbers(request, name, default, low, high):
@@ -368,7 +290,7 @@ def _numbers(request, name, default, low, high):
 
 
 def _query_requests(request, agency_id):
-    """What a GET of requests answers: `fetch(limit, offset)` -> rows of ITEM_COLUMNS, newest
+    """What a GET of requests answers: `fetch(limit, offset)` -> rows of items.STORED, newest
     first. The usual request (a jurisdiction's window, perhaps by status or updated_after) runs
     SQL compiled once per process; ids, service codes and places go through the ORM."""
     ids = _param(request, "service_request_id")
@@ -489,7 +411,14 @@ def _list_requests(request, fmt):
     fetch = _query_requests(request, _jurisdiction_id(request))
     size = _numbers(request, "page_size", DEFAULT_CAP, 1, DEFAULT_CAP)
     page = _numbers(request, "page", 1, 1, 1_000_000)
-    return respond(fmt, "service_requests", list(map(_Items(), fetch(size, (page - 1) * size))))
+    return _respond_items(fmt, fetch(size, (page - 1) * size))
+
+
+def _respond_items(fmt, rows):
+    """The items of rows of items.STORED: the stored JSON joined, or XML written from it."""
+    if fmt == "xml":
+        return respond(fmt, "service_requests", items.answer_items(rows))
+    return respond_json(items.answer_json(rows))
 
 
 @_get_only
@@ -503,7 +432,7 @@ def service_request(request, fmt, request_id):
         row = _published(agency_id).filter(pk=request_id).first()
     if row is None:
         raise refusal(None, f"service_request_id {request_id} was not found", NOT_FOUND)
-    return respond(fmt, "service_requests", [_Items()(row)])
+    return _respond_items(fmt, [row])
 
 
 @_get_only

@@ -42,6 +42,7 @@ from openbeat.core import audit, audit_events
 from openbeat.core.background import task
 from openbeat.core.models import Agency, AuditEvent, Suppression
 from openbeat.core.refusals import refusal
+from openbeat.open311 import items as open311_items
 from openbeat.outreach import models as outreach
 from openbeat.outreach.actions import forget_followers
 from openbeat.projects import models as projects
@@ -163,6 +164,7 @@ def anonymise(concern: Concern, reason: str, *, acting_user: Actor | None = None
         concern.save()
         # The reporter's own words after closing (a contest) go too; staff updates stay.
         ConcernUpdate.objects.filter(concern=concern, kind=UpdateKind.CONTEST).update(body=REMOVED)
+        open311_items.refresh([concern.pk])  # a contest can be its status note
         # The reporter's address follows the concern no more; on retention, the supporters'
         # neither (followers of a long-closed concern are not kept).
         roles = [outreach.Role.REPORTER]
