@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('concerns', '0008_translations'),
+        ('concerns', '0009_list_covering_indexes'),
     ]
 
     operations = [
