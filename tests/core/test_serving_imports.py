@@ -53,15 +53,15 @@ cli.main(["serve", "--addr", "127.0.0.1:8999"])
 """
 
 
-def test_the_servers_master_migrates_without_keeping_the_migrations_for_its_workers(tmp_path):
-    # Each worker is a fork of the master: what the master keeps, every worker starts with.
+def _start_master(data_dir, database_url):
+    """`openbeat serve`'s master as MASTER starts it, in a fresh interpreter."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openbeat.settings",
-        "OPENBEAT_DATA_DIR": str(tmp_path),
-        "OPENBEAT_DATABASE_URL": "",
+        "OPENBEAT_DATA_DIR": str(data_dir),
+        "OPENBEAT_DATABASE_URL": database_url,
     }
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", MASTER],
         capture_output=True,
         text=True,
@@ -69,25 +69,17 @@ def test_the_servers_master_migrates_without_keeping_the_migrations_for_its_work
         env=env,
         cwd=os.getcwd(),
     )
+
+
+def test_the_servers_master_migrates_without_keeping_the_migrations_for_its_workers(tmp_path):
+    # Each worker is a fork of the master: what the master keeps, every worker starts with.
+    done = _start_master(tmp_path, "")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-2:] == ["0", "True"]  # none loaded here, and the tables made
 
 
 def test_the_server_does_not_start_when_its_database_cannot_be_migrated(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "openbeat.settings",
-        "OPENBEAT_DATA_DIR": str(tmp_path),
-        "OPENBEAT_DATABASE_URL": "postgres://nobody@127.0.0.1:9/nothing",  # nothing listens
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", MASTER],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=os.getcwd(),
-    )
+    done = _start_master(tmp_path, "postgres://nobody@127.0.0.1:9/nothing")  # nothing listens
     assert done.returncode == 1
     assert "Could not migrate the database" in done.stderr
     assert done.stdout == ""  # gunicorn never started
