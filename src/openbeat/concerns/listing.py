@@ -58,8 +58,7 @@ CARD = (
     "    <p>{text}</p></li>\n"
 )
 REFERRED = "closed_referred"
-# The labels' key names the categories' version: a day is only how long a process keeps them
-# (a page of a category names a category of any agency, so they were read again every minute).
+# The status labels change only with the code: a day is how long a process keeps them.
 LABELS_TTL = 86400.0
 
 
@@ -205,10 +204,8 @@ def count(status, category, area_id, cap):
 def _category_labels() -> dict[int, str]:
     """Category id -> its label as a card shows it (escaped; marked with its language when it
     is not the page's), filled as pages need them, per version of the categories and language."""
-    version = pagecache.versions([CATEGORIES])[0]
-    language = translation.get_language()
-    key = f"category-labels:{version}:{language}"
-    labels: dict[int, str] = pagecache.memo(key, dict, ttl=LABELS_TTL)
+    key = f"category-labels:{translation.get_language()}"
+    labels: dict[int, str] = pagecache.per_version(CATEGORIES, key, dict)
     return labels
 
 

@@ -87,8 +87,7 @@ def _area_options(selected):
     """The neighbourhood filter's <option>s. Rendered once per process and version of the areas
     (200 options through the template, then through format_html, were most of a list page's
     miss); the selected one is marked in the rendered text."""
-    version = pagecache.versions([AREAS])[0]
-    rendered = pagecache.memo(f"area-options:{version}", _render_area_options)
+    rendered = pagecache.per_version(AREAS, "area-options", _render_area_options)
     if selected is None:
         return rendered
     option = f'<option value="{selected}">'
@@ -113,10 +112,9 @@ class _NamedArea(NamedTuple):
 def _named_area(area_id):
     """The area a query string names, (pk, name), or None: from the areas' names read once per
     version of the areas (a query on two misses in three of the list, filtered by area)."""
-    if not area_id.isdigit() or not area_id.isdecimal():  # "²" is a digit, not a number
+    if not area_id.isdecimal():  # "²" is a digit to isdigit(), not a number to int()
         return None
-    version = pagecache.versions([AREAS])[0]
-    names = pagecache.memo(f"area-names:{version}", lambda: dict(_area_rows()))
+    names = pagecache.per_version(AREAS, "area-names", lambda: dict(_area_rows()))
     pk = int(area_id)
     return _NamedArea(pk, names[pk]) if pk in names else None
 
