@@ -24,7 +24,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns 
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Several checkouts of OpenBeat on one machine (CI's fresh clone beside a developer's) must not
 # drop each other's PostgreSQL test database: name it after this checkout.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "openbeat.core.postgresql":  # noqa: F405
     import hashlib
     from pathlib import Path
 

@@ -200,7 +200,7 @@ def _parse_database_url(url):
     parts = urlsplit(url)
     userinfo, _at, hosts = parts.netloc.rpartition("@")
     if "," not in hosts or not parts.scheme.startswith("postgres"):
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        return _our_backend(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     names, ports = [], []
     for host in hosts.split(","):
         name, _colon, port = host.rpartition(":") if "]" not in host[-1:] else (host, "", "")
@@ -210,6 +210,14 @@ def _parse_database_url(url):
     config = dj_database_url.parse(first, conn_max_age=60, conn_health_checks=True)
     config["HOST"] = ",".join(names)
     config["PORT"] = ",".join(ports)
+    return _our_backend(config)
+
+
+def _our_backend(config):
+    """PostgreSQL through openbeat.core.postgresql: Django's backend, with a health check that
+    sends nothing to a healthy connection."""
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "openbeat.core.postgresql"
     return config
 
 
@@ -265,6 +273,9 @@ def _databases():
 
 
 DATABASES = _databases()
+# PostgreSQL keeps the hottest reads' statements prepared per connection (core/postgresql);
+# 0 for a transaction-pooling PgBouncer older than 1.21.
+DATABASE_PREPARED = env_bool("DATABASE_PREPARED", True)
 REPLICAS = [alias for alias in DATABASES if alias != "default"]
 DATABASE_ROUTERS = ["openbeat.core.replicas.ReplicaRouter"] if REPLICAS else []
 # After a resident's write (a POST: an RSVP, a report, a sign-up), their browser reads from the

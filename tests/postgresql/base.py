@@ -5,10 +5,12 @@ every table. TRUNCATE gives each of the ~70 tables and their indexes new files: 
 on a busy machine, 400 s of the PostgreSQL run. The few rows a test wrote are gone in tens of
 milliseconds with DELETE, in one transaction; foreign keys are checked at its commit (Django
 makes them DEFERRABLE INITIALLY DEFERRED), when every table is empty. Everything else is the
-production backend.
+production backend (openbeat.core.postgresql).
 """
 
-from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql import operations
+
+from openbeat.core.postgresql import base
 
 
 class DatabaseOperations(operations.DatabaseOperations):

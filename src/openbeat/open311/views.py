@@ -357,7 +357,10 @@ _WINDOWS = {
     for updated in (False, True)
 }
 _BY_ID = Prepared(
-    lambda agency_id, pk: _published(agency_id).filter(pk=pk), ["int", "int"], plain=True
+    lambda agency_id, pk: _published(agency_id).filter(pk=pk),
+    ["int", "int"],
+    plain=True,
+    prepare=True,
 )
 
 

@@ -1,0 +1,83 @@
+"""PostgreSQL: Django's backend, with a connection health check that costs no round trip, and a
+cursor whose statements PostgreSQL keeps prepared.
+
+Connections are kept between requests (CONN_MAX_AGE) and checked before reuse
+(CONN_HEALTH_CHECKS), so that after a failover, a restart or a killed backend each process's
+next request connects afresh instead of failing (docs/deployment.md: Failover). Django checks by
+sending `SELECT 1`: a round trip before every request's first query, on a one-query page a
+third of what it asks of the database server. A connection the server has closed or is closing
+(a terminated backend, a shutdown, a crash) has something to read on its socket: the server's
+last message, or the end of the stream. An idle, healthy connection has nothing. So the check
+looks at the socket without waiting, and only when something is there, or after an error, does
+it ask the server with `SELECT 1` as Django does. A server that vanished without closing the
+socket (a machine switched off) passes, as it would pass no `SELECT 1` either: the query then
+fails or times out.
+
+`prepared_cursor()` binds parameters on the server and prepares each statement once per
+connection, so the server parses and plans it once rather than on every request (Django's own
+cursors send each query as text with the values in it). Only the hottest fixed-shape reads use it
+(`openbeat.core.prepared.Prepared(prepare=True)`); OPENBEAT_DATABASE_PREPARED=0 turns it off,
+for a transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
+"""
+
+import select
+from typing import Any, cast
+
+from django.conf import settings
+from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import ConnStatus, Format, TransactionStatus
+
+# Django's psycopg 3 cursor binding on the server (django-stubs do not declare it).
+_ServerBindingCursor: Any = base.__dict__["ServerBindingCursor"]
+
+
+class PreparingCursor(_ServerBindingCursor):  # type: ignore[misc]
+    """Parameters bound on the server, each statement prepared on its first run."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("prepare", True)
+        return super().execute(query, params, **kwargs)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        # Django turns psycopg's prepared statements off (None), for connection poolers; that
+        # also refuses prepare=True. A threshold no query reaches prepares only what asks.
+        if params.get("prepare_threshold") is None and getattr(settings, "DATABASE_PREPARED", True):
+            params["prepare_threshold"] = 2**31 - 1
+        return dict(params)
+
+    def is_usable(self) -> bool:
+        connection = self.connection
+        if connection is None or connection.closed:
+            return False
+        if (
+            self.errors_occurred
+            or connection.info.status != ConnStatus.OK
+            or connection.info.transaction_status != TransactionStatus.IDLE
+            or not hasattr(select, "poll")
+        ):
+            return bool(super().is_usable())
+        poller = select.poll()
+        try:
+            poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+            waiting = poller.poll(0)
+        except (OSError, ValueError):
+            return False
+        return bool(super().is_usable()) if waiting else True
+
+    def prepared_cursor(self) -> Any:
+        """A cursor (as `cursor()` gives) whose statements are prepared on the server; a plain
+        one when OPENBEAT_DATABASE_PREPARED=0."""
+        if not getattr(settings, "DATABASE_PREPARED", True):
+            return self.cursor()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = PreparingCursor(self.connection)
+            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != getattr(loader, "timezone", None):
+                register_tzloader(self.timezone, cursor)
+        return cast(Any, self)._prepare_cursor(cursor)
