@@ -98,9 +98,10 @@ class Server:
         self.log_path = Path(log_dir) / f"server-{name}.log"
         self.proc = None
 
-    def cpu_seconds(self):
-        """User and system CPU time used so far by the server's processes (its session)."""
-        total = 0
+    def cpu_by_process(self):
+        """{pid: (parent pid, user and system CPU seconds so far)} of the server's processes
+        (its session)."""
+        found = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 text = stat.read_text()
@@ -108,8 +109,13 @@ class Server:
                 continue
             fields = text[text.rindex(")") + 2 :].split()
             if int(fields[3]) == self.proc.pid:  # session id: start_new_session made it ours
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+                ticks = int(fields[11]) + int(fields[12])
+                found[int(stat.parent.name)] = (int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"))
+        return found
+
+    def cpu_seconds(self):
+        """User and system CPU time used so far by the server's processes (its session)."""
+        return sum(cpu for _parent, cpu in self.cpu_by_process().values())
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -221,6 +227,11 @@ def fetch(url, timeout=120):
 CLIENT_HEADERS = {"Accept-Encoding": "gzip"}
 
 
+# Every run's wrk script: a distinct path per request when given paths, else the URL's; and a
+# new connection every 100 requests (see its comment).
+DISTINCT = Path(__file__).resolve().parent / "distinct.lua"
+
+
 def wrk_load(url, seconds, connections, script=None, script_args=()):
     headers = [arg for name, value in CLIENT_HEADERS.items() for arg in ("-H", f"{name}: {value}")]
     argv = [
@@ -232,9 +243,10 @@ def wrk_load(url, seconds, connections, script=None, script_args=()):
         "120s",
         "--latency",
         *headers,
-        *(["-s", str(script)] if script else []),
+        "-s",
+        str(script or DISTINCT),
         url,
-        *(["--", *map(str, script_args)] if script else []),
+        *(["--", *map(str, script_args)] if script_args else []),
     ]
     out = subprocess.run(
         argv, capture_output=True, text=True, timeout=seconds + 180, check=True
@@ -309,6 +321,11 @@ def load(url, seconds, connections, warm_up=False, target=None):
     return result
 
 
+# A run whose kept-alive connections all landed on one of the web workers measures one worker;
+# it is run again, up to BALANCE_TRIES times, until each worker did MIN_WORKER_SHARE of the work.
+BALANCE_TRIES, MIN_WORKER_SHARE = 4, 0.25
+
+
 def plan_runs(server, paths, seconds, connections, workers):
     """How long to load each path, and how long to wait after, from its unloaded latency.
 
@@ -341,13 +358,33 @@ def timed_run(server, page, plan, connections, warm_up=False):
     page = as_target(page)
     step = plan[page.name]
     seconds = min(step["seconds"], 3) if warm_up else step["seconds"]
-    cpu = server.cpu_seconds()
-    result = load(server.url(page.path), seconds, connections, warm_up=warm_up, target=page)
-    cpu = server.cpu_seconds() - cpu
-    result["cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
-    result["load_average"] = round(os.getloadavg()[0], 2)  # the machine is shared: say how much
-    time.sleep(step["drain"])
+    for attempt in range(1, BALANCE_TRIES + 1):
+        before = server.cpu_by_process()
+        result = load(server.url(page.path), seconds, connections, warm_up=warm_up, target=page)
+        after = server.cpu_by_process()
+        cpu = sum(c for _p, c in after.values()) - sum(c for _p, c in before.values())
+        result["cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
+        result["load_average"] = round(os.getloadavg()[0], 2)  # the machine is shared
+        shares = worker_shares(server, before, after)
+        result["worker_shares"] = shares
+        time.sleep(step["drain"])
+        if warm_up or len(shares) < 2 or min(shares) >= MIN_WORKER_SHARE:
+            break
+        # wrk's few kept-alive connections all went to one worker: not how many clients load a
+        # server. Run again (on new paths, for the miss cases); say how often.
+        result["one_sided_runs_before"] = attempt
     return result
+
+
+def worker_shares(server, before, after):
+    """Each web worker's share of the workers' CPU time between two readings."""
+    used = {
+        pid: cpu - before.get(pid, (parent, 0.0))[1]
+        for pid, (parent, cpu) in after.items()
+        if parent == server.proc.pid
+    }
+    total = sum(used.values())
+    return sorted(round(u / total, 3) for u in used.values()) if total > 0 else []
 
 
 # ---------------------------------------------------------------- in-process context
@@ -494,7 +531,13 @@ def _median(runs, key="rps"):
 def _progress(server, path, run):
     print(
         f"  {server.name:<15} {path:<14} {run['rps']:>9.1f} req/s "
-        f"{run['cpu_ms_per_request']:>9.2f} CPU ms/request ({run['requests']} requests)",
+        f"{run['cpu_ms_per_request']:>9.2f} CPU ms/request ({run['requests']} requests)"
+        f" workers {'/'.join(f'{s:.2f}' for s in run.get('worker_shares', []))}"
+        + (
+            f", {run['one_sided_runs_before']} one-sided before"
+            if "one_sided_runs_before" in run
+            else ""
+        ),
         flush=True,
     )
 

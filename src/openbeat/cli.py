@@ -83,6 +83,29 @@ def _prepare_apart():
         sys.exit("Could not migrate the database or collect the static files (see above).")
 
 
+def _bound_malloc():
+    """Ask glibc's malloc to give memory back: every worker thread would otherwise get an arena
+    of its own (up to 8 per core) that keeps what it once held, and a freed large block (a
+    200 KB answer) would raise the size below which blocks are kept instead of returned
+    (its "dynamic mmap threshold", up to 32 MB). Two arenas; blocks of 256 KiB and more mapped
+    and unmapped. OPENBEAT_MALLOC_TUNING=0 leaves malloc as it is (bench/README.md: memory).
+    Elsewhere than glibc (musl, macOS), nothing to do."""
+    if os.environ.get("OPENBEAT_MALLOC_TUNING", "1") == "0":
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return
+    m_mmap_threshold, m_arena_max = -3, -8  # glibc's malloc.h
+    mallopt(m_arena_max, 2)
+    mallopt(m_mmap_threshold, 256 * 1024)
+
+
 def _start_worker_thread():
     """Run the task worker beside the web server in one process (the demo's single command)."""
     from django.conf import settings
@@ -144,6 +167,7 @@ def _serve(host, port, workers, threads=4, with_task_worker=False, banner=""):
             return application
 
     connections.close_all()  # never share a database connection across the fork
+    _bound_malloc()  # before any thread starts; the workers inherit it
     Server().run()
 
 

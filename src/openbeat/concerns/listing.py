@@ -41,7 +41,7 @@ from django.utils.translation import gettext, ngettext
 from openbeat.concerns import queries
 from openbeat.concerns.models import CATEGORIES, Category, Concern, Status
 from openbeat.core import pagecache
-from openbeat.core.prepared import Prepared
+from openbeat.core.prepared import Prepared, server_cursor
 
 STATUSES = ("", "open", "closed")
 _SLUG = Category._meta.get_field("slug")
@@ -102,7 +102,7 @@ def _page(shape, direction):
         return newer.order_by("created_at", "id").values_list("pk")
 
     cursor = [] if direction == "first" else ["datetime", "int"]
-    return Prepared(build, [*_kinds(with_category, with_area), *cursor])
+    return Prepared(build, [*_kinds(with_category, with_area), *cursor], prepare=True)
 
 
 def _counted(shape):
@@ -112,6 +112,7 @@ def _counted(shape):
             _search(status, with_category, with_area, values, False).order_by().values_list("pk")
         ),
         _kinds(with_category, with_area),
+        prepare=True,
     )
 
 
@@ -120,7 +121,9 @@ _PAGES = {(shape, d): _page(shape, d) for shape in SHAPES for d in ("first", "be
 _COUNTS = {shape: _counted(shape) for shape in SHAPES}
 # Where a cursor concern is in the order: any public concern (the filters may have changed).
 _MARK = Prepared(
-    lambda pk: Concern.objects.public().filter(pk=pk).values_list("created_at", "pk"), ["int"]
+    lambda pk: Concern.objects.public().filter(pk=pk).values_list("created_at", "pk"),
+    ["int"],
+    prepare=True,
 )
 ROW_COLUMNS = (
     "pk",
@@ -145,6 +148,7 @@ def _rows_of(size):
                 .values_list(*ROW_COLUMNS, "support_count")
             ),
             ["int"] * size,
+            prepare=True,
         )
     return found
 
@@ -193,7 +197,7 @@ def count(status, category, area_id, cap):
     """How many concerns match, counted up to `cap` + 1 (more than the cap is all a page says)."""
     shape = (status, bool(category), area_id is not None)
     sql, params = _COUNTS[shape].sql(*_filters(category, area_id))
-    with connection.cursor() as cursor:
+    with server_cursor(connection) as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS capped", [*params, cap + 1])  # noqa: S608 (Django-built SQL, values as parameters)
         return cursor.fetchone()[0]
 

@@ -33,7 +33,7 @@ from openbeat.core import pagecache, ratelimit, replicas
 from openbeat.core.emailforms import answer_by_email
 from openbeat.core.models import AREAS, Area
 from openbeat.core.pagecache import public_page
-from openbeat.core.prepared import Prepared
+from openbeat.core.prepared import Prepared, server_cursor
 from openbeat.core.refusals import refusal_of
 from openbeat.events.models import Question
 
@@ -316,7 +316,7 @@ def _pin_rows(box, start, count):
     params = list(template)
     for position, source in slots:
         params[position] = found[source] if isinstance(source, int) else values[source]
-    with connection.cursor() as cursor:
+    with server_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

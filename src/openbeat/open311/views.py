@@ -347,7 +347,9 @@ def _window(agency_id, start, end, status="", updated_after=None):
 
 def _prepared_window(status, with_updated_after):
     kinds = ["int", "datetime", "datetime"] + ["datetime"] * with_updated_after
-    return Prepared(lambda *values: _window(*values[:3], status, *values[3:]), kinds, plain=True)
+    return Prepared(
+        lambda *values: _window(*values[:3], status, *values[3:]), kinds, plain=True, prepare=True
+    )
 
 
 # Each shape of the usual request, compiled once per process: ~2 ms less a miss.

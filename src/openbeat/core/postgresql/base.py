@@ -13,11 +13,15 @@ it ask the server with `SELECT 1` as Django does. A server that vanished without
 socket (a machine switched off) passes, as it would pass no `SELECT 1` either: the query then
 fails or times out.
 
-`prepared_cursor()` binds parameters on the server and prepares each statement once per
-connection, so the server parses and plans it once rather than on every request (Django's own
-cursors send each query as text with the values in it). Only the hottest fixed-shape reads use it
-(`openbeat.core.prepared.Prepared(prepare=True)`); OPENBEAT_DATABASE_PREPARED=0 turns it off,
-for a transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
+`prepared_cursor()` binds parameters on the server, and a statement it has run twice on a
+connection is prepared there from the third run on (psycopg's prepare_threshold), so the server
+parses and plans it once rather than on every request: Django's own cursors send each query as
+text with the values in it, which PostgreSQL plans anew each time (0.8-1 ms of a map box's pins,
+0.7 ms of the list's four statements, measured at 1,000,000 concerns). Only the fixed-shape
+reads of the public pages use it (`openbeat.core.prepared.Prepared(prepare=True)`, and
+`server_cursor()` there); a statement run once (a map box of an unusual shape) is not prepared.
+psycopg keeps the 100 last used per connection. OPENBEAT_DATABASE_PREPARED=0 turns it off, for a
+transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
 """
 
 import select
@@ -28,25 +32,19 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.pq import ConnStatus, Format, TransactionStatus
 
-# Django's psycopg 3 cursor binding on the server (django-stubs do not declare it).
+# Django's psycopg 3 cursor that binds on the server (django-stubs do not declare it).
 _ServerBindingCursor: Any = base.__dict__["ServerBindingCursor"]
-
-
-class PreparingCursor(_ServerBindingCursor):  # type: ignore[misc]
-    """Parameters bound on the server, each statement prepared on its first run."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("prepare", True)
-        return super().execute(query, params, **kwargs)
+PREPARE_AFTER = 2  # runs of a statement on a connection before it is prepared
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        # Django turns psycopg's prepared statements off (None), for connection poolers; that
-        # also refuses prepare=True. A threshold no query reaches prepares only what asks.
+        # Django turns psycopg's prepared statements off (None), for connection poolers. Its
+        # own cursors bind on the client and never prepare, whatever the threshold: only
+        # prepared_cursor()'s statements are prepared.
         if params.get("prepare_threshold") is None and getattr(settings, "DATABASE_PREPARED", True):
-            params["prepare_threshold"] = 2**31 - 1
+            params["prepare_threshold"] = PREPARE_AFTER
         return dict(params)
 
     def is_usable(self) -> bool:
@@ -69,14 +67,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return bool(super().is_usable()) if waiting else True
 
     def prepared_cursor(self) -> Any:
-        """A cursor (as `cursor()` gives) whose statements are prepared on the server; a plain
-        one when OPENBEAT_DATABASE_PREPARED=0."""
+        """A cursor (as `cursor()` gives) whose repeated statements are prepared on the server;
+        a plain one when OPENBEAT_DATABASE_PREPARED=0."""
         if not getattr(settings, "DATABASE_PREPARED", True):
             return self.cursor()
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = PreparingCursor(self.connection)
+            cursor = _ServerBindingCursor(self.connection)
             loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != getattr(loader, "timezone", None):
                 register_tzloader(self.timezone, cursor)
