@@ -31,6 +31,8 @@ if DATABASES["default"]["ENGINE"] == "openbeat.core.postgresql":  # noqa: F405
     _checkout = hashlib.blake2s(
         str(Path(__file__).resolve().parent.parent).encode(), digest_size=4
     ).hexdigest()
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_openbeat_{_checkout}"  # noqa: F405
+    # .ci/run runs two PostgreSQL suites of one checkout at once: OPENBEAT_TEST_LANE tells them apart.
+    _lane = os.environ.get("OPENBEAT_TEST_LANE", "")
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_openbeat_{_checkout}{_lane}"  # noqa: F405
     # Django's backend, emptying tables after a test with real transactions faster.
     DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405
