@@ -346,9 +346,16 @@ def _window(agency_id, start, end, status="", updated_after=None):
 
 
 def _prepared_window(status, with_updated_after):
+    """A window's statement. On PostgreSQL the plain window (every status, no updated_after) is
+    prepared; the others are planned for their values each time: a prepared statement settles
+    on PostgreSQL's generic plan, which read a 30-day window of open requests in 0.6-0.75 ms
+    against 0.22-0.25 ms planned for its values (1,000,000 concerns)."""
     kinds = ["int", "datetime", "datetime"] + ["datetime"] * with_updated_after
     return Prepared(
-        lambda *values: _window(*values[:3], status, *values[3:]), kinds, plain=True, prepare=True
+        lambda *values: _window(*values[:3], status, *values[3:]),
+        kinds,
+        plain=True,
+        prepare=not status and not with_updated_after,
     )
 
 
