@@ -18,11 +18,16 @@ pytestmark = [
 ]
 
 
-def _wrapper():
-    """A connection as a server process keeps it: for a minute, checked before reuse."""
+@pytest.fixture
+def kept_and_observer():
+    """Two connections as a server process keeps them (for a minute, checked before reuse):
+    one a request would reuse, and one that watches it from the server's side."""
     default = connections[DEFAULT_DB_ALIAS]
     settings = {**default.settings_dict, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
-    return type(default)(settings, DEFAULT_DB_ALIAS)
+    pair = [type(default)(dict(settings), DEFAULT_DB_ALIAS) for _ in range(2)]
+    yield pair
+    for wrapper in pair:
+        wrapper.close()
 
 
 def _last_query(observer, pid):
@@ -43,56 +48,44 @@ def _new_request(kept):
     return _one(kept, "SELECT 7 AS seven")
 
 
-def test_a_healthy_kept_connection_is_reused_without_asking_the_server():
-    kept, observer = _wrapper(), _wrapper()
-    try:
-        assert _one(kept, "SELECT 1234 AS before") == 1234
-        pid = kept.connection.info.backend_pid
-        assert _last_query(observer, pid) == ("idle", "SELECT 1234 AS before")
+def test_a_healthy_kept_connection_is_reused_without_asking_the_server(kept_and_observer):
+    kept, observer = kept_and_observer
+    assert _one(kept, "SELECT 1234 AS before") == 1234
+    pid = kept.connection.info.backend_pid
+    assert _last_query(observer, pid) == ("idle", "SELECT 1234 AS before")
 
-        kept.close_if_unusable_or_obsolete()
-        kept.close_if_health_check_failed()  # the check a request's first query makes
-        assert kept.health_check_done
-        # Django's own check would have sent SELECT 1 to the server.
-        assert _last_query(observer, pid) == ("idle", "SELECT 1234 AS before")
-        assert _new_request(kept) == 7
-        assert kept.connection.info.backend_pid == pid
-    finally:
-        kept.close()
-        observer.close()
+    kept.close_if_unusable_or_obsolete()
+    kept.close_if_health_check_failed()  # the check a request's first query makes
+    assert kept.health_check_done
+    # Django's own check would have sent SELECT 1 to the server.
+    assert _last_query(observer, pid) == ("idle", "SELECT 1234 AS before")
+    assert _new_request(kept) == 7
+    assert kept.connection.info.backend_pid == pid
 
 
-def test_a_connection_the_server_closed_is_replaced_before_the_request_uses_it():
-    kept, observer = _wrapper(), _wrapper()
-    try:
-        assert _new_request(kept) == 7
-        pid = kept.connection.info.backend_pid
-        assert _one(observer, f"SELECT pg_terminate_backend({pid})") is True  # noqa: S608
-        deadline = time.monotonic() + 10
-        while _last_query(observer, pid) is not None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _last_query(observer, pid) is None
+def test_a_connection_the_server_closed_is_replaced_before_the_request_uses_it(kept_and_observer):
+    kept, observer = kept_and_observer
+    assert _new_request(kept) == 7
+    pid = kept.connection.info.backend_pid
+    assert _one(observer, f"SELECT pg_terminate_backend({pid})") is True  # noqa: S608
+    deadline = time.monotonic() + 10
+    while _last_query(observer, pid) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _last_query(observer, pid) is None
 
-        assert _new_request(kept) == 7  # not "terminating connection due to administrator command"
-        assert kept.connection.info.backend_pid != pid
-    finally:
-        kept.close()
-        observer.close()
+    assert _new_request(kept) == 7  # not "terminating connection due to administrator command"
+    assert kept.connection.info.backend_pid != pid
 
 
-def test_after_an_error_the_connection_is_checked_by_the_server():
-    kept, observer = _wrapper(), _wrapper()
-    try:
-        assert _new_request(kept) == 7
-        pid = kept.connection.info.backend_pid
-        kept.errors_occurred = True  # as Django marks it after a database error
-        kept.close_if_unusable_or_obsolete()
-        assert _last_query(observer, pid) == ("idle", "SELECT 1")
-        assert not kept.errors_occurred
-        assert kept.connection.info.backend_pid == pid
-    finally:
-        kept.close()
-        observer.close()
+def test_after_an_error_the_connection_is_checked_by_the_server(kept_and_observer):
+    kept, observer = kept_and_observer
+    assert _new_request(kept) == 7
+    pid = kept.connection.info.backend_pid
+    kept.errors_occurred = True  # as Django marks it after a database error
+    kept.close_if_unusable_or_obsolete()
+    assert _last_query(observer, pid) == ("idle", "SELECT 1")
+    assert not kept.errors_occurred
+    assert kept.connection.info.backend_pid == pid
 
 
 def _runs_of_prepared_reads():
