@@ -16,6 +16,7 @@ does not ask, a pin outside the areas served and an unknown service are 404s; a 
 as written (1990-2199), not after the move to UTC.
 """
 
+import collections
 import zlib
 from pathlib import Path
 
@@ -83,7 +84,12 @@ def prepare(world):
             "slug", flat=True
         )
     )
-    ids = [str(pk) for pk in Concern.objects.public().values_list("pk", flat=True)]
+    ids = [
+        str(pk)
+        for pk in Concern.objects.public()
+        .filter(agency__slug=JURISDICTIONS[0])
+        .values_list("pk", flat=True)
+    ]
     paths = {"service_code": codes, "service_request_id": ids, "token_id": [world.token]}
     report = {
         "jurisdiction_id": "smyrna-pd",
@@ -93,14 +99,21 @@ def prepare(world):
         "description": "Loud music every night",
     }
 
+    turns = collections.Counter()  # positive cases seen, per operation
+
     def steer(case, paths_too=True):
         if (case.query or {}).get("api_key") == WORLD_KEY:
             case.query = {**case.query, "api_key": world.key}
-        drawn = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
-        if case.meta is None or not case.meta.generation.mode.is_positive or drawn % 2:
+        if case.meta is None or not case.meta.generation.mode.is_positive:
             return
+        # Every other positive case of each operation, its first included: which cases a
+        # parity of their contents picked varied between full runs and runs of this module.
+        turns[case.operation.label] += 1
+        if turns[case.operation.label] % 2 == 0:
+            return
+        drawn = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
         if case.method == "GET" and case.operation.path != "/discovery.json":
-            case.query = {**(case.query or {}), "jurisdiction_id": JURISDICTIONS[drawn % 2]}
+            case.query = {**(case.query or {}), "jurisdiction_id": JURISDICTIONS[0]}
         for name, pool in paths.items():
             if paths_too and name in (case.path_parameters or {}):
                 case.path_parameters = {**case.path_parameters, name: pool[drawn % len(pool)]}
