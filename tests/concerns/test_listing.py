@@ -180,3 +180,54 @@ def test_every_filter_and_cursor_shows_exactly_the_public_concerns_it_names(
         response = client.get(f"/concerns/?category=noise&before={cursor}")
         assert response.status_code == 400, cursor
         assert _ids(response.content.decode()) == []
+
+
+def _options(body, name):
+    select = body.split(f'<select id="f-{name}" name="{name}">')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+
+
+def test_the_filters_show_what_was_chosen_in_the_readers_language(client, town):
+    area = Area.objects.filter(agency=town.smyrna).first()
+    path = f"/concerns/?status=open&category=parking&area={area.pk}"
+    body = client.get(path, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    categories = _options(body, "category")
+    assert [(v, s) for v, s, _name in categories if s] == [("parking", " selected")]
+    names = [name for value, _s, name in categories if value]
+    assert "Estacionamiento" in names and "Parking" not in names
+    assert names == sorted(names)
+    assert "officer-conduct" not in {v for v, _s, _n in categories}  # sensitive: never offered
+    assert [(v, s) for v, s, _name in _options(body, "area") if s] == [(str(area.pk), " selected")]
+    # Another reader, another choice: nothing of the first page's marks is kept.
+    body = client.get("/concerns/?category=noise", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert [(v, n) for v, s, n in _options(body, "category") if s] == [("noise", "Noise")]
+    assert not [v for v, s, _name in _options(body, "area") if s]
+    # A renamed category is the filter's name at once (the categories' version).
+    Category.objects.filter(slug="noise").update(name="Loud noise")
+    pagecache.bump(CATEGORIES)
+    body = client.get("/concerns/?category=noise", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert [(v, n) for v, s, n in _options(body, "category") if s] == [("noise", "Loud noise")]
+
+
+def _heading(body):
+    return re.search(r'<h2 id="results">([^<]*)</h2>', body).group(1)
+
+
+def test_every_page_of_a_filter_counts_what_is_there_now(client, town):
+    for n in range(5):
+        factories.concern(category="noise", description=f"Music at night {n}")
+    factories.concern(category="parking", description="Blocked drive")
+    first = client.get("/concerns/?category=noise").content.decode()
+    assert _heading(first) == "5 concerns"
+    older = [_ids(first)[2], _ids(first)[3]]
+    # Other pages of the filter (each a new URL): the same count, whatever the cursor.
+    for pk in older:
+        assert _heading(client.get(f"/concerns/?category=noise&before={pk}").content.decode()) == (
+            "5 concerns"
+        )
+    assert _heading(client.get("/concerns/?category=parking").content.decode()) == "1 concern"
+    # A new report in the filter is counted on the next page asked for, another cursor.
+    factories.concern(category="noise", description="Dog barking")
+    body = client.get(f"/concerns/?category=noise&before={older[1]}").content.decode()
+    assert _heading(body) == "6 concerns"
+    assert _heading(client.get("/concerns/").content.decode()) == "7 concerns"

@@ -88,3 +88,16 @@ def test_cached_pages_of_many_scopes_cost_one_query_a_second(client, town, monke
         client.get("/events/")
         client.get("/concerns/")
     assert len(queries) == 1
+
+
+def test_values_kept_per_version_are_bounded_and_follow_every_scope_they_name(db, monkeypatch):
+    from openbeat.core import pagecache
+
+    monkeypatch.setattr(pagecache, "PER_VERSION_KEYS", 10)
+    computed = []
+    for n in range(25):  # a busy process: a new filter's count on every page
+        pagecache.per_version(["a", "b"], f"count:{n}", lambda n=n: computed.append(n) or n)
+    assert len(pagecache._per_version) <= 10
+    assert pagecache.per_version(["a", "b"], "count:24", lambda: -1) == 24  # the newest kept
+    pagecache.bump("b")  # either scope's write makes the value stale
+    assert pagecache.per_version(["a", "b"], "count:24", lambda: -1) == -1

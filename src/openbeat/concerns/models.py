@@ -100,6 +100,14 @@ class Category(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "slug"], name="category_slug_per_agency")
         ]
+        indexes = [
+            # Every public read excludes the sensitive categories (`ConcernQuerySet.public`): a
+            # subquery each database runs once per statement (once per map tile in the pins'),
+            # which read every category (1,100 for 100 agencies: ~90 us on SQLite, 40 with it).
+            models.Index(
+                fields=["id"], condition=models.Q(is_sensitive=True), name="category_sensitive"
+            )
+        ]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 

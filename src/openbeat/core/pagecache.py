@@ -61,7 +61,10 @@ _local: dict[
 ] = {}  # (db, scope) -> (counter, "writes" read with it)
 _writes: dict[str, list[float]] = {}  # db -> [the newest "writes" counter seen, when it was read]
 _memo: dict[str, tuple[Any, float]] = {}  # key -> (value, read at)
-_per_version: dict[tuple[str, str], tuple[int, Any]] = {}  # (db, key) -> (version, value)
+_per_version: dict[
+    tuple[str, str], tuple[tuple[int, ...], Any]
+] = {}  # (db, key) -> (versions, value)
+PER_VERSION_KEYS = 4096  # the list's counts, one a filter, are most of them
 T = TypeVar("T")
 # A view, and what names the scopes its page depends on (None: do not cache this request).
 View = Callable[..., HttpResponseBase]
@@ -155,19 +158,22 @@ def memo(key: str, compute: Callable[[], T], ttl: float = MEMO_TTL) -> T:
     return value
 
 
-def per_version(scope: str, key: str, compute: Callable[[], T]) -> T:
-    """`compute()` once per version of `scope` per process and database read from (a value
-    derived from what the scope's writes change: the categories' names for the map's pins).
-    Only the newest version's value is kept."""
+def per_version(scopes: str | Sequence[str], key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per version of `scopes` (one, or several) per process and database read
+    from: a value derived from what the scopes' writes change (the categories' names for the
+    map's pins; the list's count for a filter, the same on every page of it). Only the newest
+    versions' value is kept per key, and at most PER_VERSION_KEYS keys."""
     db = replicas.read_alias()
-    (version,) = versions([scope])
+    stamp = versions([scopes] if isinstance(scopes, str) else scopes)
     hit = _per_version.get((db, key))
-    if hit is not None and hit[0] == version:
+    if hit is not None and hit[0] == stamp:
         value: T = hit[1]
         return value
     value = compute()
     with _lock:
-        _per_version[(db, key)] = (version, value)
+        if len(_per_version) >= PER_VERSION_KEYS:
+            _per_version.clear()
+        _per_version[(db, key)] = (stamp, value)
     return value
 
 

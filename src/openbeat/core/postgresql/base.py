@@ -25,12 +25,11 @@ transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statem
 """
 
 import select
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db.backends.postgresql import base
-from django.db.backends.postgresql.psycopg_any import register_tzloader
-from psycopg.pq import ConnStatus, Format, TransactionStatus
+from psycopg.pq import ConnStatus, TransactionStatus
 
 # Django's psycopg 3 cursor that binds on the server (django-stubs do not declare it).
 _ServerBindingCursor: Any = base.__dict__["ServerBindingCursor"]
@@ -43,7 +42,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Django turns psycopg's prepared statements off (None), for connection poolers. Its
         # own cursors bind on the client and never prepare, whatever the threshold: only
         # prepared_cursor()'s statements are prepared.
-        if params.get("prepare_threshold") is None and getattr(settings, "DATABASE_PREPARED", True):
+        if params.get("prepare_threshold") is None:
             params["prepare_threshold"] = PREPARE_AFTER
         return dict(params)
 
@@ -66,16 +65,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         return bool(super().is_usable()) if waiting else True
 
+    _binding_on_server = False  # set by prepared_cursor() while it makes its cursor
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        """Django's cursor; from prepared_cursor(), one that binds on the server (Django's own
+        class for it), unless OPENBEAT_DATABASE_PREPARED=0."""
+        connection = self.connection
+        if name or not self._binding_on_server or not getattr(settings, "DATABASE_PREPARED", True):
+            return super().create_cursor(name)
+        factory = connection.cursor_factory
+        connection.cursor_factory = _ServerBindingCursor
+        try:
+            return super().create_cursor(name)
+        finally:
+            connection.cursor_factory = factory
+
     def prepared_cursor(self) -> Any:
         """A cursor (as `cursor()` gives) whose repeated statements are prepared on the server;
         a plain one when OPENBEAT_DATABASE_PREPARED=0."""
-        if not getattr(settings, "DATABASE_PREPARED", True):
+        self._binding_on_server = True
+        try:
             return self.cursor()
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            cursor = _ServerBindingCursor(self.connection)
-            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
-            if self.timezone != getattr(loader, "timezone", None):
-                register_tzloader(self.timezone, cursor)
-        return cast(Any, self)._prepare_cursor(cursor)
+        finally:
+            self._binding_on_server = False
