@@ -1,9 +1,22 @@
+import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from openbeat.core.models import AuditEvent
 from openbeat.demo.loader import load_demo
 from openbeat.events.models import Event, Occurrence
 from openbeat.events.queries import upcoming
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for the tests that read it (~10 s a load): in a transaction that
+    each test's own nests in (its writes rolled back after it), rolled back after the module.
+    The first test loads it itself, twice, on an empty database."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)
 
 
 def test_demo_is_the_seed_town_and_loading_twice_changes_nothing(db, client):
@@ -36,11 +49,10 @@ def test_demo_is_the_seed_town_and_loading_twice_changes_nothing(db, client):
     assert "Interim Police Chief Norman Wood" in agency
 
 
-def test_demo_has_a_problem_in_each_part_of_its_life_with_real_measures(db, client):
+def test_demo_has_a_problem_in_each_part_of_its_life_with_real_measures(demo, db, client):
     from openbeat.problems.analysis import before_after
     from openbeat.problems.models import Problem
 
-    load_demo()
     phases = dict(Problem.objects.values_list("title", "phase"))
     assert set(phases.values()) == {"scanning", "assessment", "closed"}
     speeding = Problem.objects.get(title__startswith="Speeding")
@@ -62,14 +74,13 @@ def test_demo_has_a_problem_in_each_part_of_its_life_with_real_measures(db, clie
     assert speeding.get_absolute_url() in track
 
 
-def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
+def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(demo, db, client):
     import h3
 
     from openbeat.demo.history import PARK
     from openbeat.hotspots import compute
     from openbeat.hotspots.models import HotspotMap
 
-    load_demo()
     hotspot_map = HotspotMap.objects.get(agency__slug="smyrna-pd")
     park = h3.latlng_to_cell(*PARK, hotspot_map.resolution)
     assert hotspot_map.cells.get(cell=park).kind == "hot"
@@ -95,10 +106,9 @@ def test_demo_town_has_a_hotspot_by_the_park_on_its_public_page(db, client):
     )
 
 
-def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, client):
+def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(demo, db, client):
     from openbeat.projects.models import Project, SignUpStatus
 
-    load_demo()
     load_demo()
     project = Project.objects.get(title="Neighborhood Watch evening walks")
     assert project.programme.name == "Neighborhood Watch"
@@ -112,12 +122,11 @@ def test_demo_neighbourhood_watch_fills_its_first_walk_with_a_waiting_list(db, c
     assert project.get_absolute_url() in problem
 
 
-def test_demo_transparency_page_shows_the_town_from_the_real_figures(db, client):
+def test_demo_transparency_page_shows_the_town_from_the_real_figures(demo, db, client):
     from openbeat.core.models import Agency
     from openbeat.insights import dashboards
     from openbeat.insights.models import SurveyResponse
 
-    load_demo()
     answers = SurveyResponse.objects.count()
     load_demo()
     assert SurveyResponse.objects.count() == answers > 100
@@ -180,10 +189,9 @@ def _assert_a_real_towns_history(smyrna, data):
     assert all(m["close"]["median"] for m in data["response"]["month"][:-1])
 
 
-def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(db):
+def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(demo, db):
     from openbeat.retention.models import RetentionRule
 
-    load_demo()
     months = dict(
         RetentionRule.objects.filter(agency__slug="smyrna-pd").values_list(
             "category__slug", "months_after_closing"
@@ -192,11 +200,12 @@ def test_demo_keeps_closed_concerns_two_years_and_complaints_as_they_are(db):
     assert months["noise"] == 24 and "officer-conduct" not in months
 
 
-def test_demo_checks_residents_in_by_their_qr_codes_and_the_next_replies_carry_one(db, client):
+def test_demo_checks_residents_in_by_their_qr_codes_and_the_next_replies_carry_one(
+    demo, db, client
+):
     from openbeat.events.models import RSVP
     from openbeat.insights.metrics import _meeting_facts
 
-    load_demo()
     load_demo()  # nothing twice
     came = RSVP.objects.filter(checked_in_at__isnull=False)
     assert sorted(came.values_list("name", flat=True)) == ["Rosa Martínez", "Tom Hughes"]
@@ -212,11 +221,10 @@ def test_demo_checks_residents_in_by_their_qr_codes_and_the_next_replies_carry_o
     assert following.check_in_code_shown in page and "<svg" in page
 
 
-def test_demo_next_town_hall_meeting_has_questions_some_answered_one_a_concern(db, client):
+def test_demo_next_town_hall_meeting_has_questions_some_answered_one_a_concern(demo, db, client):
     from openbeat.demo.questions import next_meeting
     from openbeat.events.models import Question
 
-    load_demo()
     load_demo()  # a second load adds no question
     meeting = next_meeting(Event.objects.get(slug="community-awareness-meeting").agency)
     assert meeting.place.name == "Smyrna Town Hall"
@@ -231,8 +239,7 @@ def test_demo_next_town_hall_meeting_has_questions_some_answered_one_a_concern(d
     assert "Asked by Maria G." in listing and f"/concerns/{turned.concern.pk}/" in listing
 
 
-def test_demo_speaks_spanish_where_its_staff_wrote_spanish_and_marks_the_rest(db, client):
-    load_demo()
+def test_demo_speaks_spanish_where_its_staff_wrote_spanish_and_marks_the_rest(demo, db, client):
     coffee = Event.objects.get(slug="coffee-with-a-cop")
     spanish = client.get(coffee.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "<h1>Café con un Policía</h1>" in spanish
@@ -248,8 +255,9 @@ def test_demo_speaks_spanish_where_its_staff_wrote_spanish_and_marks_the_rest(db
     assert "<h1>Coffee with a Cop</h1>" in english and "Café" not in english
 
 
-def test_demo_town_hall_meeting_has_a_flyer_the_website_a_block_and_the_beats_officers(db, client):
-    load_demo()
+def test_demo_town_hall_meeting_has_a_flyer_the_website_a_block_and_the_beats_officers(
+    demo, db, client
+):
     meeting = (
         upcoming().filter(event__slug="community-awareness-meeting").select_related("event").first()
     )

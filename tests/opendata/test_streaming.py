@@ -1,4 +1,4 @@
-"""A 200,000-row export streams in constant memory: the server never holds the whole file."""
+"""A 100,000-row export streams in constant memory: the server never holds the whole file."""
 
 import tracemalloc
 
@@ -6,8 +6,9 @@ from django.db import connection
 
 from openbeat.concerns.models import Category, Concern
 
-ROWS = 200_000
-# The whole CSV is ~60 MB; one chunk of 2,000 rows and its Python objects are a few MB.
+ROWS = 100_000
+# The whole CSV is ~30 MB; one chunk of 2,000 rows and its Python objects are a few MB. (200,000
+# rows proved no more and took ~70 s of CI's time on each database, under tracemalloc.)
 PEAK_BOUND = 12 * 1024 * 1024
 NOISE = (
     "Loud music from the car park behind the shops until three in the morning, again; "
@@ -17,7 +18,7 @@ NOISE = (
 
 def _bulk_concerns(town):
     """ROWS concerns in one INSERT … SELECT: copies of one saved concern, each with its own
-    description, point and token. Building 200,000 model objects in Python took most of the test."""
+    description, point and token. Building 100,000s of model objects in Python took most of the test."""
     category = Category.objects.get(agency=town.smyrna, slug="noise")
     template = Concern(
         agency=town.smyrna,
@@ -52,7 +53,7 @@ def _bulk_concerns(town):
         cursor.execute(insert, [ROWS - 1, NOISE, template.pk])
 
 
-def test_a_200000_row_csv_export_streams_under_a_memory_bound(client, town):
+def test_a_100000_row_csv_export_streams_under_a_memory_bound(client, town):
     from openbeat.concerns.defaults import ensure_default_categories
 
     ensure_default_categories(town.smyrna)
@@ -69,5 +70,5 @@ def test_a_200000_row_csv_export_streams_under_a_memory_bound(client, town):
     finally:
         tracemalloc.stop()
     assert lines == ROWS + 1  # the header and every row
-    assert size > 4 * PEAK_BOUND  # the file is far larger than what was held at once
+    assert size > 2 * PEAK_BOUND  # the file is far larger than what was held at once
     assert peak < PEAK_BOUND, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.1f} MB export"
