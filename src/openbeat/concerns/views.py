@@ -62,11 +62,7 @@ def _category_options(selected):
     rendered = pagecache.per_version(
         CATEGORIES, f"category-options:{language}", _render_category_options
     )
-    if not selected:
-        return rendered
-    option = f'<option value="{escape(selected)}">'
-    marked = option[:-1] + " selected>"
-    return mark_safe(rendered.replace(option, marked, 1))  # noqa: S308 (our own rendered options, the slug escaped)
+    return _marked(rendered, selected or None)
 
 
 def _render_category_options():
@@ -93,10 +89,16 @@ def _area_options(selected):
     (200 options through the template, then through format_html, were most of a list page's
     miss); the selected one is marked in the rendered text."""
     rendered = pagecache.per_version(AREAS, "area-options", _render_area_options)
+    return _marked(rendered, selected)
+
+
+def _marked(rendered, selected):
+    """Rendered <option>s with the one whose value is `selected` (escaped as format_html wrote
+    it) marked selected; as they are for None."""
     if selected is None:
         return rendered
-    option = f'<option value="{selected}">'
-    return mark_safe(rendered.replace(option, f'<option value="{selected}" selected>', 1))  # noqa: S308 (our own rendered options; the id is an int)
+    option = f'<option value="{escape(selected)}">'
+    return mark_safe(rendered.replace(option, f"{option[:-1]} selected>", 1))  # noqa: S308 (our own rendered options, the value escaped)
 
 
 def _render_area_options():
@@ -274,8 +276,8 @@ def _merged(alias, shape):
       are estimated at a row or two each, and it appends and sorts every row of the box.
     The outer SELECT leaves created_at out: it orders the merge only (SQLite would parse 500
     of them into datetimes); on PostgreSQL it reads the coordinates as floats, as the pins
-    write them, not as decimals (SQLite's are floats already). Returns the statement, its parameters with the request's slots
-    left open, and where each slot's value comes from."""
+    write them, not as decimals (SQLite's are floats already). Returns the statement, its
+    parameters with the request's slots left open, and where each slot's value comes from."""
     limited = connections[alias].vendor != "sqlite"
     arms, params, slots = [], [], []
     for number, inside in enumerate(shape):
