@@ -19,6 +19,7 @@ from openbeat.outreach import actions as outreach_actions
 from openbeat.outreach.models import Announcement
 from openbeat.projects.models import Project
 from tests import factories
+from tests.pins import pins_of
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +241,7 @@ def test_the_maps_pins_name_the_category_in_the_readers_language(client, town):
     factories.concern()
     pins = "/concerns/pins.json?bbox=-76,39,-75,40"
     # A default name: the catalogue's Spanish until staff write their own.
-    assert client.get(pins, HTTP_ACCEPT_LANGUAGE="es").json()["pins"][0]["category"] == (
+    assert pins_of(client.get(pins, HTTP_ACCEPT_LANGUAGE="es").json())[0]["category"] == (
         "Vandalismo y grafitis"
     )
     # Written straight in the database, as no staff edit is (each bumps the categories'
@@ -248,6 +249,6 @@ def test_the_maps_pins_name_the_category_in_the_readers_language(client, town):
     Category.objects.filter(slug="vandalism-graffiti").update(name_es="Pintadas")
     pagecache.bump(CATEGORIES)
     answer = client.get(pins + "&page=1", HTTP_ACCEPT_LANGUAGE="es").json()
-    assert answer["pins"][0]["category"] == "Pintadas"
+    assert pins_of(answer)[0]["category"] == "Pintadas"
     english = client.get(pins + "&page=1", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert english["pins"][0]["category"] == "Vandalism and graffiti"
+    assert pins_of(english)[0]["category"] == "Vandalism and graffiti"

@@ -9,6 +9,7 @@ from openbeat.concerns import actions, views
 from openbeat.concerns.models import Status
 from openbeat.problems import actions as problem_actions
 from tests import factories
+from tests.pins import pins_of
 
 PINS = "/concerns/pins.json?bbox=-75.70,39.25,-75.55,39.35"  # both towns, many map tiles
 SMYRNA_311 = "/open311/v2/requests.json?jurisdiction_id=smyrna-pd"
@@ -41,7 +42,7 @@ def test_a_new_report_shows_at_once_on_the_cached_list_map_and_open311(client, t
     _report(client, "Broken bus shelter glass")
     for url in pages:
         assert "Broken bus shelter" in client.get(url).content.decode() or url == PINS, url
-    pins = client.get(PINS).json()["pins"]
+    pins = pins_of(client.get(PINS).json())
     assert len(pins) == 2 and pins[0]["url"].endswith(f"/{pins[0]['id']}/")
     newest = client.get(f"/open311/v2/requests/{pins[0]['id']}.json?jurisdiction_id=smyrna-pd")
     assert newest.json()[0]["description"] == "Broken bus shelter glass"
@@ -64,7 +65,7 @@ def test_support_and_staff_answers_show_at_once(client, town):
 
 def test_hiding_a_concern_takes_it_off_the_cached_map_at_once(client, town):
     concern = factories.concern(description="Names a neighbour")
-    assert [p["id"] for p in client.get(PINS).json()["pins"]] == [concern.pk]
+    assert [p["id"] for p in pins_of(client.get(PINS).json())] == [concern.pk]
     actions.set_hidden(concern, True, "Names a person", acting_user=town.smyrna_officer)
     assert client.get(PINS).json()["pins"] == []
     assert "Names a neighbour" not in client.get(SMYRNA_311).content.decode()
@@ -118,7 +119,7 @@ def test_pins_merge_the_newest_of_every_tile_and_page_on(client, town, monkeypat
     first = client.get(PINS).json()
     second = client.get(PINS + "&page=2").json()
     third = client.get(PINS + "&page=3").json()
-    ids = [p["id"] for p in first["pins"] + second["pins"] + third["pins"]]
+    ids = [p["id"] for page in (first, second, third) for p in pins_of(page)]
     assert ids == [c.pk for c in reversed(made)]
     assert (first["next_page"], second["next_page"], third["next_page"]) == (2, 3, None)
 
@@ -170,7 +171,7 @@ def test_pins_keep_to_the_box_inside_a_map_tile(client, town):
     inside = factories.concern(point=("39.3010", "-75.6010"))
     factories.concern(point=("39.3040", "-75.6040"))  # the same 0.05° tile, outside the box
     box = client.get("/concerns/pins.json?bbox=-75.6020,39.3000,-75.6000,39.3020").json()
-    assert [p["id"] for p in box["pins"]] == [inside.pk]
+    assert [p["id"] for p in pins_of(box)] == [inside.pk]
 
 
 def test_the_cached_problem_pages_forms_work_for_every_reader(client, town):

@@ -14,6 +14,7 @@ from openbeat.concerns.models import CATEGORIES, Category, Concern, Status
 from openbeat.core import pagecache
 from openbeat.core.models import PageVersion
 from tests import factories
+from tests.pins import pins_of
 
 CLAYTON = (39.276, -75.659, 39.304, -75.626)
 BOXES = [
@@ -36,19 +37,25 @@ def _expected(box, number, size, language):
     )
     start = (number - 1) * size
     rows = list(public[start : start + size + 1])
+    shown = rows[:size]
     with translation.override(language):
-        pins = [
-            {
-                "id": c.pk,
-                "lat": float(c.public_latitude),
-                "lon": float(c.public_longitude),
-                "category": c.category.display_name,
-                "status": str(Status(c.status).label),
-                "url": c.get_absolute_url(),
-            }
-            for c in rows[:size]
-        ]
-    return orjson.dumps({"pins": pins, "next_page": number + 1 if len(rows) > size else None})
+        names = {c.category_id: c.category.display_name for c in shown}
+        statuses = {value: str(label) for value, label in Status.choices}
+    page = {
+        "columns": ["id", "lat", "lon", "status", "category"],
+        "pins": [
+            [c.pk, float(c.public_latitude), float(c.public_longitude), c.status, c.category_id]
+            for c in shown
+        ],
+        "categories": {str(pk): names[pk] for pk in sorted(names)},
+        "statuses": statuses,
+        "url": "/concerns/{id}/",
+        "next_page": number + 1 if len(rows) > size else None,
+    }
+    assert all(
+        pin["url"] == c.get_absolute_url() for pin, c in zip(pins_of(page), shown, strict=True)
+    )
+    return orjson.dumps(page)
 
 
 def _all_pages_match(client, box, size, language):
@@ -57,7 +64,7 @@ def _all_pages_match(client, box, size, language):
     while True:
         response = client.get(f"{path}&page={number}", HTTP_ACCEPT_LANGUAGE=language)
         assert response.content == _expected(box, number, size, language), (box, number)
-        seen += len(orjson.loads(response.content)["pins"])
+        seen += len(pins_of(orjson.loads(response.content)))
         if orjson.loads(response.content)["next_page"] is None:
             return seen
         number += 1
@@ -97,7 +104,7 @@ def test_pins_answer_byte_for_byte_what_the_rules_say(client, scattered, languag
     hidden = {c.pk for c in Concern.objects.exclude(pk__in=Concern.objects.public())}
     assert len(hidden) >= 10
     answer = client.get("/concerns/pins.json?bbox=-76,39,-75,40&page=1")
-    assert hidden.isdisjoint(p["id"] for p in answer.json()["pins"])
+    assert hidden.isdisjoint(p["id"] for p in pins_of(answer.json()))
 
 
 def test_pins_follow_a_category_renamed_or_made_sensitive(client, scattered):
@@ -108,7 +115,7 @@ def test_pins_follow_a_category_renamed_or_made_sensitive(client, scattered):
     for language in ("en", "es"):
         _all_pages_match(client, box, views.PIN_PAGE_SIZE, language)
     names = {
-        p["category"] for p in client.get("/concerns/pins.json?bbox=-76,39,-75,40").json()["pins"]
+        p["category"] for p in pins_of(client.get("/concerns/pins.json?bbox=-76,39,-75,40").json())
     }
     assert "Parking" not in names
 
@@ -124,7 +131,7 @@ def test_a_pin_is_found_by_its_public_point_never_its_exact_one(client, town):
     for box in ("-75.6014,39.3011,-75.6011,39.3014", "-75.6520,39.3011,-75.6011,39.3514"):
         assert client.get(f"/concerns/pins.json?bbox={box}").json()["pins"] == []
     found = client.get("/concerns/pins.json?bbox=-75.6520,39.3000,-75.6000,39.3514").json()
-    assert [(p["id"], p["lat"], p["lon"]) for p in found["pins"]] == [(people.pk, 39.301, -75.601)]
+    assert [(p["id"], p["lat"], p["lon"]) for p in pins_of(found)] == [(people.pk, 39.301, -75.601)]
 
 
 def test_pins_name_a_category_renamed_by_another_server_process(client, scattered, monkeypatch):
@@ -138,5 +145,5 @@ def test_pins_name_a_category_renamed_by_another_server_process(client, scattere
         counter=F("counter") + 1
     )
     path = "/concerns/pins.json?bbox=-76,39,-75,40&page=1&other=process"
-    names = {p["category"] for p in client.get(path).json()["pins"]}
+    names = {p["category"] for p in pins_of(client.get(path).json())}
     assert "Loud noise" in names and "Noise" not in names

@@ -7,6 +7,7 @@ from openbeat.concerns import actions
 from openbeat.concerns.models import Concern, Status
 from openbeat.core import brand
 from tests import factories
+from tests.pins import pins_of
 
 
 def _public_outputs(client, town):
@@ -103,7 +104,8 @@ def test_sensitive_concerns_are_never_public(client, town):
 def test_people_concerns_show_a_rounded_location(client, town):
     exact = factories.concern(category="vandalism-graffiti", point=("39.301234", "-75.601234"))
     people = factories.concern(category="drug-activity", point=("39.305678", "-75.605678"))
-    pins = {p["id"]: p for p in client.get("/concerns/pins.json?bbox=-76,39,-75,40").json()["pins"]}
+    answer = client.get("/concerns/pins.json?bbox=-76,39,-75,40").json()
+    pins = {p["id"]: p for p in pins_of(answer)}
     assert (pins[exact.pk]["lat"], pins[exact.pk]["lon"]) == (39.30123, -75.60123)
     assert (pins[people.pk]["lat"], pins[people.pk]["lon"]) == (39.306, -75.606)
     assert "39.305678" not in client.get(people.get_absolute_url()).content.decode()

@@ -186,7 +186,14 @@ class ConcernQuerySet(models.QuerySet):
         of the list.
         """
         sensitive = Category.objects.filter(is_sensitive=True).values("pk")
-        return self.filter(is_private=False, is_hidden=False).exclude(category_id__in=sensitive)
+        return self.not_private_or_hidden().exclude(category_id__in=sensitive)
+
+    def not_private_or_hidden(self):
+        """`public()` without its test of the category: only for a reader that has checked that
+        no such concern is in a sensitive category, and drops any it finds (the map's pins:
+        concerns/views.py `_sensitive_shown`). The write path makes a concern in a sensitive
+        category private; only those filed before their category became sensitive are not."""
+        return self.filter(is_private=False, is_hidden=False)
 
     def in_public_box(self, south, west, north, east):
         """Concerns whose PUBLIC point is in the box. Public filters never read the exact point:

@@ -66,7 +66,16 @@
       .then(function (r) { return r.ok ? r.json() : { pins: [] }; })
       .then(function (data) {
         if (mine !== generation) { return; }
-        pins = pins.concat(data.pins);
+        // Each pin is an array of data.columns; names and the link come once an answer.
+        var at = {};
+        (data.columns || []).forEach(function (name, i) { at[name] = i; });
+        data.pins.forEach(function (row) {
+          pins.push({
+            id: row[at.id], lat: row[at.lat], lon: row[at.lon],
+            category: data.categories[row[at.category]], status: data.statuses[row[at.status]],
+            url: data.url.replace("{id}", row[at.id])
+          });
+        });
         draw();
         if (data.next_page && data.next_page <= 10) { load(data.next_page, mine); }
       });
