@@ -403,7 +403,9 @@ def _sensitive_shown():
     return pagecache.per_version(
         (ALL_CONCERNS, CATEGORIES),
         "pins-sensitive-shown",
-        Concern.objects.not_private_or_hidden().filter(category__is_sensitive=True).exists,
+        lambda: (
+            Concern.objects.not_private_or_hidden().filter(category__is_sensitive=True).exists()
+        ),
     )
 
 
