@@ -120,6 +120,22 @@ def test_pins_follow_a_category_renamed_or_made_sensitive(client, scattered):
     assert "Parking" not in names
 
 
+def test_pins_leave_out_a_sensitive_concern_made_not_private(client, scattered):
+    """The write path keeps a sensitive category's concerns private, so the pins read their
+    tiles without testing the category; an officer complaint an admin un-privates (a write that
+    bumps the concerns' version) must still stay off every page, and the pages still count
+    exactly the public concerns."""
+    complaint = next(c for c in scattered if c.category.is_sensitive)
+    assert Concern.objects.get(pk=complaint.pk).is_private
+    _all_pages_match(client, BOXES[0], views.PIN_PAGE_SIZE, "en")  # read without the test
+    Concern.objects.filter(pk=complaint.pk).update(is_private=False, is_hidden=False)
+    pagecache.bump(*Concern.objects.get(pk=complaint.pk).page_scopes())
+    for box in BOXES:
+        _all_pages_match(client, box, views.PIN_PAGE_SIZE, "en")
+    answer = client.get("/concerns/pins.json?bbox=-75.70,39.20,-75.50,39.40&page=1").json()
+    assert complaint.pk not in {p["id"] for p in pins_of(answer)}
+
+
 def test_a_pin_is_found_by_its_public_point_never_its_exact_one(client, town):
     """About-people concerns are rounded to ~100 m; a tiny box around the exact spot that
     misses the rounded one finds nothing, in a merged box of several tiles as in one tile."""
